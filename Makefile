@@ -1,0 +1,44 @@
+# Every target runs on the project's own Node 22 (node_modules/.bin/node, from
+# the npm registry's `node` package), not on whatever Node the machine has.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+# Debian packages for development and tests: speech engines and voices for test
+# speech, PocketSphinx and its model, audio and video tools, shellcheck.
+DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival festvox-kallpc16k \
+                pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck
+
+.PHONY: setup deps build test run demo bench fake-openai clean
+
+setup: deps
+	npm ci --no-audit --no-fund
+	$(MAKE) build
+
+deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; \
+	else \
+	  missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then echo "not root: install these Debian packages first: sudo apt-get install" $$missing; exit 1; fi; \
+	fi
+
+build:
+	tsc -p tsconfig.json
+
+test: build
+	jest --ci
+
+run: build
+	node dist/src/cli/main.js run $(if $(CONFIG),--config $(CONFIG))
+
+demo: build
+	node dist/test/demo/main.js
+
+bench: build
+	node dist/test/bench/main.js
+
+fake-openai: build
+	node dist/test/fake-openai/main.js --port $(or $(PORT),8787)
+
+clean:
+	rm -rf dist build

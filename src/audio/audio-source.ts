@@ -1,0 +1,22 @@
+/** 16 kHz, signed 16-bit little-endian, mono: what every recogniser here takes. */
+export const SAMPLE_RATE = 16000;
+export const BYTES_PER_SAMPLE = 2;
+
+export interface AudioChunk {
+  /** Raw S16_LE mono PCM at SAMPLE_RATE. */
+  pcm: Buffer;
+  /** Capture time of the chunk's first sample, seconds on the shared clock. */
+  t: number;
+}
+
+/**
+ * A source of microphone audio. Chunks arrive in order and without gaps; the
+ * iterator ends when the source is exhausted (a file) or stopped.
+ */
+export interface AudioSource extends AsyncIterable<AudioChunk> {
+  stop(): void;
+}
+
+export function samplesIn(pcm: Buffer): number {
+  return pcm.length / BYTES_PER_SAMPLE;
+}

@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../clock';
+import type { Frame, FrameSource } from './frame';
+import { MjpegSplitter } from './mjpeg-splitter';
+import { FrameRingBuffer, type RingBufferLimits } from './ring-buffer';
+
+export class CameraFileError extends Error {
+  override name = 'CameraFileError';
+}
+
+export interface FileFrameSourceOptions {
+  fps: number;
+  clock: Clock;
+  /** Capture time of frame 0. */
+  t0?: number;
+  ring?: RingBufferLimits;
+}
+
+/**
+ * A recorded camera: frame i of an MJPEG file (or one still JPEG repeated) is
+ * captured at t0 + i/fps. Frames enter the same ring buffer a live camera feeds,
+ * only when the clock reaches their capture time, so a replay sees exactly what
+ * the device would have had in memory at that moment.
+ */
+export class FileFrameSource implements FrameSource {
+  private next = 0;
+  private readonly ring: FrameRingBuffer;
+
+  private constructor(
+    private readonly jpegs: Buffer[],
+    private readonly still: boolean,
+    private readonly opts: FileFrameSourceOptions,
+  ) {
+    this.ring = new FrameRingBuffer(opts.ring ?? { seconds: 5, maxBytes: 64 * 1024 * 1024 });
+  }
+
+  static async open(path: string, opts: FileFrameSourceOptions): Promise<FileFrameSource> {
+    if (!(opts.fps > 0)) throw new CameraFileError(`camera frame rate must be positive, got ${opts.fps}`);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      throw new CameraFileError(`cannot read camera file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    const splitter = new MjpegSplitter();
+    const jpegs = splitter.push(bytes);
+    if (!jpegs.length) throw new CameraFileError(`camera file ${path} is not JPEG or MJPEG: no complete JPEG frame in it`);
+    return new FileFrameSource(jpegs, jpegs.length === 1, opts);
+  }
+
+  get frameCount(): number {
+    return this.jpegs.length;
+  }
+
+  async start(): Promise<void> {
+    this.pump();
+  }
+
+  frameAt(t: number): Frame | undefined {
+    this.pump();
+    return this.ring.firstAtOrAfter(t);
+  }
+
+  async stop(): Promise<void> {
+    this.ring.clear();
+  }
+
+  private pump(): void {
+    const now = this.opts.clock.now();
+    const t0 = this.opts.t0 ?? 0;
+    // A recorded MJPEG ends; the camera then holds its last frame, as a stalled camera would.
+    while (this.still || this.next < this.jpegs.length) {
+      const t = t0 + this.next / this.opts.fps;
+      if (t > now + 1e-9) break;
+      const jpeg = this.jpegs[this.still ? 0 : this.next]!;
+      this.ring.push({ jpeg, t, index: this.next });
+      this.next++;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import { ArecordSource } from '../audio/arecord-source';
+import { createThreadManager } from '../app/thread-manager-factory';
+import type { FrameSource } from '../camera/frame';
+import { ProcessFrameSource, rpicamVidArgs } from '../camera/process-frame-source';
+import { MonotonicClock } from '../clock';
+import type { Config, Secrets } from '../config/config';
+import { LogIndicator } from '../indicator/indicator';
+import { createRecogniser } from '../recognition/create-recogniser';
+import { AplaySpeaker } from '../speech/aplay-speaker';
+import { TurnLogic } from '../turn/turn-logic';
+
+/**
+ * The service on the device: microphone, camera, recogniser, assistant, speaker
+ * and LEDs wired together. It runs until SIGTERM; a device fault is logged and
+ * survived, only a broken configuration stops it at start.
+ */
+export async function runService(config: Config, secrets: Secrets, log: Logger): Promise<number> {
+  const clock = new MonotonicClock();
+  const indicator = new LogIndicator(log);
+  const recogniser = createRecogniser(config.recogniser, [config.commands.snapshot, config.commands.reply]);
+  const threads = createThreadManager(config, secrets, log);
+
+  let frames: FrameSource | undefined;
+  if (config.camera.kind === 'rpicam') {
+    const camera = new ProcessFrameSource({
+      command: 'rpicam-vid',
+      args: rpicamVidArgs(config.camera),
+      clock,
+      ring: { seconds: config.camera.bufferSeconds, maxBytes: config.camera.bufferMB * 1024 * 1024 },
+      pipelineDelay: config.camera.pipelineDelayMs / 1000,
+      onEvent: (e) => log.warn({ camera: e.type }, e.detail),
+    });
+    try {
+      await camera.start();
+      frames = camera;
+      log.info('camera running');
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
+    }
+  }
+
+  const audio = new ArecordSource({
+    device: config.audio.device,
+    clock,
+    onExit: (why) => {
+      log.error(why);
+      indicator.set('error', why);
+    },
+  });
+  const turn = new TurnLogic({
+    commands: config.commands,
+    frames,
+    threads,
+    speaker: new AplaySpeaker({ device: config.speaker.device, voice: config.speaker.voice, rate: config.speaker.rate }),
+    indicator,
+    log,
+    emit: (e) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event)),
+  });
+
+  const stop = () => audio.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  indicator.set('listening');
+  log.info('listening');
+  for await (const chunk of audio) {
+    for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
+    turn.onAudioTime(chunk.t + chunk.pcm.length / 2 / 16000);
+  }
+  for (const e of recogniser.flush()) turn.onRecognition(e);
+  await turn.finish();
+  await frames?.stop();
+  recogniser.close();
+  log.info('stopped');
+  return 0;
+}

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+
+/** What the status LEDs show. */
+export type IndicatorState = 'idle' | 'listening' | 'snapshot' | 'thinking' | 'speaking' | 'error';
+
+export interface Indicator {
+  set(state: IndicatorState, detail?: string): void;
+}
+
+/** Without GPIO (a laptop, CI, a replay) the LEDs' states go to the log. */
+export class LogIndicator implements Indicator {
+  private current: IndicatorState = 'idle';
+  constructor(private readonly log: Logger) {}
+
+  get state(): IndicatorState {
+    return this.current;
+  }
+
+  set(state: IndicatorState, detail?: string): void {
+    this.current = state;
+    this.log.info({ indicator: state, ...(detail ? { detail } : {}) }, `indicator ${state}`);
+  }
+}

@@ -1,0 +1,28 @@
+import { spawn } from 'node:child_process';
+import { SpeakerError } from './speaker';
+
+export interface EspeakOptions {
+  voice?: string;
+  /** Words per minute. */
+  rate?: number;
+}
+
+/** Synthesises one sentence with `espeak-ng`, offline; resolves to a complete WAV file. */
+export function espeakWav(text: string, o: EspeakOptions = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const args = ['--stdout', '-v', o.voice ?? 'en-us', '-s', String(o.rate ?? 165)];
+    // Text on stdin, not argv: an answer can start with "-" and must not become a flag.
+    const p = spawn('espeak-ng', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('error', (e) => reject(new SpeakerError(`cannot run espeak-ng: ${e.message}`)));
+    p.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new SpeakerError(`espeak-ng failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`));
+    });
+    p.stdin.on('error', () => undefined);
+    p.stdin.end(text);
+  });
+}

@@ -1,0 +1,53 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ZapierHookTool } from '../../src/assistant/zapier-tool';
+
+/** A local stand-in for a "Webhooks by Zapier" catch hook. */
+function hook(handler: (req: IncomingMessage, body: string) => { status: number; delayMs?: number }): Promise<{ url: string; server: Server; bodies: string[] }> {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      bodies.push(body);
+      const r = handler(req, body);
+      setTimeout(() => res.writeHead(r.status, { 'content-type': 'application/json' }).end('{"status":"success"}'), r.delayMs ?? 0);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/catch/1/abc/`, server, bodies })));
+}
+
+describe('ZapierHookTool', () => {
+  it('posts the validated arguments and reports receipt, not an invented result', async () => {
+    const h = await hook(() => ({ status: 200 }));
+    try {
+      const tool = new ZapierHookTool({ hookUrl: h.url });
+      const out = await tool.run('zapier', JSON.stringify({ instruction: 'email Anna the shopping list', subject: 'shopping' }));
+      expect(out).toMatch(/received the request/);
+      expect(out).toMatch(/not the outcome/);
+      expect(JSON.parse(h.bodies[0]!)).toEqual({ instruction: 'email Anna the shopping list', subject: 'shopping' });
+    } finally {
+      h.server.close();
+    }
+  });
+
+  it('answers bad arguments, unknown functions, HTTP errors and timeouts with an error text and sends nothing bad', async () => {
+    const h = await hook((_req, body) => (body.includes('slow') ? { status: 200, delayMs: 500 } : { status: 500 }));
+    try {
+      const tool = new ZapierHookTool({ hookUrl: h.url, timeoutMs: 100 });
+      expect(await tool.run('vision', '{}')).toMatch(/no function named "vision"/);
+      expect(await tool.run('zapier', '{not json')).toMatch(/not valid JSON/);
+      expect(await tool.run('zapier', '{"subject":"x"}')).toMatch(/missing required argument "instruction"/);
+      expect(await tool.run('zapier', '{"instruction":"x","extra":1}')).toMatch(/unknown argument "extra"/);
+      expect(h.bodies).toHaveLength(0);
+      expect(await tool.run('zapier', '{"instruction":"fail"}')).toMatch(/HTTP 500/);
+      expect(await tool.run('zapier', '{"instruction":"slow"}')).toMatch(/did not answer in time/);
+    } finally {
+      h.server.close();
+    }
+  });
+
+  it('says so when no hook is configured', async () => {
+    expect(await new ZapierHookTool({}).run('zapier', '{"instruction":"x"}')).toMatch(/no Zapier hook is configured/);
+  });
+});

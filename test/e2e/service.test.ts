@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseWav } from '../../src/audio/wav';
+import type { TurnEvent } from '../../src/turn/turn-events';
+import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { CLI } from '../support/cli';
+import { fakeEnv } from '../support/fake-bin';
+import { mjpegFrames } from '../support/jpeg';
+import { synthesise } from '../support/speech';
+
+const dir = mkdtempSync(join(tmpdir(), 'snapask-svc-'));
+const FPS = 15;
+
+interface LogLine {
+  msg: string;
+  turn?: TurnEvent;
+}
+
+/**
+ * The service as it runs on the device, on fake devices: arecord speaks a WAV
+ * in real time, rpicam-vid streams MJPEG in real time and logs when each frame
+ * left the "sensor", aplay keeps what it is given. Both fakes stamp times on
+ * CLOCK_MONOTONIC, so the test knows which frame was in front of the lens when
+ * the word began.
+ */
+describe('snapask run on fake microphone, camera and speaker', () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  afterAll(() => fake.close());
+
+  it('answers a spoken question with the snapshot from the moment the word began', async () => {
+    const speech = await synthesise(
+      [{ silence: 0.6 }, { text: 'what is this' }, { silence: 0.3 }, { text: 'snapshot' }, { silence: 0.3 }, { text: 'is it red' }, { silence: 0.8 }, { text: 'reply' }, { silence: 1.2 }],
+      { engine: 'flite', voice: 'kal' },
+    );
+    writeFileSync(join(dir, 'q.wav'), speech.wav);
+    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(FPS * 4, '320x240', FPS));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({
+      api: 'assistants',
+      openai: { baseURL: fake.url },
+      recogniser: { engine: 'pocketsphinx' },
+      camera: { kind: 'rpicam', width: 320, height: 240, fps: FPS, pipelineDelayMs: 0 },
+      stateDir: join(dir, 'state'),
+    }));
+    const env = fakeEnv({
+      FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_ARECORD_LOG: join(dir, 'arecord.log'),
+      FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_CAMERA_LOG: join(dir, 'camera.log'),
+      FAKE_APLAY_DIR: join(dir, 'played'),
+    });
+    delete env.OPENAI_API_KEY;
+    const lines: LogLine[] = [];
+    const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let buf = '';
+    const spoken = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer spoken in time; stderr: ${stderr}; log: ${JSON.stringify(lines.map((l) => l.msg))}`)), 60_000);
+      proc.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = JSON.parse(buf.slice(0, nl)) as LogLine;
+          buf = buf.slice(nl + 1);
+          lines.push(line);
+          if (line.turn?.event === 'spoken' || line.turn?.event === 'error') {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      });
+    });
+    await spoken;
+    const exited = new Promise<number | null>((r) => proc.on('close', r));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    const turns = lines.filter((l) => l.turn).map((l) => l.turn!);
+    expect(turns.filter((t) => t.event === 'error')).toEqual([]);
+    expect(fake.violations).toEqual([]);
+
+    // Which frame left the camera first at or after the instant the word began?
+    const micStart = Number(readFileSync(join(dir, 'arecord.log'), 'utf8').trim());
+    const written = readFileSync(join(dir, 'camera.log'), 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number]);
+    const truth = speech.words.find((w) => w.text === 'snapshot')!;
+    const wordStarted = micStart + truth.start;
+    const expected = written.find(([, t]) => t >= wordStarted)![0];
+    const snaps = turns.filter((t): t is Extract<TurnEvent, { event: 'snapshot' }> => t.event === 'snapshot');
+    expect(snaps).toHaveLength(1);
+    // Within a frame or two: the recogniser's word start is an estimate of the truth.
+    expect(Math.abs(snaps[0]!.frame_index - expected)).toBeLessThanOrEqual(2);
+
+    const message = turns.find((t): t is Extract<TurnEvent, { event: 'message' }> => t.event === 'message')!;
+    expect(message.file_ids).toHaveLength(1);
+    expect(message.text).not.toMatch(/snapshot|reply/);
+
+    const played = readdirSync(join(dir, 'played'));
+    expect(played.length).toBeGreaterThanOrEqual(1);
+    for (const f of played) expect(parseWav(readFileSync(join(dir, 'played', f))).pcm.length).toBeGreaterThan(1000);
+  }, 90_000);
+});

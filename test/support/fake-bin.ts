@@ -1,0 +1,11 @@
+import { resolve } from 'node:path';
+
+/** test/bin holds stand-ins for arecord, aplay and rpicam-vid that speak the real formats. */
+export const FAKE_BIN = resolve(__dirname, '../../../test/bin');
+export const REPO_ROOT = resolve(__dirname, '../../..');
+export const NODE_BIN = resolve(REPO_ROOT, 'node_modules/.bin');
+
+/** An environment whose PATH finds the fakes first, then the project's Node 22. */
+export function fakeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${FAKE_BIN}:${NODE_BIN}:${process.env.PATH ?? ''}`, ...extra };
+}

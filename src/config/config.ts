@@ -47,7 +47,8 @@ export const DEFAULT_CONFIG: Config = {
     timeoutMs: 60_000,
   },
   commands: { snapshot: 'snapshot', reply: 'reply' },
-  recogniser: { engine: 'vosk', modelDir: '/opt/snapask/vosk-model' },
+  // modelDir unset: each engine's own default (createRecogniser).
+  recogniser: { engine: 'vosk' },
   audio: {},
   camera: { kind: 'rpicam', width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60 },
   speaker: { voice: 'en-us', rate: 165 },

@@ -31,3 +31,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig(join(dir, 'absent.json'), {})).toThrow(/cannot read config file .*absent\.json: ENOENT/);
   });
 });
+
+describe('engine defaults', () => {
+  it('choosing pocketsphinx does not inherit the Vosk model path', () => {
+    const p = file('ps.json', JSON.stringify({ recogniser: { engine: 'pocketsphinx' } }));
+    expect(loadConfig(p, {}).config.recogniser).toEqual({ engine: 'pocketsphinx' });
+  });
+});

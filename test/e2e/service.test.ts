@@ -59,6 +59,7 @@ describe('snapask run on fake microphone, camera and speaker', () => {
     let buf = '';
     const spoken = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer spoken in time; stderr: ${stderr}; log: ${JSON.stringify(lines.map((l) => l.msg))}`)), 60_000);
+      proc.on('close', (code) => reject(new Error(`snapask run exited (${code}) before answering: ${stderr}`)));
       proc.stdout.on('data', (d: Buffer) => {
         buf += d.toString();
         let nl: number;

@@ -1,0 +1,31 @@
+/** One benchmark figure, printed as one JSON line. */
+export interface Metric {
+  metric: string;
+  value: number;
+  unit: string;
+  target?: number;
+  /** How the value must compare with the target. */
+  better?: 'lower' | 'higher';
+  engine?: string;
+}
+
+export function printMetric(m: Metric): boolean {
+  const { better = 'lower', ...rest } = m;
+  const ok = m.target === undefined ? true : better === 'lower' ? m.value <= m.target : m.value >= m.target;
+  const line: Record<string, unknown> = { metric: rest.metric, value: round(rest.value), unit: rest.unit };
+  if (rest.target !== undefined) line.target = rest.target;
+  line.ok = ok;
+  if (rest.engine) line.engine = rest.engine;
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  return ok;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function round(v: number): number {
+  return Math.abs(v) >= 100 ? Math.round(v * 10) / 10 : Math.round(v * 1000) / 1000;
+}

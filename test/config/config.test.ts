@@ -38,3 +38,10 @@ describe('engine defaults', () => {
     expect(loadConfig(p, {}).config.recogniser).toEqual({ engine: 'pocketsphinx' });
   });
 });
+
+describe('deploy/config.example.json', () => {
+  it('is a valid config', () => {
+    const p = join(__dirname, '../../../deploy/config.example.json');
+    expect(loadConfig(p, {}).config.camera.fps).toBe(15);
+  });
+});

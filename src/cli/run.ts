@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
+import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createThreadManager } from '../app/thread-manager-factory';
 import type { FrameSource } from '../camera/frame';
 import { ProcessFrameSource, rpicamVidArgs } from '../camera/process-frame-source';
@@ -58,19 +59,24 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     emit: (e) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event)),
   });
 
-  const stop = () => audio.stop();
+  let stopRequested = false;
+  const stop = () => {
+    stopRequested = true;
+    audio.stop();
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   indicator.set('listening');
   log.info('listening');
   for await (const chunk of audio) {
     for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
-    turn.onAudioTime(chunk.t + chunk.pcm.length / 2 / 16000);
+    turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
   await turn.finish();
   await frames?.stop();
   recogniser.close();
   log.info('stopped');
-  return 0;
+  // The microphone ending by itself is a failure: systemd's Restart=on-failure then brings the service back.
+  return stopRequested ? 0 : 1;
 }

@@ -74,7 +74,12 @@ describe('snapask run on fake microphone, camera and speaker', () => {
         }
       });
     });
-    await spoken;
+    try {
+      await spoken;
+    } catch (e) {
+      proc.kill('SIGKILL');
+      throw e;
+    }
     const exited = new Promise<number | null>((r) => proc.on('close', r));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -102,4 +107,19 @@ describe('snapask run on fake microphone, camera and speaker', () => {
     expect(played.length).toBeGreaterThanOrEqual(1);
     for (const f of played) expect(parseWav(readFileSync(join(dir, 'played', f))).pcm.length).toBeGreaterThan(1000);
   }, 90_000);
+
+  it('runs voice-only without a camera, and exits non-zero (for systemd to restart it) when the microphone fails', async () => {
+    writeFileSync(join(dir, 'config2.json'), JSON.stringify({
+      openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, stateDir: join(dir, 'state2'),
+    }));
+    const env = fakeEnv({ FAKE_CAMERA_FAIL: '1', FAKE_CAMERA_MJPEG: '/dev/null', FAKE_ARECORD_FAIL: '1', FAKE_ARECORD_WAV: '/dev/null' });
+    const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config2.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => proc.on('close', r));
+    expect(code).toBe(1);
+    const msgs = out.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string; err?: string }));
+    expect(msgs.find((m) => m.msg === 'camera not available: running voice-only')?.err).toMatch(/no cameras available/);
+    expect(msgs.map((m) => m.msg)).toContain('microphone stopped: arecord exited: arecord: main:831: audio open error: No such file or directory');
+  }, 30_000);
 });

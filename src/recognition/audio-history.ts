@@ -1,0 +1,87 @@
+/**
+ * Recent audio kept by a recogniser: the last few seconds of PCM (to feed a
+ * decoder again after restarting it) and the level of every 10 ms frame (to
+ * check for a pause after a spotted keyword). Both are indexed by the running
+ * sample count of the stream.
+ */
+
+export const FRAME_SAMPLES = 160; // 10 ms at 16 kHz
+
+/** A ring of the most recent PCM samples. */
+export class PcmHistory {
+  private readonly buf: Int16Array;
+  private end = 0; // samples written so far (index one past the newest)
+
+  constructor(capacitySamples: number) {
+    this.buf = new Int16Array(capacitySamples);
+  }
+
+  push(pcm: Buffer): void {
+    const n = pcm.length >> 1;
+    for (let i = 0; i < n; i++) this.buf[(this.end + i) % this.buf.length] = pcm.readInt16LE(i * 2);
+    this.end += n;
+  }
+
+  /** Oldest sample index still held. */
+  get start(): number {
+    return Math.max(0, this.end - this.buf.length);
+  }
+
+  /** Samples [from, to) as S16LE (clamped to what is held). */
+  slice(from: number, to: number): Buffer {
+    const a = Math.max(from, this.start);
+    const b = Math.min(to, this.end);
+    const out = Buffer.alloc(Math.max(0, b - a) * 2);
+    for (let s = a; s < b; s++) out.writeInt16LE(this.buf[s % this.buf.length]!, (s - a) * 2);
+    return out;
+  }
+}
+
+/** Level (dB of mean square, 0 dB = 1 LSB^2) of every complete 10 ms frame, for the last `capacityFrames` frames. */
+export class FrameLevels {
+  private readonly levels: Float32Array;
+  private frames = 0; // complete frames so far
+  private acc = 0;
+  private accN = 0;
+
+  constructor(capacityFrames: number) {
+    this.levels = new Float32Array(capacityFrames);
+  }
+
+  push(pcm: Buffer): void {
+    const n = pcm.length >> 1;
+    for (let i = 0; i < n; i++) {
+      const v = pcm.readInt16LE(i * 2);
+      this.acc += v * v;
+      if (++this.accN === FRAME_SAMPLES) {
+        this.levels[this.frames % this.levels.length] = 10 * Math.log10(this.acc / FRAME_SAMPLES + 1e-3);
+        this.frames++;
+        this.acc = 0;
+        this.accN = 0;
+      }
+    }
+  }
+
+  /** Number of complete frames so far. */
+  get count(): number {
+    return this.frames;
+  }
+
+  /** Level of frame `f`, or undefined if not (or no longer) available. */
+  at(f: number): number | undefined {
+    if (f < 0 || f >= this.frames || f < this.frames - this.levels.length) return undefined;
+    return this.levels[f % this.levels.length];
+  }
+
+  /** The p-quantile (0..1) of the levels of frames [from, to) that are available. */
+  quantile(from: number, to: number, p: number): number | undefined {
+    const vals: number[] = [];
+    for (let f = from; f < to; f++) {
+      const v = this.at(f);
+      if (v !== undefined) vals.push(v);
+    }
+    if (vals.length === 0) return undefined;
+    vals.sort((x, y) => x - y);
+    return vals[Math.min(vals.length - 1, Math.floor(p * (vals.length - 1)))];
+  }
+}

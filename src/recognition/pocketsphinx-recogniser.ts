@@ -1,0 +1,638 @@
+/**
+ * Offline recognition with PocketSphinx (Debian's 5prealpha): one pass over the
+ * audio feeds two decoders.
+ *
+ *  - A keyword-spotting decoder (kws search over the command words, one
+ *    threshold per word). It sees every frame (-remove_silence no), so its
+ *    frame numbers are audio time. Each keyphrase is a command word followed
+ *    by two silence phones, and a detection must also be followed by a drop in
+ *    level: a command is a word said on its own, with a pause after it. That is
+ *    what separates "reply." from "replies", "replied to", "apply for" and
+ *    "snapshot." from "snap out of it", which the phone-loop score alone
+ *    cannot. After each detection the utterance is restarted (and the audio
+ *    since the detection fed again) so that the next occurrence is found
+ *    afresh.
+ *  - A language-model decoder (en-us.lm.bin) whose utterances are cut by the
+ *    library's voice activity detector (ps_get_in_speech, -remove_silence yes,
+ *    so it only searches speech): one transcript per utterance, with word
+ *    times.
+ *
+ * Segment frames from ps_seg_frames are counted from the decoder's stream
+ * start, so a frame maps to a sample index and, through SampleClock, to the
+ * chunks' clock however many utterances have gone by.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AudioChunk } from '../audio/audio-source';
+import { SAMPLE_RATE } from '../audio/audio-source';
+import { FRAME_SAMPLES, FrameLevels, PcmHistory } from './audio-history';
+import { PsDecoder, pocketSphinxApi, type PsArgs } from './pocketsphinx-binding';
+import {
+  RecogniserError,
+  type KeywordEvent,
+  type RecogniserOptions,
+  type Recogniser,
+  type RecognitionEvent,
+  type TimedWord,
+  type TranscriptEvent,
+} from './recogniser';
+import { SampleClock } from './sample-clock';
+import { isFiller, normaliseKeywords, normaliseWord } from './words';
+
+export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+
+/**
+ * Detection thresholds (-kws_threshold of each word's keyphrase: the minimum
+ * likelihood ratio of the keyword path, pause included, against the phone
+ * loop). Tuned on flite (kal, kal16, slt, awb, rms), festival (kal_diphone)
+ * and espeak-ng (en-us) voices at three speaking rates; see the report in
+ * test/recognition/pocketsphinx-recogniser.test.ts.
+ */
+export const DEFAULT_KEYWORD_THRESHOLDS: Readonly<Record<string, number>> = {
+  snapshot: 1e-25,
+  reply: 1e-30,
+};
+
+/** For a keyword without a tuned threshold: scaled by its number of phones. */
+export function fallbackThreshold(phones: number): number {
+  return Math.pow(10, -Math.max(10, Math.min(45, 5 * phones)));
+}
+
+export interface PocketSphinxOptions extends RecogniserOptions {
+  /** Directory holding en-us/ (acoustic model), cmudict-en-us.dict and en-us.lm.bin. */
+  modelDir?: string;
+  /** Per-keyword detection thresholds, overriding DEFAULT_KEYWORD_THRESHOLDS. */
+  thresholds?: Record<string, number>;
+  /**
+   * Require a pause after a command word (default true). Without it any word
+   * that begins like a command word ("replies", "replied") triggers it.
+   */
+  requirePause?: boolean;
+  /** Run the language-model decoder for transcripts (default true). */
+  transcribe?: boolean;
+  /** Extra decoder arguments (e.g. { '-beam': 1e-40 }), for tuning. */
+  kwsArgs?: PsArgs;
+  lmArgs?: PsArgs;
+}
+
+/**
+ * Detections are judged here as they appear (-kws_delay 0): one without a pause inside it is dropped once
+ * this many frames have passed its end; padding of this many silent frames ends each kws utterance.
+ */
+const DECIDE_AFTER_FRAMES = 30;
+const END_PAD_FRAMES = 15;
+/** Speech heard (frames) before the cepstral mean is trusted; utterances up to this long are decoded again when it is not. */
+const COLD_CMN_FRAMES = 150;
+const RERUN_MAX_SECONDS = 10;
+/** Samples fed per ps_process_raw call, so detections and speech ends are seen with 0.1 s granularity. */
+const BLOCK_SAMPLES = 1600;
+/** An utterance of the LM decoder is cut after this long even if speech continues (bounded memory/latency). */
+const MAX_UTTERANCE_SECONDS = 30;
+/** Silence phones appended to each keyword's pronunciation (each lasts at least 3 frames). */
+const PAUSE_PHONES = process.env.SNAPASK_SUFFIX ?? 'SIL SIL';
+/** A pause lasts at least this many frames (longer than a stop consonant's closure)... */
+const PAUSE_MIN_FRAMES = 10;
+/** ...and begins at least this many frames before the detection's end (its silence phones lie in it)... */
+const PAUSE_IN_DETECTION_FRAMES = +(process.env.SNAPASK_PID ?? 3);
+/** ...and this many frames or more after the detection's start (pauses inside the word are shorter anyway). */
+const MIN_WORD_FRAMES = 15;
+/** Frames at the end of a detection that belong to its silence phones, left out of its speech level. */
+const PAUSE_TAIL_FRAMES = 6;
+/** A pause is this far below the keyword's loudest frame... */
+const PAUSE_DROP_DB = 35;
+/** ...or at most this far above the noise floor (whichever is higher: noisy rooms). */
+const PAUSE_NOISE_MARGIN_DB = 10;
+/** ...but always at least this far below the keyword's loudest frame. */
+const PAUSE_MIN_DROP_DB = 15;
+/** How far back the noise floor is estimated (frames), from which quantile, once this many frames are known. */
+const NOISE_WINDOW_FRAMES = 1000;
+const NOISE_QUANTILE = 0.05;
+const NOISE_MIN_FRAMES = 100;
+/** The kws decoder's gate: a speech frame is this far above the noise floor and above an absolute level (dB re 1 LSB^2, about -60 dBFS)... */
+const GATE_ABOVE_NOISE_DB = 12;
+const GATE_MIN_DB = 30;
+/** ...its utterance starts this many frames before the first speech frame and ends after this many without one. */
+const GATE_PRE_ROLL_FRAMES = 30;
+const GATE_HANGOVER_FRAMES = +(process.env.SNAPASK_HANGOVER ?? 80);
+
+/** LM decoder options that cut CPU time with little loss in accuracy (measured, see the report). */
+const LM_SPEED_ARGS: PsArgs = {
+  '-topn': 2,
+  '-pl_window': 5,
+  '-maxhmmpf': 3000,
+  '-maxwpf': 5,
+  '-fwdflat': false,
+  '-bestpath': false,
+};
+
+function requirePath(p: string, what: string): void {
+  if (!fs.existsSync(p)) throw new RecogniserError(`pocketsphinx ${what} not found: ${p}`);
+}
+
+/**
+ * Replaces digital silence (10 ms frames whose samples are all within +-2)
+ * with a faint deterministic noise floor (about -75 dBFS). Real microphones
+ * never deliver exact zeros; PocketSphinx's noise tracking, voice activity
+ * detection and cepstral mean normalisation go wrong on them (replays of
+ * synthetic audio, muted inputs).
+ */
+export class SilenceConditioner {
+  private seed = 0x2545f491;
+  private readonly mode = process.env.SNAPASK_COND ?? 'sample';
+  private readonly amp = +(process.env.SNAPASK_COND_AMP ?? 8);
+
+  private rand(): number {
+    let s = this.seed;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    this.seed = s >>> 0;
+    return this.seed;
+  }
+
+  apply(pcm: Buffer): Buffer {
+    const n = pcm.length >> 1;
+    const out = Buffer.from(pcm);
+    const span = 2 * this.amp + 1;
+    if (this.mode === 'all') {
+      for (let i = 0; i < n; i++) {
+        const v = out.readInt16LE(i * 2) + ((this.rand() % span) - this.amp);
+        out.writeInt16LE(Math.max(-32768, Math.min(32767, v)), i * 2);
+      }
+      return out;
+    }
+    if (this.mode === 'sample') {
+      for (let i = 0; i < n; i++) {
+        const v = out.readInt16LE(i * 2);
+        if (v <= 2 && v >= -2) out.writeInt16LE(v + ((this.rand() % span) - this.amp), i * 2);
+      }
+      return out;
+    }
+    for (let a = 0; a < n; a += FRAME_SAMPLES) {
+      const b = Math.min(n, a + FRAME_SAMPLES);
+      let quiet = true;
+      for (let i = a; i < b && quiet; i++) {
+        const v = pcm.readInt16LE(i * 2);
+        if (v > 2 || v < -2) quiet = false;
+      }
+      if (!quiet) continue;
+      for (let i = a; i < b; i++) out.writeInt16LE(out.readInt16LE(i * 2) + ((this.rand() % span) - this.amp), i * 2);
+    }
+    return out;
+  }
+}
+
+/**
+ * The cepstral mean of speech alone, learnt from the kws decoder's running CMN sums over pieces of audio that
+ * are mostly speech. PocketSphinx's live CMN averages every frame it is fed, silence included; over a long
+ * quiet spell, or on a first utterance that is mostly pause, its mean drifts towards the silence and command
+ * words are then missed (measured: kws scores 20 to 40 lower). Both decoders get this mean instead.
+ */
+export class SpeechCmn {
+  private readonly sum: Float64Array;
+  private n = 0;
+
+  constructor(
+    private readonly prior: Float32Array,
+    private readonly priorFrames = 50,
+    private readonly window = 3000,
+  ) {
+    this.sum = new Float64Array(prior.length);
+  }
+
+  /** Adds the frames between two readings of the decoder's running sum. */
+  add(sumBefore: Float32Array, sumAfter: Float32Array, frames: number): void {
+    for (let i = 0; i < this.sum.length; i++) this.sum[i]! += sumAfter[i]! - sumBefore[i]!;
+    this.n += frames;
+    if (this.n > this.window) {
+      const k = this.window / this.n;
+      for (let i = 0; i < this.sum.length; i++) this.sum[i]! *= k;
+      this.n = this.window;
+    }
+  }
+
+  /** Frames of speech learnt from (after decay). */
+  get frames(): number {
+    return this.n;
+  }
+
+  mean(): Float32Array {
+    const m = new Float32Array(this.sum.length);
+    for (let i = 0; i < m.length; i++) m[i] = (this.prior[i]! * this.priorFrames + this.sum[i]!) / (this.priorFrames + this.n);
+    return m;
+  }
+}
+
+/** A kws detection mapped to stream samples. */
+interface Candidate {
+  keyword: string;
+  start: number;
+  end: number;
+  prob: number;
+}
+
+export class PocketSphinxRecogniser implements Recogniser {
+  readonly keywords: readonly string[];
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly modelDir: string;
+  readonly requirePause: boolean;
+  /** Detections dropped by the pause check so far (diagnostics). */
+  rejectedWithoutPause = 0;
+
+  private readonly clock = new SampleClock();
+  private readonly conditioner = new SilenceConditioner();
+  private readonly history = new PcmHistory((RERUN_MAX_SECONDS + 2) * SAMPLE_RATE);
+  private readonly levels = new FrameLevels(20 * 100);
+  /** Keyphrase (dictionary word of the kws decoder) -> command word. */
+  private readonly phrases = new Map<string, string>();
+  private kws: PsDecoder | null = null;
+  private lm: PsDecoder | null = null;
+  /** Samples fed to the kws decoder since its stream start (replays and padding included). */
+  private kwsDecoderSamples = 0;
+  /** Stream sample index = kws decoder sample index + kwsOffset, within the current kws utterance. */
+  private kwsOffset = 0;
+  private kwsUttStart = 0;
+  /** Is a kws utterance open (speech heard lately)? */
+  private kwsActive = false;
+  /** Where the open kws utterance began, and whether it began before a speech cepstral mean was learnt. */
+  private kwsActivation: { start: number; cold: boolean } | null = null;
+  private lastSpeechFrame = -Infinity;
+  private lmUttStart = 0;
+  private lmSpeechSeen = false;
+  /** Last reported occurrence of each keyword (sample range), never reported twice. */
+  private readonly lastKeyword = new Map<string, { start: number; end: number; resume: number }>();
+  private speechCmn!: SpeechCmn;
+  private closed = false;
+
+  constructor(options: PocketSphinxOptions) {
+    this.keywords = normaliseKeywords(options.keywords, (m) => new RecogniserError(m));
+    const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL_DIR;
+    this.modelDir = modelDir;
+    this.requirePause = options.requirePause ?? true;
+    if (!fs.existsSync(modelDir) || !fs.statSync(modelDir).isDirectory()) {
+      throw new RecogniserError(`pocketsphinx model directory not found: ${modelDir}`);
+    }
+    const hmm = path.join(modelDir, 'en-us');
+    const dict = path.join(modelDir, 'cmudict-en-us.dict');
+    const lmFile = path.join(modelDir, 'en-us.lm.bin');
+    requirePath(path.join(hmm, 'mdef'), 'acoustic model');
+    requirePath(dict, 'dictionary');
+    const transcribe = options.transcribe ?? true;
+    if (transcribe) requirePath(lmFile, 'language model');
+
+    pocketSphinxApi(); // library errors first, with their own message
+    const common: PsArgs = { '-hmm': hmm, '-dict': dict, '-logfn': '/dev/null', '-cmn': 'live' };
+    const thresholds: Record<string, number> = {};
+    try {
+      // -vad_prespeech 0: with -remove_silence no the library still runs its pre-speech buffer at each utterance
+      // start and, with the default 20 frames, counts every utterance after the first 10 frames (0.1 s) early
+      // (measured). With 0, frames stay stream frames across restarts.
+      const kws = PsDecoder.create(
+        { ...common, '-remove_silence': false, '-vad_prespeech': 0, '-kws_delay': 0, ...options.kwsArgs },
+        modelDir,
+      );
+      this.kws = kws;
+      const lines: string[] = [];
+      for (const k of this.keywords) {
+        // Every pronunciation: the kws search itself only uses a word's first one.
+        const prons: string[] = [];
+        for (let i = 1; i <= 9; i++) {
+          const p = kws.lookupWord(i === 1 ? k : `${k}(${i})`);
+          if (p === null) break;
+          prons.push(p.trim());
+        }
+        if (prons.length === 0) throw new RecogniserError(`keyword "${k}" is not in the pocketsphinx dictionary ${dict}`);
+        const th = options.thresholds?.[k] ?? DEFAULT_KEYWORD_THRESHOLDS[k] ?? fallbackThreshold(prons[0]!.split(/\s+/).length);
+        if (!(th > 0 && Number.isFinite(th))) throw new RecogniserError(`threshold for "${k}" must be a positive number, got ${th}`);
+        thresholds[k] = th;
+        prons.forEach((pron, i) => {
+          let phrase: string;
+          if (this.requirePause || i > 0) {
+            phrase = `snapask_kw_${k.replace(/[^a-z]/g, '')}_${i}`;
+            if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
+            kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
+          } else {
+            phrase = k;
+          }
+          this.phrases.set(phrase, k);
+          // No space before the threshold: the library keeps everything before the slash as the keyphrase.
+          lines.push(`${phrase}/${th.toExponential(3)}/`);
+        });
+      }
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapask-kws-'));
+      try {
+        const keyfile = path.join(tmp, 'keywords.kws');
+        fs.writeFileSync(keyfile, lines.join('\n') + '\n');
+        kws.setKws('keywords', keyfile); // read at once
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      kws.setSearch('keywords');
+      kws.startStream(); // utterances start with speech (see feedKws)
+      this.speechCmn = new SpeechCmn(kws.cmnState().mean); // the model's -cmninit as the prior
+
+      if (transcribe) {
+        this.lm = PsDecoder.create(
+          { ...common, '-lm': lmFile, '-remove_silence': true, '-vad_postspeech': 40, ...LM_SPEED_ARGS, ...options.lmArgs },
+          modelDir,
+        );
+        this.lm.startStream();
+        this.lm.startUtt();
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    this.thresholds = thresholds;
+  }
+
+  accept(chunk: AudioChunk): RecognitionEvent[] {
+    if (this.closed) throw new Error('PocketSphinxRecogniser used after close()');
+    if (chunk.pcm.length % 2 !== 0) throw new RangeError('chunk PCM must hold whole 16-bit samples');
+    const events: RecognitionEvent[] = [];
+    const n = chunk.pcm.length >> 1;
+    if (n === 0) return events;
+    const first = this.clock.push(chunk.t, n);
+    const detectedAt = this.clock.timeAt(first + n);
+    const pcm = this.conditioner.apply(chunk.pcm);
+    this.history.push(pcm);
+    this.levels.push(pcm);
+    for (let off = 0; off < n; off += BLOCK_SAMPLES) {
+      const block = pcm.subarray(off * 2, Math.min(n, off + BLOCK_SAMPLES) * 2);
+      const fedAfter = first + off + (block.length >> 1);
+      this.feedKws(block, first + off, fedAfter, detectedAt, events);
+      this.feedLm(block, fedAfter, events);
+    }
+    this.clock.forgetBefore(Math.min(this.kwsUttStart, this.lm ? this.lmUttStart : Infinity, this.history.start));
+    return events;
+  }
+
+  flush(): RecognitionEvent[] {
+    if (this.closed) throw new Error('PocketSphinxRecogniser used after close()');
+    const events: RecognitionEvent[] = [];
+    const end = this.clock.samples;
+    const detectedAt = this.clock.timeAt(end);
+    this.endKwsUtterance(end, detectedAt, events);
+    this.lastSpeechFrame = -Infinity;
+    if (this.lm) {
+      this.lm.endUtt();
+      this.collectTranscript(events);
+      this.lm.startUtt();
+      this.lmUttStart = end;
+      this.lmSpeechSeen = false;
+    }
+    return events;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.kws?.free();
+    this.lm?.free();
+    this.kws = null;
+    this.lm = null;
+  }
+
+  /** Is frame `f` speech, by level against the noise floor (the kws decoder's gate)? */
+  private isSpeechFrame(f: number, noise: number): boolean {
+    const v = this.levels.at(f);
+    return v !== undefined && v > Math.max(noise + GATE_ABOVE_NOISE_DB, GATE_MIN_DB);
+  }
+
+  /**
+   * The kws decoder only hears speech (plus a little before and after): its live cepstral mean
+   * normalisation would otherwise drift towards the room's silence over a long quiet spell, after which it
+   * misses command words (measured: scores fall by 40 and more after 20 s of quiet). Each stretch of speech
+   * is its own utterance; frames map back to stream samples through kwsOffset.
+   */
+  private feedKws(block: Buffer, blockStart: number, fedAfter: number, detectedAt: number, events: RecognitionEvent[]): void {
+    const kws = this.kws!;
+    const f0 = Math.floor(blockStart / FRAME_SAMPLES);
+    const f1 = Math.floor(fedAfter / FRAME_SAMPLES);
+    const noise = f0 >= NOISE_MIN_FRAMES ? (this.levels.quantile(f0 - NOISE_WINDOW_FRAMES, f0, NOISE_QUANTILE) ?? -Infinity) : -Infinity;
+    let onset = -1;
+    for (let f = f0; f < f1; f++) {
+      if (this.isSpeechFrame(f, noise)) {
+        if (onset < 0) onset = f;
+        this.lastSpeechFrame = f;
+      }
+    }
+    if (!this.kwsActive) {
+      if (onset < 0) return;
+      // Speech: start an utterance a little before it (the onset's first phone and some context).
+      // (It may overlap the previous utterance's end: an occurrence already reported is not reported again.)
+      const from = Math.max(this.history.start, onset * FRAME_SAMPLES - GATE_PRE_ROLL_FRAMES * FRAME_SAMPLES);
+      kws.startUtt();
+      this.kwsActive = true;
+      this.kwsOffset = from - this.kwsDecoderSamples;
+      this.kwsUttStart = from;
+      this.kwsActivation = { start: from, cold: this.speechCmn.frames < COLD_CMN_FRAMES };
+      this.feedKwsDecoder(this.history.slice(from, fedAfter), from);
+    } else {
+      this.feedKwsDecoder(block, blockStart);
+    }
+    this.harvestKeywords(fedAfter, detectedAt, events);
+    if (f1 - this.lastSpeechFrame > GATE_HANGOVER_FRAMES) this.endKwsUtterance(fedAfter, detectedAt, events);
+  }
+
+  /**
+   * Feeds the kws decoder, in pieces, keeping its cepstral mean on speech: `from` is the stream sample of
+   * the first one (null for padding that is not part of the stream).
+   */
+  private feedKwsDecoder(pcm: Buffer, from: number | null, learn = true): void {
+    const kws = this.kws!;
+    const n = pcm.length >> 1;
+    for (let off = 0; off < n; off += BLOCK_SAMPLES) {
+      const piece = pcm.subarray(off * 2, Math.min(n, off + BLOCK_SAMPLES) * 2);
+      const before = kws.cmnState();
+      kws.processRaw(piece);
+      this.kwsDecoderSamples += piece.length >> 1;
+      const after = kws.cmnState();
+      const frames = after.nframe - before.nframe;
+      // Learn from speech only (a piece mostly of speech frames); a decrease means the library itself
+      // renormalised in between: skip that piece.
+      if (learn && from !== null && frames > 0 && this.speechFraction(from + off, from + off + (piece.length >> 1)) >= 0.5) {
+        this.speechCmn.add(before.sum, after.sum, frames);
+      }
+      kws.setCmnMean(this.speechCmn.mean());
+      if (process.env.SNAPASK_DEBUG_CMN) console.log('cmn', from === null ? 'pad' : ((from + off) / 16000).toFixed(2), frames, this.speechCmn.frames, Array.from(this.speechCmn.mean().slice(0, 3)).map((x) => x.toFixed(1)).join(','), 'lib', Array.from(before.sum.slice(0, 1)).map((x) => (x / Math.max(1, before.nframe)).toFixed(1)).join(','), before.nframe, after.nframe);
+    }
+  }
+
+  private speechFraction(from: number, to: number): number {
+    const f0 = Math.floor(from / FRAME_SAMPLES);
+    const f1 = Math.max(f0 + 1, Math.floor(to / FRAME_SAMPLES));
+    const noise = f0 >= NOISE_MIN_FRAMES ? (this.levels.quantile(f0 - NOISE_WINDOW_FRAMES, f0, NOISE_QUANTILE) ?? -Infinity) : -Infinity;
+    let speech = 0;
+    for (let f = f0; f < f1; f++) if (this.isSpeechFrame(f, noise)) speech++;
+    return speech / (f1 - f0);
+  }
+
+  /**
+   * Judges the kws search's detections (the search reports them at once, -kws_delay 0): a detection is
+   * reported as soon as the pause after it is established, dropped once it is clear that none follows, and
+   * otherwise left to grow (the decoder keeps extending a detection's silence phones, and may still find a
+   * better-scoring version of it). When nothing is left pending after a decision, the utterance is restarted
+   * so the detection list starts empty, and the audio after the decided detections is fed again, since the
+   * next command word may already have begun. With `final` (end of an utterance) everything is decided.
+   */
+  private harvestKeywords(now: number, detectedAt: number, events: RecognitionEvent[], final = false): void {
+    const kws = this.kws!;
+    for (let round = 0; round < 8; round++) {
+      let resumeAt: number | null = null;
+      let pending = false;
+      for (const c of this.candidates()) {
+        const last = this.lastKeyword.get(c.keyword);
+        if (last && c.start < last.end) {
+          resumeAt = Math.max(resumeAt ?? 0, last.resume); // a reported occurrence, still growing
+          continue;
+        }
+        const v = this.requirePause ? this.pauseVerdict(c, now, final) : { wordEnd: c.end, resume: c.end };
+        if (v === 'wait') {
+          pending = true;
+        } else if (v === 'reject') {
+          this.rejectedWithoutPause++;
+          resumeAt = Math.max(resumeAt ?? 0, c.end);
+        } else {
+          this.lastKeyword.set(c.keyword, { start: c.start, end: Math.max(c.end, v.resume), resume: v.resume });
+          resumeAt = Math.max(resumeAt ?? 0, v.resume);
+          const ev: KeywordEvent = {
+            type: 'keyword',
+            word: c.keyword,
+            start: this.clock.timeAt(c.start),
+            end: this.clock.timeAt(v.wordEnd),
+            detectedAt,
+          };
+          events.push(ev);
+        }
+      }
+      if (final || pending || resumeAt === null) return;
+      kws.endUtt();
+      kws.startUtt();
+      const from = Math.min(now, Math.max(resumeAt, this.history.start, this.kwsUttStart));
+      this.kwsOffset = from - this.kwsDecoderSamples;
+      this.kwsUttStart = from;
+      if (from >= now) return;
+      this.feedKwsDecoder(this.history.slice(from, now), from);
+    }
+  }
+
+  /** Ends the kws utterance (after a quiet spell, or at flush), deciding every detection left. */
+  private endKwsUtterance(end: number, detectedAt: number, events: RecognitionEvent[]): void {
+    if (!this.kwsActive) return;
+    const kws = this.kws!;
+    // Some silence after the last word (as after a command word said at the very end of the input).
+    this.feedKwsDecoder(this.conditioner.apply(Buffer.alloc(END_PAD_FRAMES * FRAME_SAMPLES * 2)), null);
+    this.harvestKeywords(end, detectedAt, events, true);
+    kws.endUtt();
+    // The first speech is decoded with a cepstral mean learnt only as it goes (cold start): once it is over,
+    // decode it again with the mean learnt from it, for the command words the first pass missed.
+    const act = this.kwsActivation;
+    if (act?.cold && act.start >= this.history.start && end - act.start <= RERUN_MAX_SECONDS * SAMPLE_RATE) {
+      this.kwsActivation = null;
+      kws.startUtt();
+      this.kwsOffset = act.start - this.kwsDecoderSamples;
+      this.kwsUttStart = act.start;
+      this.feedKwsDecoder(this.history.slice(act.start, end), act.start, false);
+      this.feedKwsDecoder(this.conditioner.apply(Buffer.alloc(END_PAD_FRAMES * FRAME_SAMPLES * 2)), null, false);
+      this.harvestKeywords(end, detectedAt, events, true);
+      kws.endUtt();
+    }
+    this.kwsActivation = null;
+    this.kwsActive = false;
+    this.kwsUttStart = end;
+    this.kwsOffset = end - this.kwsDecoderSamples;
+  }
+
+  /** The kws search's detections as stream sample ranges, overlapping ones of the same keyword merged. */
+  private candidates(): Candidate[] {
+    const cands: Candidate[] = [];
+    for (const seg of this.kws!.segments()) {
+      const keyword = this.phrases.get(seg.word.trim());
+      if (!keyword) continue;
+      const start = Math.max(this.kwsUttStart, seg.startFrame * FRAME_SAMPLES + this.kwsOffset);
+      const end = (seg.endFrame + 1) * FRAME_SAMPLES + this.kwsOffset;
+      cands.push({ keyword, start, end, prob: seg.prob });
+    }
+    // Several pronunciations may report the same occurrence: keep the best of overlapping detections.
+    cands.sort((a, b) => a.start - b.start);
+    const merged: Candidate[] = [];
+    for (const c of cands) {
+      const prev = merged.find((m) => m.keyword === c.keyword && c.start < m.end && m.start < c.end);
+      if (!prev) merged.push(c);
+      else if (c.prob > prev.prob) Object.assign(prev, c);
+    }
+    return merged;
+  }
+
+  /**
+   * Is the spoken keyword followed by a pause? The detection ends with silence phones, which the decoder may
+   * also have laid over a stop's closure ("replied to") or a weak fricative ("replies"): require a stretch
+   * of PAUSE_MIN_FRAMES frames well below the keyword's loudest frame (and near the noise floor) that begins
+   * after the word and before the detection's end. Returns where the word ends (the start of that pause) and
+   * where a next word could begin, 'reject', or 'wait' while the frames to decide are not all heard yet.
+   */
+  private pauseVerdict(c: Candidate, now: number, final: boolean): { wordEnd: number; resume: number } | 'reject' | 'wait' {
+    const sf = Math.round(c.start / FRAME_SAMPLES);
+    const ef = Math.round(c.end / FRAME_SAMPLES) - 1;
+    const known = Math.floor(now / FRAME_SAMPLES); // frames [0, known) have been heard
+    let peak = -Infinity;
+    for (let f = sf; f <= Math.max(sf, ef - PAUSE_TAIL_FRAMES); f++) peak = Math.max(peak, this.levels.at(f) ?? -Infinity);
+    if (peak === -Infinity) return 'reject'; // no longer known
+    // The noise floor, from the quietest frames of the last seconds (unknown until a second has been heard).
+    const noise = sf >= NOISE_MIN_FRAMES ? (this.levels.quantile(sf - NOISE_WINDOW_FRAMES, sf, NOISE_QUANTILE) ?? -Infinity) : -Infinity;
+    const limit = Math.max(peak - PAUSE_DROP_DB, Math.min(noise + PAUSE_NOISE_MARGIN_DB, peak - PAUSE_MIN_DROP_DB));
+    const lastStart = ef - PAUSE_IN_DETECTION_FRAMES; // the latest frame a pause may begin at
+    let run = 0;
+    for (let f = sf + MIN_WORD_FRAMES; f <= lastStart + PAUSE_MIN_FRAMES - 1; f++) {
+      // Frames not heard yet count as silence only at the end (flush, or the padding after a quiet spell).
+      if (f >= known && !final) return 'wait';
+      run = (this.levels.at(f) ?? -Infinity) <= limit ? run + 1 : 0;
+      if (run === PAUSE_MIN_FRAMES) {
+        const start = f - PAUSE_MIN_FRAMES + 1;
+        if (start <= lastStart) return { wordEnd: start * FRAME_SAMPLES, resume: (f + 1) * FRAME_SAMPLES };
+      }
+    }
+    // No pause inside the detection (yet): it may still grow into one, or a better version may come.
+    return final || known - ef > DECIDE_AFTER_FRAMES ? 'reject' : 'wait';
+  }
+
+  private feedLm(block: Buffer, fedAfter: number, events: RecognitionEvent[]): void {
+    const lm = this.lm;
+    if (!lm) return;
+    lm.setCmnMean(this.speechCmn.mean());
+    lm.processRaw(block);
+    const inSpeech = lm.inSpeech();
+    if (inSpeech) this.lmSpeechSeen = true;
+    const tooLong = fedAfter - this.lmUttStart > MAX_UTTERANCE_SECONDS * SAMPLE_RATE;
+    if ((this.lmSpeechSeen && !inSpeech) || tooLong) {
+      lm.endUtt();
+      this.collectTranscript(events);
+      lm.startUtt();
+      this.lmUttStart = fedAfter;
+      this.lmSpeechSeen = false;
+    }
+  }
+
+  private collectTranscript(events: RecognitionEvent[]): void {
+    const words: TimedWord[] = [];
+    // The LM decoder is fed exactly the stream (no replays), so its frames are stream frames.
+    for (const seg of this.lm!.segments()) {
+      if (isFiller(seg.word)) continue;
+      words.push({
+        word: normaliseWord(seg.word),
+        start: this.clock.timeAt(seg.startFrame * FRAME_SAMPLES),
+        end: this.clock.timeAt((seg.endFrame + 1) * FRAME_SAMPLES),
+      });
+    }
+    if (words.length === 0) return;
+    const ev: TranscriptEvent = {
+      type: 'transcript',
+      text: words.map((w) => w.word).join(' '),
+      words,
+      start: words[0]!.start,
+      end: words[words.length - 1]!.end,
+    };
+    events.push(ev);
+  }
+}

@@ -25,8 +25,12 @@ deps:
 build:
 	tsc -p tsconfig.json
 
+# The last line is the plain "N passed, N failed" CI reads, after jest's own summary.
 test: build
-	jest --ci
+	@mkdir -p build
+	@status=0; jest --ci --json --outputFile=build/jest-results.json || status=$$?; \
+	node -e 'const r=require("./build/jest-results.json"); console.log(`jest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'; \
+	exit $$status
 
 run: build
 	node dist/src/cli/main.js run $(if $(CONFIG),--config $(CONFIG))

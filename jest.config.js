@@ -5,5 +5,4 @@ module.exports = {
   testMatch: ['**/*.test.js'],
   testTimeout: 60000,
   maxWorkers: 2,
-  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

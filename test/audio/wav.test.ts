@@ -40,6 +40,17 @@ describe('WAV files', () => {
     expect(clock.now()).toBeCloseTo(3.05, 6);
   });
 
+  it('paces chunks like a microphone in real-time mode: each arrives once it has been captured', async () => {
+    const path = join(dir, 'half.wav');
+    execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', path, 'trim', '0', '0.5']);
+    const src = await WavFileSource.open(path, { pace: 'realtime', chunkSeconds: 0.1 });
+    const started = performance.now();
+    const lateness: number[] = [];
+    for await (const c of src) lateness.push(performance.now() - started - (c.t + 0.1) * 1000);
+    expect(lateness).toHaveLength(5);
+    for (const l of lateness) expect(l).toBeGreaterThanOrEqual(-1); // never before the chunk's end was "captured"
+  });
+
   it('refuses a WAV at the wrong rate, naming the file and how to convert it', async () => {
     const path = soxTone('tone44.wav', ['-r', '44100', '-c', '2', '-b', '16']);
     await expect(WavFileSource.open(path)).rejects.toThrow(/tone44\.wav is 44100 Hz 2-channel; 16000 Hz mono expected/);

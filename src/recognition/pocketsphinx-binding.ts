@@ -2,7 +2,7 @@
  * A small koffi binding of the PocketSphinx 5prealpha C API (Debian's
  * libpocketsphinx3 / libsphinxbase3): just what a streaming decoder needs.
  * Signatures follow /usr/include/pocketsphinx/{pocketsphinx,ps_search}.h and
- * /usr/include/<triplet>/sphinxbase/{cmd_ln,err,ckd_alloc}.h.
+ * /usr/include/<triplet>/sphinxbase/{cmd_ln,err,ckd_alloc,feat,cmn}.h.
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import { RecogniserError } from './recogniser';
@@ -47,13 +47,14 @@ let api: PsApi | undefined;
 let names: Set<string> | undefined;
 
 /** sphinxbase's arg_t, the element type of the table ps_args() returns (ends with a NULL name). */
-const ArgDef = koffi.struct('snapask_ps_arg_t', { name: 'const char *', type: 'int', deflt: 'const char *', doc: 'const char *' });
+const ArgDef = koffi.struct({ name: 'const char *', type: 'int', deflt: 'const char *', doc: 'const char *' });
 
 /**
  * sphinxbase's feat_t and cmn_t (public structs of feat.h and cmn.h, mfcc_t = float in this build): what is
- * needed to read and steer the live cepstral mean normalisation.
+ * needed to read and steer the live cepstral mean normalisation. (Types stay anonymous: koffi's type names
+ * are process-wide, and test runners load this module more than once per process.)
  */
-const FeatT = koffi.struct('snapask_feat_t', {
+const FeatT = koffi.struct({
   refcount: 'int',
   name: 'void *',
   cepsize: 'int32_t',
@@ -71,7 +72,7 @@ const FeatT = koffi.struct('snapask_feat_t', {
   compute_feat: 'void *',
   cmn_struct: 'void *',
 });
-const CmnT = koffi.struct('snapask_cmn_t', {
+const CmnT = koffi.struct({
   cmn_mean: 'void *',
   cmn_var: 'void *',
   sum: 'void *',
@@ -100,7 +101,8 @@ function argumentNames(a: PsApi): Set<string> {
   return out;
 }
 
-function loadLibrary(soname: string, debPackage: string): LibraryHandle {
+/** Loads a shared library by soname; a RecogniserError names the library and the Debian package that provides it. */
+export function loadLibrary(soname: string, debPackage: string): LibraryHandle {
   try {
     // Global, so libpocketsphinx resolves its sphinxbase symbols against the same copy we call.
     return koffi.load(soname, { global: true });

@@ -3,23 +3,30 @@
  * audio feeds two decoders.
  *
  *  - A keyword-spotting decoder (kws search over the command words, one
- *    threshold per word). It sees every frame (-remove_silence no), so its
- *    frame numbers are audio time. Each keyphrase is a command word followed
- *    by two silence phones, and a detection must also be followed by a drop in
- *    level: a command is a word said on its own, with a pause after it. That is
- *    what separates "reply." from "replies", "replied to", "apply for" and
- *    "snapshot." from "snap out of it", which the phone-loop score alone
- *    cannot. After each detection the utterance is restarted (and the audio
- *    since the detection fed again) so that the next occurrence is found
- *    afresh.
+ *    threshold per word). Each keyphrase is a command word followed by two
+ *    silence phones, and a detection must also be followed by a real pause
+ *    (a drop in level lasting 120 ms, see pauseVerdict): a command is a word
+ *    said on its own. That is what separates "reply." from "replies",
+ *    "replied to", "apply for", and "snapshot." from "snap out of it", which
+ *    the phone-loop score alone cannot. Decoys (a "snap" keyphrase) veto the
+ *    command word where they fit better ("a loud snap."). The decoder only
+ *    hears stretches of speech (an energy gate, with some audio before and
+ *    after); each stretch is an utterance, and after each decision the
+ *    utterance is restarted and the audio after the decided detection fed
+ *    again, so the next occurrence is found afresh. It sees every frame
+ *    (-remove_silence no): frames map to samples through kwsOffset.
  *  - A language-model decoder (en-us.lm.bin) whose utterances are cut by the
  *    library's voice activity detector (ps_get_in_speech, -remove_silence yes,
- *    so it only searches speech): one transcript per utterance, with word
- *    times.
+ *    so it only searches speech, hangover -vad_postspeech 0.4 s): one
+ *    transcript per utterance, with word times; its frames are stream frames.
  *
- * Segment frames from ps_seg_frames are counted from the decoder's stream
- * start, so a frame maps to a sample index and, through SampleClock, to the
- * chunks' clock however many utterances have gone by.
+ * Both decoders get a cepstral mean learnt from speech only (SpeechCmn):
+ * PocketSphinx's own live mean drifts to the room's silence over a quiet spell
+ * and then misses command words. The first stretch of speech, decoded before
+ * that mean is learnt, is decoded again once it is over.
+ *
+ * SampleClock maps sample indexes to the chunks' clock, however many
+ * utterances have gone by and whatever gaps the chunks' times show.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -46,17 +53,30 @@ export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-
  * Detection thresholds (-kws_threshold of each word's keyphrase: the minimum
  * likelihood ratio of the keyword path, pause included, against the phone
  * loop). Tuned on flite (kal, kal16, slt, awb, rms), festival (kal_diphone)
- * and espeak-ng (en-us) voices at three speaking rates; see the report in
- * test/recognition/pocketsphinx-recogniser.test.ts.
+ * and espeak-ng (en-us) voices at three speaking rates (see the measurements at
+ * the top of test/recognition/pocketsphinx-recogniser.test.ts).
  */
 export const DEFAULT_KEYWORD_THRESHOLDS: Readonly<Record<string, number>> = {
   snapshot: 1e-25,
   reply: 1e-30,
 };
 
-/** For a keyword without a tuned threshold: scaled by its number of phones. */
+/**
+ * Words a command word is easily heard in even with a pause after it: "snap." fits "snapshot." once the
+ * silence phones swallow a weak "shot". (For "reply", decoys such as "replies" or "replied" also veto
+ * the real word in several voices, so none by default: the pause check is what keeps those out.)
+ */
+export const DEFAULT_DECOYS: Readonly<Record<string, readonly string[]>> = {
+  snapshot: ['snap'],
+  reply: [],
+};
+const DECOY_THRESHOLD = 1e-40;
+/** How much better (in the decoder's log units) a decoy must fit than the command word to veto it. */
+const DECOY_MARGIN = 0;
+
+/** For a keyword without a tuned threshold (untuned guess: short words are spotted more easily by chance). */
 export function fallbackThreshold(phones: number): number {
-  return Math.pow(10, -Math.max(10, Math.min(45, 5 * phones)));
+  return phones >= 5 ? 1e-25 : 1e-15;
 }
 
 export interface PocketSphinxOptions extends RecogniserOptions {
@@ -71,6 +91,8 @@ export interface PocketSphinxOptions extends RecogniserOptions {
   requirePause?: boolean;
   /** Run the language-model decoder for transcripts (default true). */
   transcribe?: boolean;
+  /** Per-keyword decoy words (overriding DEFAULT_DECOYS): dictionary words that veto the keyword when they fit better. */
+  decoys?: Record<string, string[]>;
   /** Extra decoder arguments (e.g. { '-beam': 1e-40 }), for tuning. */
   kwsArgs?: PsArgs;
   lmArgs?: PsArgs;
@@ -90,11 +112,11 @@ const BLOCK_SAMPLES = 1600;
 /** An utterance of the LM decoder is cut after this long even if speech continues (bounded memory/latency). */
 const MAX_UTTERANCE_SECONDS = 30;
 /** Silence phones appended to each keyword's pronunciation (each lasts at least 3 frames). */
-const PAUSE_PHONES = process.env.SNAPASK_SUFFIX ?? 'SIL SIL';
+const PAUSE_PHONES = 'SIL SIL';
 /** A pause lasts at least this many frames (longer than a stop consonant's closure)... */
-const PAUSE_MIN_FRAMES = 10;
+const PAUSE_MIN_FRAMES = 12;
 /** ...and begins at least this many frames before the detection's end (its silence phones lie in it)... */
-const PAUSE_IN_DETECTION_FRAMES = +(process.env.SNAPASK_PID ?? 3);
+const PAUSE_IN_DETECTION_FRAMES = 3;
 /** ...and this many frames or more after the detection's start (pauses inside the word are shorter anyway). */
 const MIN_WORD_FRAMES = 15;
 /** Frames at the end of a detection that belong to its silence phones, left out of its speech level. */
@@ -114,7 +136,7 @@ const GATE_ABOVE_NOISE_DB = 12;
 const GATE_MIN_DB = 30;
 /** ...its utterance starts this many frames before the first speech frame and ends after this many without one. */
 const GATE_PRE_ROLL_FRAMES = 30;
-const GATE_HANGOVER_FRAMES = +(process.env.SNAPASK_HANGOVER ?? 80);
+const GATE_HANGOVER_FRAMES = 80;
 
 /** LM decoder options that cut CPU time with little loss in accuracy (measured, see the report). */
 const LM_SPEED_ARGS: PsArgs = {
@@ -131,16 +153,15 @@ function requirePath(p: string, what: string): void {
 }
 
 /**
- * Replaces digital silence (10 ms frames whose samples are all within +-2)
- * with a faint deterministic noise floor (about -75 dBFS). Real microphones
- * never deliver exact zeros; PocketSphinx's noise tracking, voice activity
- * detection and cepstral mean normalisation go wrong on them (replays of
- * synthetic audio, muted inputs).
+ * Replaces (near-)digital silence: every sample within +-2 gets a faint
+ * deterministic noise of up to +-8 (about -75 dBFS). Real microphones never
+ * deliver runs of exact zeros, but synthetic or edited audio does, inside
+ * words too (a stop's closure); PocketSphinx's features, noise tracking and
+ * voice activity detection go wrong on them. On microphone audio this only
+ * touches a few samples at zero crossings, far below the noise floor.
  */
 export class SilenceConditioner {
   private seed = 0x2545f491;
-  private readonly mode = process.env.SNAPASK_COND ?? 'sample';
-  private readonly amp = +(process.env.SNAPASK_COND_AMP ?? 8);
 
   private rand(): number {
     let s = this.seed;
@@ -154,30 +175,9 @@ export class SilenceConditioner {
   apply(pcm: Buffer): Buffer {
     const n = pcm.length >> 1;
     const out = Buffer.from(pcm);
-    const span = 2 * this.amp + 1;
-    if (this.mode === 'all') {
-      for (let i = 0; i < n; i++) {
-        const v = out.readInt16LE(i * 2) + ((this.rand() % span) - this.amp);
-        out.writeInt16LE(Math.max(-32768, Math.min(32767, v)), i * 2);
-      }
-      return out;
-    }
-    if (this.mode === 'sample') {
-      for (let i = 0; i < n; i++) {
-        const v = out.readInt16LE(i * 2);
-        if (v <= 2 && v >= -2) out.writeInt16LE(v + ((this.rand() % span) - this.amp), i * 2);
-      }
-      return out;
-    }
-    for (let a = 0; a < n; a += FRAME_SAMPLES) {
-      const b = Math.min(n, a + FRAME_SAMPLES);
-      let quiet = true;
-      for (let i = a; i < b && quiet; i++) {
-        const v = pcm.readInt16LE(i * 2);
-        if (v > 2 || v < -2) quiet = false;
-      }
-      if (!quiet) continue;
-      for (let i = a; i < b; i++) out.writeInt16LE(out.readInt16LE(i * 2) + ((this.rand() % span) - this.amp), i * 2);
+    for (let i = 0; i < n; i++) {
+      const v = out.readInt16LE(i * 2);
+      if (v <= 2 && v >= -2) out.writeInt16LE(v + ((this.rand() % 17) - 8), i * 2);
     }
     return out;
   }
@@ -239,13 +239,15 @@ export class PocketSphinxRecogniser implements Recogniser {
   readonly requirePause: boolean;
   /** Detections dropped by the pause check so far (diagnostics). */
   rejectedWithoutPause = 0;
+  /** Detections vetoed by a decoy so far (diagnostics). */
+  rejectedByDecoy = 0;
 
   private readonly clock = new SampleClock();
   private readonly conditioner = new SilenceConditioner();
   private readonly history = new PcmHistory((RERUN_MAX_SECONDS + 2) * SAMPLE_RATE);
   private readonly levels = new FrameLevels(20 * 100);
   /** Keyphrase (dictionary word of the kws decoder) -> command word. */
-  private readonly phrases = new Map<string, string>();
+  private readonly phrases = new Map<string, { keyword: string; decoy: boolean }>();
   private kws: PsDecoder | null = null;
   private lm: PsDecoder | null = null;
   /** Samples fed to the kws decoder since its stream start (replays and padding included). */
@@ -294,31 +296,38 @@ export class PocketSphinxRecogniser implements Recogniser {
       );
       this.kws = kws;
       const lines: string[] = [];
-      for (const k of this.keywords) {
-        // Every pronunciation: the kws search itself only uses a word's first one.
+      // Every pronunciation of a word: the kws search itself only uses a word's first one.
+      const pronunciations = (w: string): string[] => {
         const prons: string[] = [];
         for (let i = 1; i <= 9; i++) {
-          const p = kws.lookupWord(i === 1 ? k : `${k}(${i})`);
+          const p = kws.lookupWord(i === 1 ? w : `${w}(${i})`);
           if (p === null) break;
           prons.push(p.trim());
         }
+        return prons;
+      };
+      const addPhrase = (name: string, pron: string, th: number): string => {
+        const phrase = `snapask_${name.replace(/[^a-z0-9_]/g, '')}`;
+        if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
+        kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
+        // No space before the threshold: the library keeps everything before the slash as the keyphrase.
+        lines.push(`${phrase}/${th.toExponential(3)}/`);
+        return phrase;
+      };
+      for (const k of this.keywords) {
+        const prons = pronunciations(k);
         if (prons.length === 0) throw new RecogniserError(`keyword "${k}" is not in the pocketsphinx dictionary ${dict}`);
         const th = options.thresholds?.[k] ?? DEFAULT_KEYWORD_THRESHOLDS[k] ?? fallbackThreshold(prons[0]!.split(/\s+/).length);
         if (!(th > 0 && Number.isFinite(th))) throw new RecogniserError(`threshold for "${k}" must be a positive number, got ${th}`);
         thresholds[k] = th;
-        prons.forEach((pron, i) => {
-          let phrase: string;
-          if (this.requirePause || i > 0) {
-            phrase = `snapask_kw_${k.replace(/[^a-z]/g, '')}_${i}`;
-            if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
-            kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
-          } else {
-            phrase = k;
-          }
-          this.phrases.set(phrase, k);
-          // No space before the threshold: the library keeps everything before the slash as the keyphrase.
-          lines.push(`${phrase}/${th.toExponential(3)}/`);
-        });
+        prons.forEach((pron, i) => this.phrases.set(addPhrase(`kw_${k}_${i}`, pron, th), { keyword: k, decoy: false }));
+        // Decoys: words a command word is easily heard in. Spotted alongside (with a permissive threshold, so
+        // they are found whenever they fit), one that fits better than the command word vetoes it.
+        for (const d of options.decoys?.[k] ?? DEFAULT_DECOYS[k] ?? []) {
+          const dprons = pronunciations(d);
+          if (dprons.length === 0) throw new RecogniserError(`decoy "${d}" for "${k}" is not in the pocketsphinx dictionary ${dict}`);
+          dprons.forEach((pron, i) => this.phrases.set(addPhrase(`decoy_${k}_${d}_${i}`, pron, DECOY_THRESHOLD), { keyword: k, decoy: true }));
+        }
       }
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapask-kws-'));
       try {
@@ -455,7 +464,6 @@ export class PocketSphinxRecogniser implements Recogniser {
         this.speechCmn.add(before.sum, after.sum, frames);
       }
       kws.setCmnMean(this.speechCmn.mean());
-      if (process.env.SNAPASK_DEBUG_CMN) console.log('cmn', from === null ? 'pad' : ((from + off) / 16000).toFixed(2), frames, this.speechCmn.frames, Array.from(this.speechCmn.mean().slice(0, 3)).map((x) => x.toFixed(1)).join(','), 'lib', Array.from(before.sum.slice(0, 1)).map((x) => (x / Math.max(1, before.nframe)).toFixed(1)).join(','), before.nframe, after.nframe);
     }
   }
 
@@ -481,7 +489,8 @@ export class PocketSphinxRecogniser implements Recogniser {
     for (let round = 0; round < 8; round++) {
       let resumeAt: number | null = null;
       let pending = false;
-      for (const c of this.candidates()) {
+      const { keywords, decoys } = this.candidates();
+      for (const c of keywords) {
         const last = this.lastKeyword.get(c.keyword);
         if (last && c.start < last.end) {
           resumeAt = Math.max(resumeAt ?? 0, last.resume); // a reported occurrence, still growing
@@ -490,6 +499,9 @@ export class PocketSphinxRecogniser implements Recogniser {
         const v = this.requirePause ? this.pauseVerdict(c, now, final) : { wordEnd: c.end, resume: c.end };
         if (v === 'wait') {
           pending = true;
+        } else if (v !== 'reject' && this.vetoed(c, v.wordEnd, decoys)) {
+          this.rejectedByDecoy++;
+          resumeAt = Math.max(resumeAt ?? 0, c.end);
         } else if (v === 'reject') {
           this.rejectedWithoutPause++;
           resumeAt = Math.max(resumeAt ?? 0, c.end);
@@ -544,25 +556,41 @@ export class PocketSphinxRecogniser implements Recogniser {
     this.kwsOffset = end - this.kwsDecoderSamples;
   }
 
-  /** The kws search's detections as stream sample ranges, overlapping ones of the same keyword merged. */
-  private candidates(): Candidate[] {
-    const cands: Candidate[] = [];
+  /** The kws search's detections as stream sample ranges, overlapping ones of the same phrase kind merged. */
+  private candidates(): { keywords: Candidate[]; decoys: Candidate[] } {
+    const keywords: Candidate[] = [];
+    const decoys: Candidate[] = [];
     for (const seg of this.kws!.segments()) {
-      const keyword = this.phrases.get(seg.word.trim());
-      if (!keyword) continue;
+      const ph = this.phrases.get(seg.word.trim());
+      if (!ph) continue;
       const start = Math.max(this.kwsUttStart, seg.startFrame * FRAME_SAMPLES + this.kwsOffset);
       const end = (seg.endFrame + 1) * FRAME_SAMPLES + this.kwsOffset;
-      cands.push({ keyword, start, end, prob: seg.prob });
+      (ph.decoy ? decoys : keywords).push({ keyword: ph.keyword, start, end, prob: seg.prob });
     }
     // Several pronunciations may report the same occurrence: keep the best of overlapping detections.
-    cands.sort((a, b) => a.start - b.start);
+    keywords.sort((a, b) => a.start - b.start);
     const merged: Candidate[] = [];
-    for (const c of cands) {
+    for (const c of keywords) {
       const prev = merged.find((m) => m.keyword === c.keyword && c.start < m.end && m.start < c.end);
       if (!prev) merged.push(c);
       else if (c.prob > prev.prob) Object.assign(prev, c);
     }
-    return merged;
+    return { keywords: merged, decoys };
+  }
+
+  /**
+   * A decoy vetoes the command word when it fits better and, like the command word, reaches into the pause
+   * after the spoken word (its silence phones lie there). On a real "snapshot." the "snap" decoy may score
+   * as well, but its silence phones then lie on "shot": it ends before the pause.
+   */
+  private vetoed(c: Candidate, wordEnd: number, decoys: Candidate[]): boolean {
+    return decoys.some(
+      (d) =>
+        d.keyword === c.keyword &&
+        d.start < wordEnd &&
+        d.end >= wordEnd + PAUSE_IN_DETECTION_FRAMES * FRAME_SAMPLES &&
+        d.prob >= c.prob + DECOY_MARGIN,
+    );
   }
 
   /**

@@ -61,26 +61,25 @@ export function loadVosk(libPath?: string): VoskApi {
   } catch (e) {
     throw new RecogniserError(`cannot load libvosk from ${path}: ${(e as Error).message}`);
   }
-  const Model = koffi.pointer('VoskModel', koffi.opaque());
-  const Rec = koffi.pointer('VoskRecognizer', koffi.opaque());
+  // Opaque handles as plain pointers: koffi's type names are process-wide, and test runners load this module
+  // more than once per process (a named type would then be a duplicate).
   const fn = {
     setLogLevel: lib.func('void vosk_set_log_level(int log_level)'),
-    modelNew: lib.func('VoskModel *vosk_model_new(const char *model_path)'),
-    modelFree: lib.func('void vosk_model_free(VoskModel *model)'),
-    modelFindWord: lib.func('int vosk_model_find_word(VoskModel *model, const char *word)'),
-    recognizerNew: lib.func('VoskRecognizer *vosk_recognizer_new(VoskModel *model, float sample_rate)'),
-    recognizerNewGrm: lib.func('VoskRecognizer *vosk_recognizer_new_grm(VoskModel *model, float sample_rate, const char *grammar)'),
-    setWords: lib.func('void vosk_recognizer_set_words(VoskRecognizer *recognizer, int words)'),
-    setPartialWords: lib.func('void vosk_recognizer_set_partial_words(VoskRecognizer *recognizer, int partial_words)'),
-    acceptWaveform: lib.func('int vosk_recognizer_accept_waveform(VoskRecognizer *recognizer, const uint8_t *data, int length)'),
-    result: lib.func('const char *vosk_recognizer_result(VoskRecognizer *recognizer)'),
-    partialResult: lib.func('const char *vosk_recognizer_partial_result(VoskRecognizer *recognizer)'),
-    finalResult: lib.func('const char *vosk_recognizer_final_result(VoskRecognizer *recognizer)'),
-    reset: lib.func('void vosk_recognizer_reset(VoskRecognizer *recognizer)'),
-    recognizerFree: lib.func('void vosk_recognizer_free(VoskRecognizer *recognizer)'),
+    modelNew: lib.func('void *vosk_model_new(const char *model_path)'),
+    modelFree: lib.func('void vosk_model_free(void *model)'),
+    modelFindWord: lib.func('int vosk_model_find_word(void *model, const char *word)'),
+    recognizerNew: lib.func('void *vosk_recognizer_new(void *model, float sample_rate)'),
+    recognizerNewGrm: lib.func('void *vosk_recognizer_new_grm(void *model, float sample_rate, const char *grammar)'),
+    setWords: lib.func('void vosk_recognizer_set_words(void *recognizer, int words)'),
+    setPartialWords: lib.func('void vosk_recognizer_set_partial_words(void *recognizer, int partial_words)'),
+    // The `const char *data, int length` variant, given a Buffer as raw bytes (not a string).
+    acceptWaveform: lib.func('int vosk_recognizer_accept_waveform(void *recognizer, const void *data, int length)'),
+    result: lib.func('const char *vosk_recognizer_result(void *recognizer)'),
+    partialResult: lib.func('const char *vosk_recognizer_partial_result(void *recognizer)'),
+    finalResult: lib.func('const char *vosk_recognizer_final_result(void *recognizer)'),
+    reset: lib.func('void vosk_recognizer_reset(void *recognizer)'),
+    recognizerFree: lib.func('void vosk_recognizer_free(void *recognizer)'),
   };
-  void Model;
-  void Rec;
   const api: VoskApi = {
     path,
     setLogLevel: (l) => fn.setLogLevel(l),

@@ -95,7 +95,8 @@ export class VoskRecogniser implements Recogniser {
     this.tracker = new VoskEventTracker(o.keywords);
     checkModelDir(o.modelDir);
     this.api = loadVosk(o.libPath);
-    this.api.setLogLevel(-1);
+    // -3 also silences Kaldi's own ERROR lines on a bad model: the RecogniserError below is the one line that reports it.
+    this.api.setLogLevel(-3);
     const model = this.api.modelNew(o.modelDir);
     if (!model) throw new RecogniserError(`Vosk could not load the model in ${o.modelDir} (missing or corrupt files)`);
     this.model = model;

@@ -58,6 +58,7 @@ describe('snapask replay on bad input', () => {
     for (const engine of ['pocketsphinx', 'vosk']) {
       const r = await runCli(['replay', '--audio', wav, '--engine', engine, '--model', join(dir, 'no-model'), '--api-base', fake.url, '--json']);
       expectOneLineError(r, /no-model/);
+      expect(r.stderr).toBe(''); // the library's own log lines stay quiet too
     }
   });
 

@@ -22,7 +22,9 @@ deps:
 	  if [ -n "$$missing" ]; then echo "not root: install these Debian packages first: sudo apt-get install" $$missing; exit 1; fi; \
 	fi
 
+# From scratch each time: a deleted source must not leave its compiled test behind in dist/.
 build:
+	rm -rf dist
 	tsc -p tsconfig.json
 
 # The last line is the plain "N passed, N failed" CI reads, after jest's own summary.

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { AudioChunk, AudioSource } from './audio-source';
 import { BYTES_PER_SAMPLE, SAMPLE_RATE } from './audio-source';
 import type { Clock } from '../clock';
+import { lastLineOf } from '../process/last-line';
 
 export interface ArecordOptions {
   /** ALSA device, e.g. `plughw:CARD=Device,DEV=0`; `default` if unset. */
@@ -34,11 +35,7 @@ export class ArecordSource implements AudioSource {
     if (this.opts.device) args.push('-D', this.opts.device);
     const proc = spawn('arecord', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
-    let lastErr = '';
-    proc.stderr.on('data', (d: Buffer) => {
-      const lines = d.toString().trim().split('\n');
-      lastErr = lines[lines.length - 1] ?? lastErr;
-    });
+    const lastErr = lastLineOf(proc.stderr);
     let spawnError: Error | undefined;
     proc.on('error', (e) => {
       spawnError = e;
@@ -64,7 +61,7 @@ export class ArecordSource implements AudioSource {
       if (!this.stopping) {
         const why = spawnError
           ? `cannot start arecord: ${spawnError.message}`
-          : `microphone stopped: arecord exited${lastErr ? `: ${lastErr}` : ''}`;
+          : `microphone stopped: arecord exited${lastErr() ? `: ${lastErr()}` : ''}`;
         this.opts.onExit?.(why);
       }
       proc.kill('SIGTERM');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../clock';
+import { lastLineOf } from '../process/last-line';
 import type { Frame, FrameSource } from './frame';
 import { MjpegSplitter } from './mjpeg-splitter';
 import { FrameRingBuffer, type RingBufferLimits } from './ring-buffer';
@@ -94,11 +95,7 @@ export class ProcessFrameSource implements FrameSource {
   private launch(onFirstFrame?: () => void, onSpawnError?: (e: Error) => void): void {
     const proc = spawn(this.opts.command, this.opts.args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.opts.env ?? process.env });
     this.proc = proc;
-    let lastErr = '';
-    proc.stderr.on('data', (d: Buffer) => {
-      const lines = d.toString().trim().split('\n');
-      lastErr = lines[lines.length - 1] ?? lastErr;
-    });
+    const lastErr = lastLineOf(proc.stderr);
     proc.stdout.on('data', (data: Buffer) => {
       const arrived = this.opts.clock.now();
       for (const jpeg of this.splitter.push(data)) {
@@ -120,7 +117,7 @@ export class ProcessFrameSource implements FrameSource {
       if (this.stopped) return;
       const detail = spawnError
         ? `cannot start ${this.opts.command}: ${spawnError.message}`
-        : `${this.opts.command} exited (${signal ?? code})${lastErr ? `: ${lastErr}` : ''}`;
+        : `${this.opts.command} exited (${signal ?? code})${lastErr() ? `: ${lastErr()}` : ''}`;
       if (onSpawnError) {
         // Still starting: the caller decides (voice-only mode); no restart loop behind its back.
         onSpawnError(new CameraUnavailableError(`camera not available: ${detail}`));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { lastLineOf } from '../process/last-line';
 import { espeakWav, type EspeakOptions } from './espeak-synth';
 import { SpeakerError, type Speaker, type SpokenAnswer } from './speaker';
 
@@ -14,12 +15,11 @@ export function aplay(wav: Buffer, device?: string): Promise<void> {
     if (device) args.push('-D', device);
     args.push('-');
     const p = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const lastErr = lastLineOf(p.stderr);
     p.on('error', (e) => reject(new SpeakerError(`cannot run aplay: ${e.message}`)));
     p.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new SpeakerError(`aplay failed on device ${device ?? 'default'} (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`));
+      else reject(new SpeakerError(`aplay failed on device ${device ?? 'default'} (exit ${code}): ${lastErr()}`));
     });
     p.stdin.on('error', () => undefined);
     p.stdin.end(wav);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { lastLineOf } from '../process/last-line';
 import { SpeakerError } from './speaker';
 
 export interface EspeakOptions {
@@ -14,13 +15,12 @@ export function espeakWav(text: string, o: EspeakOptions = {}): Promise<Buffer> 
     // Text on stdin, not argv: an answer can start with "-" and must not become a flag.
     const p = spawn('espeak-ng', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
-    let err = '';
     p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const lastErr = lastLineOf(p.stderr);
     p.on('error', (e) => reject(new SpeakerError(`cannot run espeak-ng: ${e.message}`)));
     p.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));
-      else reject(new SpeakerError(`espeak-ng failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`));
+      else reject(new SpeakerError(`espeak-ng failed (exit ${code}): ${lastErr()}`));
     });
     p.stdin.on('error', () => undefined);
     p.stdin.end(text);

@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
-import { createThreadManager } from '../app/thread-manager-factory';
+import { createAssistantSide } from '../app/thread-manager-factory';
 import type { FrameSource } from '../camera/frame';
 import { ProcessFrameSource, rpicamVidArgs } from '../camera/process-frame-source';
 import { MonotonicClock } from '../clock';
-import type { Config, Secrets } from '../config/config';
+import { type Config, type Secrets, spokenCommands } from '../config/config';
 import { LogIndicator } from '../indicator/indicator';
 import { createRecogniser } from '../recognition/create-recogniser';
 import { AplaySpeaker } from '../speech/aplay-speaker';
 import { TurnLogic } from '../turn/turn-logic';
+import type { TurnEvent } from '../turn/turn-events';
 
 /**
  * The service on the device: microphone, camera, recogniser, assistant, speaker
@@ -19,8 +20,7 @@ import { TurnLogic } from '../turn/turn-logic';
 export async function runService(config: Config, secrets: Secrets, log: Logger): Promise<number> {
   const clock = new MonotonicClock();
   const indicator = new LogIndicator(log);
-  const recogniser = createRecogniser(config.recogniser, [config.commands.snapshot, config.commands.reply]);
-  const threads = createThreadManager(config, secrets, log);
+  const recogniser = createRecogniser(config.recogniser, spokenCommands(config));
 
   let frames: FrameSource | undefined;
   if (config.camera.kind === 'rpicam') {
@@ -49,15 +49,19 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
       indicator.set('error', why);
     },
   });
-  const turn = new TurnLogic({
-    commands: config.commands,
-    frames,
-    threads,
+  const emit = (e: TurnEvent) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event));
+  const side = createAssistantSide(config, secrets, log, {
     speaker: new AplaySpeaker({ device: config.speaker.device, voice: config.speaker.voice, rate: config.speaker.rate }),
     indicator,
-    log,
-    emit: (e) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event)),
+    emit,
   });
+  const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
+  // Questions from before a crash or power cut: sent (exactly once) or continued.
+  turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));
+  const sweep = () => side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed'));
+  void sweep();
+  const sweeper = setInterval(sweep, 3_600_000);
+  sweeper.unref();
 
   let stopRequested = false;
   const stop = () => {
@@ -74,6 +78,8 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
   await turn.finish();
+  clearInterval(sweeper);
+  await side.sender.stop();
   await frames?.stop();
   recogniser.close();
   log.info('stopped');

@@ -67,7 +67,7 @@ export function confirmationPrompt(action: ToolAction, confirmWord: string): str
   try {
     const args = JSON.parse(action.arguments) as Record<string, unknown>;
     const parts = Object.values(args).filter((v): v is string => typeof v === 'string' && v.trim().length > 0);
-    if (parts.length) what = parts.join('. ');
+    if (parts.length) what = parts.map((p) => p.trim().replace(/[.\s]+$/, '')).join('. ');
   } catch {
     // Unreadable arguments are read out as they are; the tool itself refuses them later.
   }

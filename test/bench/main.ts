@@ -20,6 +20,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Speaker } from '../../src/speech/speaker';
+import { assistantBenchmarks } from './assistant';
 import { percentile, printMetric } from './metric';
 
 const FIXTURES = resolve(__dirname, '../../../test/fixtures/demo');
@@ -78,8 +79,10 @@ async function keywordToJpeg(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  recognitionCost();
-  await keywordToJpeg();
+  const only = process.argv[2];
+  if (!only || only === 'recognition') recognitionCost();
+  if (!only || only === 'camera') await keywordToJpeg();
+  if (!only || only === 'assistant') await assistantBenchmarks();
 }
 
 main().catch((e: unknown) => {

@@ -21,8 +21,9 @@ import type { Speaker } from '../../src/speech/speaker';
 import { TurnLogic } from '../../src/turn/turn-logic';
 import type { TurnEvent } from '../../src/turn/turn-events';
 
-export function driverQuestion(k: number): string {
-  return `question number ${k} about the thing on the shelf`;
+/** `take` tells apart a question asked again after a restart (the soak's user repeats what the device never took). */
+export function driverQuestion(k: number, take = 0): string {
+  return `question number ${k}${take ? ` take ${take}` : ''} about the thing on the shelf`;
 }
 
 async function main(): Promise<void> {
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       'upload-wait-ms': { type: 'string' },
       'upload-budget-ms': { type: 'string' },
       until: { type: 'string', default: 'answered' },
+      take: { type: 'string', default: '0' },
       'open-last': { type: 'boolean', default: false },
     },
   });
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
   let t = 0;
   const gap = Number(v['gap-ms']);
   for (let k = Number(v.from); k < Number(v.to); k++) {
-    const words = driverQuestion(k).split(' ');
+    const words = driverQuestion(k, Number(v.take)).split(' ');
     const start = t;
     turn.onRecognition({ type: 'transcript', start, end: start + words.length * 0.3, words: words.map((w, i) => ({ word: w, start: start + i * 0.3, end: start + i * 0.3 + 0.25 })), text: words.join(' ') });
     t += words.length * 0.3;

@@ -83,6 +83,20 @@ export class TurnLogic {
     this.release();
   }
 
+  /** The button's short press: the question ends at `t` (shared clock), as if "reply" had been said then. */
+  replyNow(t: number): void {
+    this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, start: t, end: t, detectedAt: t });
+    this.release();
+  }
+
+  /** The button's long press: what was said and snapped since the last question is dropped; the next question starts at `t`. */
+  startOver(t: number): void {
+    this.words = this.words.filter((w) => w.start >= t);
+    this.keywords = this.keywords.filter((k) => k.start >= t);
+    this.snapshots = [];
+    this.questionStart = t;
+  }
+
   /** End of input: the recogniser has been flushed; send what is waiting and wait for every answer. */
   async finish(): Promise<void> {
     this.transcribedUntil = Infinity;

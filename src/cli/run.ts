@@ -40,7 +40,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     try {
       gpio = await openGpioDevices(config.gpio, clock, gpioOpener(config.gpio.sysfsRoot, log), (e) => onButton(e));
       reporters.push(gpio.leds);
-      log.info({ button: gpio.button ? config.gpio.button : null }, 'status LEDs ready');
+      log.info({ chip: config.gpio.chip, buttonPin: gpio.button ? config.gpio.button : null }, 'status LEDs ready');
     } catch (e) {
       log.error({ err: (e as Error).message }, 'status LEDs and button not available: states go to the log');
     }

@@ -20,6 +20,9 @@ export interface PressTiming {
  * says when it next needs to look (`update` returns that time), so it runs the
  * same on interrupts, polling or a test's clock.
  */
+/** Timer callbacks land on the deadline to the float, not past it. */
+const EPSILON = 1e-6;
+
 export class PressDecoder {
   private raw = false;
   private rawSince = 0;
@@ -44,7 +47,7 @@ export class PressDecoder {
   /** Settles what has held long enough by `t`; returns when to call again, if anything is pending. */
   update(t: number): number | undefined {
     const { debounceSeconds, longSeconds } = this.timing;
-    if (this.raw !== this.stable && t - this.rawSince >= debounceSeconds) {
+    if (this.raw !== this.stable && t - this.rawSince >= debounceSeconds - EPSILON) {
       this.stable = this.raw;
       if (this.stable) {
         this.pressedAt = this.rawSince;
@@ -53,7 +56,7 @@ export class PressDecoder {
         this.emit({ type: 'button', press: 'short', t: this.pressedAt });
       }
     }
-    if (this.stable && !this.longSent && t - this.pressedAt >= longSeconds) {
+    if (this.stable && !this.longSent && t - this.pressedAt >= longSeconds - EPSILON) {
       this.longSent = true;
       this.emit({ type: 'button', press: 'long', t: this.pressedAt });
     }

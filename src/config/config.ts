@@ -137,6 +137,11 @@ const RULES: Record<string, [Check, string]> = {
   'gpio.snapshotFlashMs': [isPos, 'milliseconds'],
 };
 
+/** Every key a config file (or a SNAPASK_ variable) may set. */
+export function configKeys(): string[] {
+  return Object.keys(RULES);
+}
+
 /**
  * The environment variable that overrides a key: SNAPASK_ and the key in
  * upper snake case (camera.bufferMB -> SNAPASK_CAMERA_BUFFER_MB).

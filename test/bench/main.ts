@@ -22,6 +22,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Speaker } from '../../src/speech/speaker';
+import { applianceBenchmarks } from './appliance';
 import { percentile, printMetric } from './metric';
 
 const FIXTURES = resolve(__dirname, '../../../test/fixtures/demo');
@@ -81,6 +82,7 @@ async function keywordToJpeg(): Promise<void> {
 async function main(): Promise<void> {
   recognitionCost();
   await keywordToJpeg();
+  await applianceBenchmarks();
 }
 
 main().catch((e: unknown) => {

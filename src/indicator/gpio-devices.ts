@@ -5,7 +5,7 @@ import { GpioButton, type ButtonEvent } from './button';
 import { findHeaderChip, sysfsNumber, SYSFS_GPIO_ROOT } from './gpio-chip';
 import type { GpioLine, GpioOpener } from './gpio-line';
 import { GpioLedIndicator, LED_NAMES, type LedName } from './led-indicator';
-import { loadOnoff, OnoffGpioLine } from './onoff-gpio-line';
+import { loadOnoff, OnoffGpioLine, type OnoffModule } from './onoff-gpio-line';
 import { SysfsGpioLine } from './sysfs-gpio-line';
 
 export interface GpioDevices {
@@ -20,15 +20,19 @@ export interface GpioDevices {
  * does not load.
  */
 export function gpioOpener(root: string, log: Logger): GpioOpener {
-  if (root === SYSFS_GPIO_ROOT) {
-    try {
-      const onoff = loadOnoff();
-      return async (n, dir) => new OnoffGpioLine(onoff, n, dir);
-    } catch (e) {
-      log.warn({ err: (e as Error).message.split('\n')[0] }, 'onoff does not load here: GPIO through sysfs directly, button polled every 10 ms');
+  // Loaded at the first line opened, so a machine without GPIO never tries.
+  let onoff: OnoffModule | null | undefined = root === SYSFS_GPIO_ROOT ? undefined : null;
+  return async (n, dir) => {
+    if (onoff === undefined) {
+      try {
+        onoff = loadOnoff();
+      } catch (e) {
+        onoff = null;
+        log.warn({ err: (e as Error).message.split('\n')[0] }, 'onoff does not load here: GPIO through sysfs directly, button polled every 10 ms');
+      }
     }
-  }
-  return (n, dir) => SysfsGpioLine.open(n, dir, { root });
+    return onoff ? new OnoffGpioLine(onoff, n, dir) : SysfsGpioLine.open(n, dir, { root });
+  };
 }
 
 /**

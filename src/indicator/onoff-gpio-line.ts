@@ -7,7 +7,7 @@ interface OnoffGpio {
   watch(cb: (err: Error | null | undefined, value: 0 | 1) => void): void;
   unexport(): void;
 }
-type OnoffModule = { Gpio: new (n: number, direction: string, edge?: string) => OnoffGpio };
+export type OnoffModule = { Gpio: new (n: number, direction: string, edge?: string) => OnoffGpio };
 
 /**
  * onoff on the real /sys/class/gpio (its root is fixed): edge interrupts

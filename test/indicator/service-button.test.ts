@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeWav } from '../../src/audio/wav';
 import { DEFAULT_CONFIG } from '../../src/config/config';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
@@ -133,4 +134,30 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
     const litAfter = Object.values(leds).filter((pin) => sysfs.exported(base + pin!) && sysfs.value(base + pin!) !== '0');
     expect(litAfter).toEqual([]);
   }, 90_000);
+});
+
+describe('snapask run with GPIO enabled where there is none', () => {
+  it('says so in one line and reports the states in the log instead', async () => {
+    const fake = await startFakeOpenAI();
+    try {
+      writeFileSync(join(dir, 'quiet.wav'), encodeWav(Buffer.alloc(16000 * 2), 16000));
+      writeFileSync(join(dir, 'nogpio.json'), JSON.stringify({
+        openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, camera: { kind: 'none' }, stateDir: join(dir, 'state3'),
+        gpio: { enabled: true, sysfsRoot: join(dir, 'no-such-sys/class/gpio') },
+      }));
+      const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'quiet.wav'), FAKE_ARECORD_EXIT_AT_END: '1' });
+      delete env.NOTIFY_SOCKET;
+      const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'nogpio.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((r) => proc.on('close', r));
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; err?: string; indicator?: string });
+      const gpio = lines.filter((l) => /GPIO|LEDs/.test(l.msg));
+      expect(gpio).toEqual([expect.objectContaining({ msg: 'status LEDs and button not available: states go to the log' })]);
+      expect(gpio[0]!.err).toMatch(/^sysfs GPIO is not available: .*no-such-sys\/class\/gpio\/export does not exist/);
+      expect(lines.filter((l) => l.indicator).map((l) => l.indicator)).toContain('listening');
+    } finally {
+      await fake.close();
+    }
+  }, 30_000);
 });

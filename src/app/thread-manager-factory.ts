@@ -1,40 +1,141 @@
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Logger } from 'pino';
+import type { ApprovalGate } from '../assistant/approval';
 import { AssistantsThreadManager, type AssistantsSession } from '../assistant/assistants-thread-manager';
+import { FileJanitor } from '../assistant/file-janitor';
+import { ResponsesThreadManager, type ResponsesSession } from '../assistant/responses-thread-manager';
 import type { ThreadManager } from '../assistant/thread-manager';
 import { AssistantError } from '../assistant/thread-manager';
+import { UploadQueue } from '../assistant/upload-queue';
 import { ZapierHookTool } from '../assistant/zapier-tool';
 import type { Config, Secrets } from '../config/config';
+import type { Indicator } from '../indicator/indicator';
+import { FileLedger } from '../spool/file-ledger';
 import { JsonStateFile } from '../spool/json-state-file';
+import { TurnSpool } from '../spool/turn-spool';
+import type { Speaker } from '../speech/speaker';
+import { ConfirmationGate } from '../turn/confirmation-gate';
+import type { TurnEvent } from '../turn/turn-events';
+import { TurnSender } from '../turn/turn-sender';
 
 /** A key is needed except against a test double on this machine, which accepts any. */
 export function apiKeyFor(baseURL: string, secrets: Secrets): string {
   if (secrets.openaiApiKey) return secrets.openaiApiKey;
   const host = new URL(baseURL).hostname;
   if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return 'local-test-double';
-  throw new AssistantError(`OPENAI_API_KEY is not set (needed for ${baseURL})`);
+  throw new AssistantError(`OPENAI_API_KEY is not set (needed for ${baseURL})`, 'refused');
 }
 
-export function createThreadManager(config: Config, secrets: Secrets, log: Logger): ThreadManager {
+export function createThreadManager(config: Config, secrets: Secrets, log: Logger, gate?: ApprovalGate): ThreadManager {
   const client = new OpenAI({
     apiKey: apiKeyFor(config.openai.baseURL, secrets),
     baseURL: config.openai.baseURL,
     timeout: config.openai.timeoutMs,
-    maxRetries: 2,
+    // Retries are ours (upload queue, spool), where they can be bounded and heard about.
+    maxRetries: 0,
   });
-  const tool = new ZapierHookTool({ hookUrl: secrets.zapierHookUrl, timeoutMs: config.zapier.timeoutMs });
-  if (config.api === 'responses') {
-    throw new AssistantError('api = "responses" (Conversations + Responses) is not built yet; use api = "assistants" against a server that offers it');
-  }
-  return new AssistantsThreadManager({
+  const z = config.zapier;
+  const tool =
+    z.transport === 'hook'
+      ? new ZapierHookTool({
+          definition: { name: z.name, description: z.description, parameters: z.parameters },
+          ...(secrets.zapierHookUrl ? { hookUrl: secrets.zapierHookUrl } : {}),
+          timeoutMs: z.timeoutMs,
+          budgetMs: z.budgetMs,
+        })
+      : undefined;
+  const common = {
     client,
     model: config.openai.model,
     instructions: config.openai.instructions,
     detail: config.openai.detail,
-    assistantId: config.openai.assistantId,
+    log,
+    idleTimeoutMs: config.openai.streamIdleMs,
+    ...(gate ? { gate } : {}),
+  };
+  if (config.api === 'responses') {
+    return new ResponsesThreadManager({
+      ...common,
+      ...(tool ? { tool } : {}),
+      ...(z.transport === 'mcp' && z.mcp.serverUrl
+        ? {
+            mcp: {
+              serverUrl: z.mcp.serverUrl,
+              serverLabel: z.mcp.serverLabel,
+              allowedTools: z.mcp.allowedTools,
+              requireApproval: z.mcp.requireApproval,
+              ...(secrets.zapierMcpAuthorization ? { authorization: secrets.zapierMcpAuthorization } : {}),
+            },
+          }
+        : {}),
+      session: new JsonStateFile<ResponsesSession>(join(config.stateDir, 'responses-session.json')),
+    });
+  }
+  if (!tool) throw new AssistantError('api = "assistants" needs zapier.transport = "hook"', 'refused');
+  return new AssistantsThreadManager({
+    ...common,
+    ...(config.openai.assistantId ? { assistantId: config.openai.assistantId } : {}),
     tool,
     session: new JsonStateFile<AssistantsSession>(join(config.stateDir, 'assistants-session.json')),
-    log,
   });
+}
+
+export interface AssistantSide {
+  threads: ThreadManager;
+  spool: TurnSpool;
+  ledger: FileLedger;
+  uploads: UploadQueue;
+  sender: TurnSender;
+  gate: ConfirmationGate;
+  janitor: FileJanitor;
+}
+
+/** Everything between the turn logic and the API, built from the config; shared by `run` and `replay`. */
+export function createAssistantSide(
+  config: Config,
+  secrets: Secrets,
+  log: Logger,
+  devices: { speaker: Speaker; indicator: Indicator; emit: (e: TurnEvent) => void; env?: NodeJS.ProcessEnv; onUploadStart?: (name: string) => void },
+): AssistantSide {
+  const gate = new ConfirmationGate(config.zapier.confirm, config.zapier.confirmTimeoutMs, (action, decision) =>
+    devices.emit({ event: 'confirm', name: action.name, decision }),
+  );
+  const threads = createThreadManager(config, secrets, log, gate);
+  const spool = new TurnSpool(config.stateDir);
+  const ledger = new FileLedger(config.stateDir);
+  const uploads = new UploadQueue({
+    threads,
+    detail: config.openai.detail,
+    concurrency: config.uploads.concurrency,
+    budgetMs: config.uploads.budgetMs,
+    backoffMs: config.uploads.backoffMs,
+    qscale: config.uploads.qscale,
+    log,
+    ...(devices.env ? { env: devices.env } : {}),
+    ...(devices.onUploadStart ? { onStart: devices.onUploadStart } : {}),
+  });
+  const sender = new TurnSender({
+    spool,
+    threads,
+    uploads,
+    ledger,
+    speaker: devices.speaker,
+    indicator: devices.indicator,
+    log,
+    emit: devices.emit,
+    confirmWord: config.commands.confirm,
+    policy: {
+      uploadWaitMs: config.uploads.waitAtReplyMs,
+      retryMs: config.spool.retryMs,
+      maxRetryMs: config.spool.maxRetryMs,
+      refusedRetryMs: config.spool.refusedRetryMs,
+      maxAgeMs: config.spool.maxAgeHours * 3_600_000,
+    },
+    conversation: new JsonStateFile(join(config.stateDir, 'conversation-activity.json')),
+    resetAfterIdleMs: config.conversation.resetAfterIdleMinutes * 60_000,
+  });
+  const janitor = new FileJanitor({ ledger, threads, log, maxAgeMs: config.uploads.deleteAfterHours * 3_600_000, inUse: () => sender.fileIdsInUse() });
+  sender.onReset = () => janitor.deleteAll().then(() => undefined);
+  return { threads, spool, ledger, uploads, sender, gate, janitor };
 }

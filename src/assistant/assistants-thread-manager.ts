@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import OpenAI, { toFile } from 'openai';
 import type { AssistantStream } from 'openai/lib/AssistantStream';
-import type { MessageContentPartParam } from 'openai/resources/beta/threads/messages';
+import type { AssistantTool } from 'openai/resources/beta/assistants';
+import type { Message, MessageContentPartParam } from 'openai/resources/beta/threads/messages';
+import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { Logger } from 'pino';
 import type { JsonStateFile } from '../spool/json-state-file';
 import { describeApiError } from './api-errors';
+import { type ApprovalGate, DECLINED_OUTPUT, NO_CONFIRMATION } from './approval';
+import { guardIdle, sameQuestion } from './stream-guard';
 import type { AnswerEvent, ImageDetail, Question, ThreadManager, UploadedImage } from './thread-manager';
 import { AssistantError } from './thread-manager';
-import type { ToolRunner } from './zapier-tool';
+import type { FunctionToolDefinition, ToolRunner } from './zapier-tool';
 
 export interface AssistantsSession {
   assistantId?: string;
@@ -22,8 +26,11 @@ export interface AssistantsThreadManagerOptions {
   /** An existing assistant to use; otherwise one is created and remembered. */
   assistantId?: string;
   tool: ToolRunner;
+  gate?: ApprovalGate;
   session: JsonStateFile<AssistantsSession>;
   log: Logger;
+  idleTimeoutMs?: number;
+  recoverTimeoutMs?: number;
 }
 
 /** The Assistants schema knows low, high and auto only; `original` (Responses) is nearest to `high`. */
@@ -32,6 +39,8 @@ function assistantsDetail(d: ImageDetail): 'low' | 'high' | 'auto' {
 }
 
 const RUN_FAILED = new Set(['thread.run.failed', 'thread.run.expired', 'thread.run.cancelled', 'thread.run.incomplete']);
+const ACTIVE = new Set(['queued', 'in_progress', 'cancelling']);
+const RECENT_MESSAGES = 20;
 
 /**
  * The Assistants dialect (threads, messages, runs), for servers that still offer
@@ -52,39 +61,86 @@ export class AssistantsThreadManager implements ThreadManager {
         file: await toFile(jpeg, filename, { type: 'image/jpeg' }),
         purpose: 'vision',
       });
-      return {
-        fileId: file.id,
-        bytes: jpeg.length,
-        sha256: createHash('sha256').update(jpeg).digest('hex'),
-        ms: performance.now() - started,
-      };
+      return { fileId: file.id, bytes: jpeg.length, sha256: createHash('sha256').update(jpeg).digest('hex'), ms: performance.now() - started };
     } catch (e) {
       throw describeApiError(e, this.o.client.baseURL, `uploading ${filename}`);
     }
   }
 
+  async deleteFile(fileId: string): Promise<void> {
+    try {
+      await this.o.client.files.delete(fileId);
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return;
+      throw describeApiError(e, this.o.client.baseURL, `deleting file ${fileId}`);
+    }
+  }
+
+  async reset(): Promise<void> {
+    const saved = await this.o.session.read();
+    this.sessionReady = undefined;
+    // The assistant stays; only the thread is new.
+    await this.o.session.write(saved.assistantId ? { assistantId: saved.assistantId } : {});
+  }
+
   async *ask(question: Question): AsyncIterable<AnswerEvent> {
-    const { assistantId, threadId } = await this.session();
+    const { threadId } = await this.session();
     const content: MessageContentPartParam[] = [
       { type: 'text', text: question.text },
       ...question.fileIds.map((file_id): MessageContentPartParam => ({ type: 'image_file', image_file: { file_id, detail: assistantsDetail(this.o.detail) } })),
     ];
-    const threads = this.o.client.beta.threads;
+    let message: Message;
     try {
-      await threads.messages.create(threadId, { role: 'user', content });
+      message = await this.o.client.beta.threads.messages.create(threadId, { role: 'user', content });
     } catch (e) {
       throw describeApiError(e, this.o.client.baseURL, 'sending the question', true);
     }
-    yield { type: 'request-sent', dialect: this.dialect };
+    yield { type: 'request-sent', dialect: this.dialect, ref: message.id };
+    yield* this.runAnswer(threadId);
+  }
 
+  async resume(question: Question): Promise<AsyncIterable<AnswerEvent> | undefined> {
+    const { threadId } = await this.session();
+    let messages: Message[];
+    try {
+      messages = (await this.o.client.beta.threads.messages.list(threadId, { order: 'desc', limit: RECENT_MESSAGES })).data;
+    } catch (e) {
+      throw describeApiError(e, this.o.client.baseURL, 'looking for the question in the thread', true);
+    }
+    const at = messages.findIndex((m) => m.role === 'user' && sameQuestion(questionOf(m), question));
+    if (at < 0) return undefined;
+    const answer = messages.slice(0, at).reverse().find((m) => m.role === 'assistant');
+    this.o.log.info({ threadId, answered: Boolean(answer) }, 'question found in the thread: answering without asking again');
+    return async function* (this: AssistantsThreadManager): AsyncIterable<AnswerEvent> {
+      yield { type: 'request-sent', dialect: this.dialect, ref: messages[at]!.id };
+      if (answer) {
+        const text = messageText(answer);
+        if (text) yield { type: 'text-delta', text };
+        yield { type: 'done', text };
+        return;
+      }
+      const active = await this.activeRun(threadId);
+      if (active) yield* this.afterBrokenStream(threadId, active.id, '');
+      else yield* this.runAnswer(threadId);
+    }.call(this);
+  }
+
+  /** Streams a run on the thread to its end, answering tool calls on the way. */
+  private async *runAnswer(threadId: string): AsyncIterable<AnswerEvent> {
+    const { assistantId } = await this.session();
+    const threads = this.o.client.beta.threads;
     let text = '';
     let stream: AssistantStream | undefined = threads.runs.stream(threadId, { assistant_id: assistantId });
     while (stream) {
       const current: AssistantStream = stream;
       stream = undefined;
+      let runId: string | undefined;
+      let serverEnded = false;
       try {
-        for await (const event of current) {
-          if (event.event === 'thread.message.delta') {
+        for await (const event of guardIdle(current, this.o.idleTimeoutMs ?? 30_000, () => current.abort(), 'getting the answer')) {
+          if (event.event === 'thread.run.created') {
+            runId = event.data.id;
+          } else if (event.event === 'thread.message.delta') {
             for (const part of event.data.delta.content ?? []) {
               if (part.type === 'text' && part.text?.value) {
                 text += part.text.value;
@@ -92,30 +148,85 @@ export class AssistantsThreadManager implements ThreadManager {
               }
             }
           } else if (event.event === 'thread.run.requires_action') {
-            const run = event.data;
-            const calls = run.required_action?.submit_tool_outputs.tool_calls ?? [];
-            const tool_outputs: { tool_call_id: string; output: string }[] = [];
-            for (const call of calls) {
-              const output = await this.o.tool.run(call.function.name, call.function.arguments);
-              this.o.log.info({ tool: call.function.name }, 'tool call answered');
-              yield { type: 'tool-call', name: call.function.name, arguments: call.function.arguments, output };
-              tool_outputs.push({ tool_call_id: call.id, output });
+            const outputs: { tool_call_id: string; output: string }[] = [];
+            for await (const ev of this.runTools(event.data)) {
+              if ('type' in ev) yield ev;
+              else outputs.push(ev);
             }
             // The stream ends after requires_action; the run continues on a new one.
-            stream = threads.runs.submitToolOutputsStream(run.id, { thread_id: threadId, tool_outputs });
+            stream = threads.runs.submitToolOutputsStream(event.data.id, { thread_id: threadId, tool_outputs: outputs });
           } else if (RUN_FAILED.has(event.event)) {
-            const run = event.data as { status: string; last_error?: { message?: string } | null; incomplete_details?: { reason?: string } | null };
-            const why = run.last_error?.message ?? run.incomplete_details?.reason ?? 'no reason given';
-            throw new AssistantError(`the assistant's run ended ${run.status}: ${why}`);
+            serverEnded = true;
+            throw runEnded(event.data as Run);
           } else if (event.event === 'error') {
-            throw new AssistantError(`the answer stream reported an error: ${event.data.message ?? 'unknown'}`);
+            serverEnded = true;
+            throw new AssistantError(`the answer stream reported an error: ${event.data.message ?? 'unknown'}`, 'retry');
           }
         }
       } catch (e) {
-        throw describeApiError(e, this.o.client.baseURL, 'getting the answer', true);
+        const failure = describeApiError(e, this.o.client.baseURL, 'getting the answer', true);
+        if (!runId || !failure.retryable || serverEnded) throw failure;
+        this.o.log.warn({ err: failure.message, runId }, 'answer stream broke: following the run on the server');
+        yield* this.afterBrokenStream(threadId, runId, text);
+        return;
       }
     }
     yield { type: 'done', text };
+  }
+
+  /** The stream is gone but the run goes on: wait for it, then pass on the text not yet spoken. */
+  private async *afterBrokenStream(threadId: string, runId: string, spoken: string): AsyncIterable<AnswerEvent> {
+    const threads = this.o.client.beta.threads;
+    const deadline = Date.now() + (this.o.recoverTimeoutMs ?? 60_000);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+      let run: Run;
+      try {
+        run = await threads.runs.retrieve(runId, { thread_id: threadId });
+      } catch (e) {
+        throw describeApiError(e, this.o.client.baseURL, 'following the run after the stream broke', true);
+      }
+      if (run.status === 'requires_action') {
+        const outputs: { tool_call_id: string; output: string }[] = [];
+        for await (const ev of this.runTools(run)) {
+          if ('type' in ev) yield ev;
+          else outputs.push(ev);
+        }
+        await threads.runs.submitToolOutputs(run.id, { thread_id: threadId, tool_outputs: outputs });
+      } else if (run.status === 'completed') {
+        const messages = (await threads.messages.list(threadId, { run_id: runId, order: 'asc' })).data;
+        const full = messages.filter((m) => m.role === 'assistant').map(messageText).join('');
+        const rest = full.startsWith(spoken) ? full.slice(spoken.length) : full;
+        if (rest) yield { type: 'text-delta', text: rest };
+        yield { type: 'done', text: spoken + rest };
+        return;
+      } else if (!ACTIVE.has(run.status)) {
+        throw runEnded(run);
+      }
+      if (Date.now() + wait > deadline) throw new AssistantError('the run did not finish on the server in time', 'retry');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async *runTools(run: Run): AsyncIterable<AnswerEvent | { tool_call_id: string; output: string }> {
+    const gate = this.o.gate ?? NO_CONFIRMATION;
+    for (const call of run.required_action?.submit_tool_outputs.tool_calls ?? []) {
+      const { name, arguments: args } = call.function;
+      let approved = true;
+      if (gate.required) {
+        yield { type: 'approval-needed', name, arguments: args };
+        approved = await gate.approve({ name, arguments: args });
+      }
+      const output = approved ? await this.o.tool.run(name, args) : DECLINED_OUTPUT;
+      this.o.log.info({ tool: name }, 'tool call answered');
+      yield { type: 'tool-call', name, arguments: args, output };
+      yield { tool_call_id: call.id, output };
+    }
+  }
+
+  private async activeRun(threadId: string): Promise<Run | undefined> {
+    const runs = (await this.o.client.beta.threads.runs.list(threadId, { order: 'desc', limit: 1 })).data;
+    const run = runs[0];
+    return run && (ACTIVE.has(run.status) || run.status === 'requires_action') ? run : undefined;
   }
 
   private session(): Promise<Required<AssistantsSession>> {
@@ -129,16 +240,14 @@ export class AssistantsThreadManager implements ThreadManager {
   private async openSession(): Promise<Required<AssistantsSession>> {
     const saved = await this.o.session.read();
     const beta = this.o.client.beta;
+    const wanted = functionTool(this.o.tool.definition);
     let assistantId = this.o.assistantId ?? saved.assistantId;
     if (!assistantId) {
-      const assistant = await beta.assistants.create({
-        model: this.o.model,
-        name: 'snapask',
-        instructions: this.o.instructions,
-        tools: [{ type: 'function', function: { ...this.o.tool.definition, parameters: { ...this.o.tool.definition.parameters } } }],
-      });
+      const assistant = await beta.assistants.create({ model: this.o.model, name: 'snapask', instructions: this.o.instructions, tools: [wanted] });
       assistantId = assistant.id;
       this.o.log.info({ assistantId }, 'created assistant');
+    } else if (this.o.assistantId && saved.assistantId !== this.o.assistantId) {
+      await this.adoptAssistant(this.o.assistantId, wanted);
     }
     let threadId = saved.threadId;
     if (!threadId) {
@@ -149,4 +258,40 @@ export class AssistantsThreadManager implements ThreadManager {
     await this.o.session.write(session);
     return session;
   }
+
+  /**
+   * A given assistant may carry an old vision function or other tools from
+   * before: the images now go in the message, and the only function is ours.
+   */
+  private async adoptAssistant(id: string, wanted: AssistantTool): Promise<void> {
+    const assistant = await this.o.client.beta.assistants.retrieve(id);
+    const removed = assistant.tools.flatMap((t) => (t.type === 'function' && t.function.name !== this.o.tool.definition.name ? [t.function.name] : []));
+    const kept = assistant.tools.filter((t) => t.type !== 'function');
+    const has = assistant.tools.some((t) => t.type === 'function' && t.function.name === this.o.tool.definition.name);
+    if (removed.length || !has) {
+      await this.o.client.beta.assistants.update(id, { tools: [...kept, wanted] });
+      this.o.log.info({ assistantId: id, removed, added: has ? [] : [this.o.tool.definition.name] }, `assistant tools updated${removed.length ? `: removed ${removed.join(', ')}` : ''}`);
+    }
+  }
+}
+
+function functionTool(d: FunctionToolDefinition): AssistantTool {
+  return { type: 'function', function: { name: d.name, description: d.description, parameters: { ...d.parameters } } };
+}
+
+function runEnded(run: Run): AssistantError {
+  const why = run.last_error?.message ?? run.incomplete_details?.reason ?? 'no reason given';
+  // A failed or expired run can be tried again; the question is already in the thread.
+  return new AssistantError(`the assistant's run ended ${run.status}: ${why}`, run.status === 'failed' || run.status === 'expired' ? 'retry' : 'failed');
+}
+
+function messageText(m: Message): string {
+  return m.content.map((p) => (p.type === 'text' ? p.text.value : '')).join('');
+}
+
+function questionOf(m: Message): Question {
+  return {
+    text: m.content.map((p) => (p.type === 'text' ? p.text.value : '')).join(' ').trim(),
+    fileIds: m.content.flatMap((p) => (p.type === 'image_file' ? [p.image_file.file_id] : [])),
+  };
 }

@@ -16,8 +16,11 @@ export interface Question {
 
 /** What comes back while a question is answered, in order. */
 export type AnswerEvent =
-  | { type: 'request-sent'; dialect: string }
+  /** The server holds the question now: sending it again would ask it twice. */
+  | { type: 'request-sent'; dialect: string; ref: string }
   | { type: 'text-delta'; text: string }
+  /** The assistant wants to run an action that needs the user's word first; the gate is asked next. */
+  | { type: 'approval-needed'; name: string; arguments: string }
   | { type: 'tool-call'; name: string; arguments: string; output: string }
   | { type: 'done'; text: string };
 
@@ -28,11 +31,43 @@ export type AnswerEvent =
  */
 export interface ThreadManager {
   readonly dialect: 'assistants' | 'responses';
+  /** One attempt; retries and backoff belong to the upload queue. */
   uploadImage(jpeg: Buffer, filename: string): Promise<UploadedImage>;
+  deleteFile(fileId: string): Promise<void>;
+  /** Sends the question and streams its answer, running the tool when asked. */
   ask(question: Question): AsyncIterable<AnswerEvent>;
+  /**
+   * After a crash or a failure with the question's fate unknown: if the
+   * conversation already holds this question, answers it from there (the
+   * answer it already has, or a new one) without asking it again; undefined
+   * when the question never arrived.
+   */
+  resume(question: Question): Promise<AsyncIterable<AnswerEvent> | undefined>;
+  /** Starts a new conversation; the next question opens it. */
+  reset(): Promise<void>;
 }
+
+/**
+ * How a failure should be handled: `retry` by itself (rate limit, server
+ * error, network); `refused` until a person fixes something (the key, a
+ * permission, a retired API), so the question is kept and tried again rarely;
+ * `failed` for this question only (a bad request, an answer cut short).
+ */
+export type FailureKind = 'retry' | 'refused' | 'failed';
 
 /** The API refused or could not be reached; the message is one line for the log and the user. */
 export class AssistantError extends Error {
   override name = 'AssistantError';
+  constructor(
+    message: string,
+    readonly kind: FailureKind = 'failed',
+    /** Seconds the server asked us to wait (retry-after). */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'retry';
+  }
 }

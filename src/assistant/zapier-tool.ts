@@ -41,7 +41,12 @@ export interface ZapierHookOptions {
   definition?: FunctionToolDefinition;
   /** A "Webhooks by Zapier" catch hook URL; a secret, never logged. */
   hookUrl?: string;
+  /** Per attempt. */
   timeoutMs?: number;
+  /** All attempts together, backoff included: 429 and 5xx are tried again while it lasts. */
+  budgetMs?: number;
+  /** First backoff, doubled each time; a retry-after header wins. */
+  backoffMs?: number;
 }
 
 /** Checks call arguments against the tool's (flat) JSON schema; returns a problem or undefined. */
@@ -63,9 +68,38 @@ export function checkArguments(def: FunctionToolDefinition, argumentsJson: strin
       if (def.parameters.additionalProperties === false) return { problem: `unknown argument "${key}"` };
       continue;
     }
-    if (prop.type === 'string' && typeof value !== 'string') return { problem: `argument "${key}" must be a string` };
+    if (!hasType(value, prop.type)) return { problem: `argument "${key}" must be ${prop.type === 'integer' ? 'an' : 'a'} ${prop.type}` };
   }
   return { args: obj };
+}
+
+function hasType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'integer':
+      return Number.isInteger(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      return true;
+  }
+}
+
+/**
+ * Strict mode (the model's arguments always match the schema) needs every
+ * property required and no others allowed; a schema with optional properties
+ * goes non-strict and is checked here instead.
+ */
+export function canBeStrict(def: FunctionToolDefinition): boolean {
+  const required = new Set(def.parameters.required ?? []);
+  return def.parameters.additionalProperties === false && Object.keys(def.parameters.properties).every((k) => required.has(k));
 }
 
 /** Transport 1: a catch hook, which acknowledges receipt and nothing more. */
@@ -80,18 +114,47 @@ export class ZapierHookTool implements ToolRunner {
     const { args, problem } = checkArguments(this.definition, argumentsJson);
     if (problem) return `Error: ${problem}. Nothing was sent to Zapier.`;
     if (!this.opts.hookUrl) return 'Error: no Zapier hook is configured on this device, so nothing was sent.';
-    try {
-      const res = await fetch(this.opts.hookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(args),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      });
-      if (!res.ok) return `Error: Zapier answered HTTP ${res.status}; the action was not confirmed.`;
-      return 'Zapier received the request (a catch hook confirms receipt only, not the outcome of the action).';
-    } catch (e) {
-      const why = (e as Error).name === 'TimeoutError' ? 'it did not answer in time' : 'it could not be reached';
-      return `Error: the Zapier hook failed: ${why}; the action may not have run.`;
+    const deadline = Date.now() + (this.opts.budgetMs ?? 20_000);
+    let backoff = this.opts.backoffMs ?? 500;
+    for (let attempt = 1; ; attempt++) {
+      const left = deadline - Date.now();
+      let outcome: { retry: boolean; waitMs?: number; text: string };
+      try {
+        const res = await fetch(this.opts.hookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(args),
+          signal: AbortSignal.timeout(Math.max(1, Math.min(this.opts.timeoutMs ?? 10_000, left))),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) return 'Zapier received the request (a catch hook confirms receipt only, not the outcome of the action).';
+        const retryAfter = Number(res.headers.get('retry-after'));
+        outcome = {
+          retry: res.status === 429 || res.status >= 500,
+          ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { waitMs: retryAfter * 1000 } : {}),
+          text: `Error: Zapier answered HTTP ${res.status}${attempt > 1 ? ` after ${attempt} attempts` : ''}; the action was not confirmed.`,
+        };
+      } catch (e) {
+        // A hook that timed out may have run: trying again could run the action twice.
+        if ((e as Error).name === 'TimeoutError') return 'Error: the Zapier hook did not answer in time; the action may or may not have run.';
+        outcome = { retry: true, text: 'Error: the Zapier hook could not be reached; the action did not run.' };
+      }
+      const wait = outcome.waitMs ?? backoff;
+      if (!outcome.retry || Date.now() + wait >= deadline) return outcome.text;
+      await new Promise((r) => setTimeout(r, wait));
+      backoff *= 2;
     }
   }
+}
+
+/**
+ * Transport 2: Zapier's MCP server, called by OpenAI itself as a Responses
+ * `mcp` tool. The authorization header comes from a secret.
+ */
+export interface ZapierMcpOptions {
+  serverUrl: string;
+  serverLabel: string;
+  authorization?: string;
+  allowedTools?: string[];
+  requireApproval: 'always' | 'never';
 }

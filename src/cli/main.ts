@@ -13,7 +13,7 @@ const USAGE = `usage:
   snapask run [--config FILE] [--debug]
   snapask replay --audio Q.wav [--camera C.mjpeg|still.jpg] [--fps 15] [--api-base URL]
                  [--api assistants|responses] [--engine pocketsphinx|vosk] [--model DIR]
-                 [--out DIR] [--config FILE] [--json] [--debug]`;
+                 [--out DIR] [--state DIR] [--config FILE] [--json] [--debug]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       engine: { type: 'string' },
       model: { type: 'string' },
       out: { type: 'string' },
+      state: { type: 'string' },
       json: { type: 'boolean', default: false },
       debug: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -71,8 +72,9 @@ function applyReplayOverrides(config: Config, v: Record<string, string | boolean
     // No Vosk model ships with the source tree; replays default to the engine Debian packages.
     config.recogniser = { engine: 'pocketsphinx' };
   }
-  // A replay is self-contained: a fresh assistant session unless a state dir is configured by file.
-  if (!v.config && !process.env.SNAPASK_CONFIG) config.stateDir = mkdtempSync(join(tmpdir(), 'snapask-state-'));
+  // A replay is self-contained: a fresh conversation and spool unless a state dir is given.
+  if (typeof v.state === 'string') config.stateDir = v.state;
+  else if (!v.config && !process.env.SNAPASK_CONFIG) config.stateDir = mkdtempSync(join(tmpdir(), 'snapask-state-'));
 }
 
 let debug = false;

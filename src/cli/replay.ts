@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { WavFileSource } from '../audio/wav-file-source';
 import { assertReachable } from '../app/reachability';
-import { createThreadManager } from '../app/thread-manager-factory';
+import { createAssistantSide } from '../app/thread-manager-factory';
 import { FileFrameSource } from '../camera/file-frame-source';
 import { VirtualClock } from '../clock';
-import type { Config, Secrets } from '../config/config';
+import { type Config, type Secrets, spokenCommands } from '../config/config';
 import { LogIndicator } from '../indicator/indicator';
 import { createRecogniser } from '../recognition/create-recogniser';
 import { WavFileSpeaker } from '../speech/wav-file-speaker';
@@ -37,25 +37,24 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
         ring: { seconds: config.camera.bufferSeconds, maxBytes: config.camera.bufferMB * 1024 * 1024 },
       })
     : undefined;
-  const recogniser = createRecogniser(config.recogniser, [config.commands.snapshot, config.commands.reply]);
+  const recogniser = createRecogniser(config.recogniser, spokenCommands(config));
   try {
-    const threads = createThreadManager(config, secrets, log);
-    await assertReachable(config.openai.baseURL);
     let errors = 0;
     const counting = (e: TurnEvent) => {
-      if (e.event === 'error' || e.event === 'upload-failed' || e.event === 'snapshot-failed') errors++;
+      if (e.event === 'error' || e.event === 'upload-failed' || e.event === 'snapshot-failed' || e.event === 'held') errors++;
       emit(e);
     };
     const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-'));
-    const turn = new TurnLogic({
-      commands: config.commands,
-      frames,
-      threads,
+    const indicator = new LogIndicator(log);
+    const side = createAssistantSide(config, secrets, log, {
       speaker: new WavFileSpeaker(outDir, { voice: config.speaker.voice, rate: config.speaker.rate }),
-      indicator: new LogIndicator(log),
-      log,
+      indicator,
       emit: counting,
     });
+    await assertReachable(config.openai.baseURL);
+    const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit: counting });
+    // Questions a killed replay left unfinished go first, as on the device.
+    turn.restore(await side.spool.list((id, why) => counting({ event: 'error', stage: 'spool', message: `turn ${id}: ${why}` })));
     await frames?.start();
     for await (const chunk of audio) {
       for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
@@ -63,6 +62,7 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
     }
     for (const e of recogniser.flush()) turn.onRecognition(e);
     await turn.finish();
+    await side.sender.stop();
     await frames?.stop();
     return errors;
   } finally {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
-import { createThreadManager } from '../app/thread-manager-factory';
+import { createAssistantSide } from '../app/thread-manager-factory';
 import type { FrameSource } from '../camera/frame';
 import { ProcessFrameSource, rpicamVidArgs } from '../camera/process-frame-source';
 import { MonotonicClock } from '../clock';
-import type { Config, Secrets } from '../config/config';
+import { type Config, type Secrets, spokenCommands } from '../config/config';
 import type { ButtonEvent } from '../indicator/button';
 import { FanoutIndicator } from '../indicator/fanout-indicator';
 import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio-devices';
@@ -17,6 +17,7 @@ import { notifierFromEnv } from '../systemd/notifier';
 import { StatusIndicator } from '../systemd/status-indicator';
 import { PipelineWatchdog, watchdogPingInterval } from '../systemd/watchdog';
 import { TurnLogic } from '../turn/turn-logic';
+import type { TurnEvent } from '../turn/turn-events';
 
 /**
  * The service on the device: microphone, camera, recogniser, assistant, speaker
@@ -32,7 +33,6 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const reporters: Indicator[] = [new StatusIndicator(notifier, () => (voiceOnly ? ' (voice only)' : ''))];
   const indicator = new FanoutIndicator(reporters);
 
-  let turn: TurnLogic | undefined;
   // Presses before the turn logic exists (the model is still loading) are logged and dropped.
   let onButton = (e: ButtonEvent) => log.info({ button: e.press }, 'button pressed while starting: ignored');
   let gpio: GpioDevices | undefined;
@@ -48,8 +48,8 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   if (!gpio) reporters.push(new LogIndicator(log));
 
   notifier.status('loading the speech model');
-  const recogniser = createRecogniser(config.recogniser, [config.commands.snapshot, config.commands.reply]);
-  const threads = createThreadManager(config, secrets, log);
+  const commands = spokenCommands(config);
+  const recogniser = createRecogniser(config.recogniser, commands);
 
   let frames: FrameSource | undefined;
   if (config.camera.kind === 'rpicam') {
@@ -80,26 +80,30 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
       indicator.set('error', why);
     },
   });
-  turn = new TurnLogic({
-    commands: config.commands,
-    frames,
-    threads,
+  const emit = (e: TurnEvent) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event));
+  const side = createAssistantSide(config, secrets, log, {
     speaker: new AplaySpeaker({ device: config.speaker.device, voice: config.speaker.voice, rate: config.speaker.rate }),
     indicator,
-    log,
-    emit: (e) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event)),
+    emit,
   });
-
+  const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
+  // Questions from before a crash or power cut: sent (exactly once) or continued.
+  turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));
+  const sweep = () => side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed'));
+  void sweep();
+  const sweeper = setInterval(sweep, 3_600_000);
+  sweeper.unref();
 
   // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
-  const commandWords = new Set([config.commands.snapshot, config.commands.reply].map((w) => w.toLowerCase()));
+  const commandWords = new Set(commands.map((w) => w.toLowerCase()));
   let questionFrom = -Infinity;
   const noteQuestion = (e: RecognitionEvent) => {
     if (e.type === 'keyword') {
-      if (e.word.toLowerCase() === config.commands.reply.toLowerCase()) {
+      const word = e.word.toLowerCase();
+      if (word === config.commands.reply.toLowerCase()) {
         questionFrom = e.end;
         indicator.questionEnded();
-      } else {
+      } else if (word === config.commands.snapshot.toLowerCase()) {
         indicator.questionStarted();
       }
     } else if (e.words.some((w) => w.start >= questionFrom && !commandWords.has(w.word.toLowerCase()))) {
@@ -107,26 +111,21 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     }
   };
 
-  // Button: a short press ends the question like "reply", a long press starts a new conversation.
+  // The button: a short press answers an action waiting for "confirm", or else ends the question like "reply";
+  // a long press drops the open question and starts a new conversation.
   onButton = (e: ButtonEvent) => {
     log.info({ button: e.press, t: e.t }, `button: ${e.press} press`);
-    if (!turn) return;
+    if (e.press === 'short' && side.gate.confirm()) return;
     questionFrom = e.t;
     indicator.questionEnded();
     if (e.press === 'short') {
       turn.replyNow(e.t);
+      // A question held back (no network) is tried again now too.
+      side.sender.retryNow();
       return;
     }
     turn.startOver(e.t);
-    const resettable = threads as typeof threads & { reset?: () => Promise<void> | void };
-    if (!resettable.reset) {
-      log.warn('new conversation: this thread manager keeps one conversation; only the open question was dropped');
-      return;
-    }
-    Promise.resolve(resettable.reset()).then(
-      () => log.info('new conversation'),
-      (err: Error) => log.error({ err: err.message }, 'could not start a new conversation'),
-    );
+    side.sender.newConversation().catch((err: Error) => log.error({ err: err.message }, 'could not start a new conversation'));
   };
 
   let stopRequested = false;
@@ -155,6 +154,8 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
   await turn.finish();
+  clearInterval(sweeper);
+  await side.sender.stop();
   await frames?.stop();
   recogniser.close();
   gpio?.close();

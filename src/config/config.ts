@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ImageDetail } from '../assistant/thread-manager';
+import type { FunctionToolDefinition } from '../assistant/zapier-tool';
+import { DEFAULT_ZAPIER_TOOL } from '../assistant/zapier-tool';
 
 /** Everything the service can be told. Secrets are not here: they come from the environment. */
 export interface Config {
@@ -11,8 +13,34 @@ export interface Config {
     detail: ImageDetail;
     assistantId?: string;
     timeoutMs: number;
+    /** No stream event for this long: the connection is taken as dead and the answer recovered. */
+    streamIdleMs: number;
   };
-  commands: { snapshot: string; reply: string };
+  conversation: {
+    /** A question after this much quiet starts a new conversation (0: never). */
+    resetAfterIdleMinutes: number;
+  };
+  uploads: {
+    concurrency: number;
+    /** Per picture, all attempts together. */
+    budgetMs: number;
+    backoffMs: number;
+    /** At "reply", the longest wait for pictures still uploading. */
+    waitAtReplyMs: number;
+    /** ffmpeg MJPEG quality scale for resized pictures, 2 (best) to 31. */
+    qscale: number;
+    /** Uploaded files are deleted on OpenAI after this long (and when the conversation is reset). */
+    deleteAfterHours: number;
+  };
+  spool: {
+    retryMs: number;
+    maxRetryMs: number;
+    /** After a refusal that needs a person (bad key, forbidden). */
+    refusedRetryMs: number;
+    /** Questions older than this are given up, said aloud. */
+    maxAgeHours: number;
+  };
+  commands: { snapshot: string; reply: string; confirm: string };
   recogniser: { engine: 'vosk' | 'pocketsphinx'; modelDir?: string };
   audio: { device?: string };
   camera: {
@@ -26,7 +54,20 @@ export interface Config {
     pipelineDelayMs: number;
   };
   speaker: { device?: string; voice: string; rate: number };
-  zapier: { timeoutMs: number };
+  zapier: {
+    transport: 'hook' | 'mcp' | 'none';
+    /** The function the model sees (hook transport). */
+    name: string;
+    description: string;
+    parameters: FunctionToolDefinition['parameters'];
+    timeoutMs: number;
+    /** All attempts of one call, backoff included (429 and 5xx are retried). */
+    budgetMs: number;
+    /** `always`: an action runs only after the spoken confirm word (or the button). */
+    confirm: 'never' | 'always';
+    confirmTimeoutMs: number;
+    mcp: { serverUrl?: string; serverLabel: string; allowedTools: string[]; requireApproval: 'always' | 'never' };
+  };
   stateDir: string;
   gpio: GpioConfig;
 }
@@ -49,10 +90,12 @@ export interface GpioConfig {
 export interface Secrets {
   openaiApiKey?: string;
   zapierHookUrl?: string;
+  /** Sent as the Authorization header to Zapier's MCP server. */
+  zapierMcpAuthorization?: string;
 }
 
 export const DEFAULT_CONFIG: Config = {
-  api: 'assistants',
+  api: 'responses',
   openai: {
     baseURL: 'https://api.openai.com/v1',
     model: 'gpt-4.1-mini',
@@ -61,14 +104,28 @@ export const DEFAULT_CONFIG: Config = {
       'Your answer is read aloud: answer briefly, in plain sentences, without lists, markdown or URLs.',
     detail: 'high',
     timeoutMs: 60_000,
+    streamIdleMs: 30_000,
   },
-  commands: { snapshot: 'snapshot', reply: 'reply' },
+  conversation: { resetAfterIdleMinutes: 0 },
+  uploads: { concurrency: 3, budgetMs: 60_000, backoffMs: 500, waitAtReplyMs: 8_000, qscale: 4, deleteAfterHours: 24 },
+  spool: { retryMs: 2_000, maxRetryMs: 60_000, refusedRetryMs: 600_000, maxAgeHours: 24 },
+  commands: { snapshot: 'snapshot', reply: 'reply', confirm: 'confirm' },
   // modelDir unset: each engine's own default (createRecogniser).
   recogniser: { engine: 'vosk' },
   audio: {},
   camera: { kind: 'rpicam', width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60 },
   speaker: { voice: 'en-us', rate: 165 },
-  zapier: { timeoutMs: 10_000 },
+  zapier: {
+    transport: 'hook',
+    name: DEFAULT_ZAPIER_TOOL.name,
+    description: DEFAULT_ZAPIER_TOOL.description,
+    parameters: DEFAULT_ZAPIER_TOOL.parameters,
+    timeoutMs: 10_000,
+    budgetMs: 20_000,
+    confirm: 'never',
+    confirmTimeoutMs: 15_000,
+    mcp: { serverLabel: 'zapier', allowedTools: [], requireApproval: 'always' },
+  },
   stateDir: '/var/lib/snapask',
   gpio: {
     enabled: false,
@@ -94,6 +151,18 @@ const oneOf = (...allowed: string[]): Check => (v) => typeof v === 'string' && a
 const isBool: Check = (v) => typeof v === 'boolean';
 const isPin: Check = (v) => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 27);
 const PIN = 'a BCM GPIO number 0-27, or null for none';
+const isInt = (min: number, max: number): Check => (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isStrList: Check = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0);
+const isUrl: Check = (v) => typeof v === 'string' && /^https?:\/\/\S+$/.test(v);
+/** A flat JSON schema object: what the tool check and the model both understand. */
+const isParams: Check = (v) => {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  if (o.type !== 'object' || typeof o.properties !== 'object' || o.properties === null) return false;
+  const props = Object.values(o.properties as Record<string, unknown>);
+  if (!props.every((p) => typeof p === 'object' && p !== null && typeof (p as { type?: unknown }).type === 'string')) return false;
+  return o.required === undefined || (isStrList(o.required) && (o.required as string[]).every((k) => k in (o.properties as object)));
+};
 
 /** Each key the file may set, with what it allows (shown in the error). */
 const RULES: Record<string, [Check, string]> = {
@@ -104,8 +173,21 @@ const RULES: Record<string, [Check, string]> = {
   'openai.detail': [oneOf('low', 'high', 'auto', 'original'), 'low, high, auto or original'],
   'openai.assistantId': [isStr, 'an assistant id (asst_...)'],
   'openai.timeoutMs': [isPos, 'a positive number of milliseconds'],
+  'openai.streamIdleMs': [isPos, 'a positive number of milliseconds'],
+  'conversation.resetAfterIdleMinutes': [isNonNeg, 'minutes, 0 for never'],
+  'uploads.concurrency': [isInt(1, 16), 'a whole number from 1 to 16'],
+  'uploads.budgetMs': [isPos, 'milliseconds'],
+  'uploads.backoffMs': [isPos, 'milliseconds'],
+  'uploads.waitAtReplyMs': [isNonNeg, 'milliseconds, 0 or more'],
+  'uploads.qscale': [isInt(2, 31), 'a whole number from 2 (best) to 31'],
+  'uploads.deleteAfterHours': [isPos, 'hours'],
+  'spool.retryMs': [isPos, 'milliseconds'],
+  'spool.maxRetryMs': [isPos, 'milliseconds'],
+  'spool.refusedRetryMs': [isPos, 'milliseconds'],
+  'spool.maxAgeHours': [isPos, 'hours'],
   'commands.snapshot': [isStr, 'a word'],
   'commands.reply': [isStr, 'a word'],
+  'commands.confirm': [isStr, 'a word'],
   'recogniser.engine': [oneOf('vosk', 'pocketsphinx'), 'vosk or pocketsphinx'],
   'recogniser.modelDir': [isStr, 'a directory path'],
   'audio.device': [isStr, 'an ALSA device name'],
@@ -119,7 +201,18 @@ const RULES: Record<string, [Check, string]> = {
   'speaker.device': [isStr, 'an ALSA device name'],
   'speaker.voice': [isStr, 'an espeak-ng voice'],
   'speaker.rate': [isPos, 'words per minute'],
+  'zapier.transport': [oneOf('hook', 'mcp', 'none'), 'hook (a catch hook), mcp (Zapier\'s MCP server, api = "responses" only) or none'],
+  'zapier.name': [(v) => typeof v === 'string' && /^[a-zA-Z0-9_-]{1,64}$/.test(v), 'a function name of letters, digits, _ or -, up to 64'],
+  'zapier.description': [isStr, 'text'],
+  'zapier.parameters': [isParams, 'a JSON schema object: {"type":"object","properties":{...},"required":[...]}'],
   'zapier.timeoutMs': [isPos, 'milliseconds'],
+  'zapier.budgetMs': [isPos, 'milliseconds'],
+  'zapier.confirm': [oneOf('never', 'always'), 'never or always'],
+  'zapier.confirmTimeoutMs': [isPos, 'milliseconds'],
+  'zapier.mcp.serverUrl': [isUrl, 'an http(s) URL'],
+  'zapier.mcp.serverLabel': [(v) => typeof v === 'string' && /^[a-zA-Z0-9_-]{1,64}$/.test(v), 'a label of letters, digits, _ or -'],
+  'zapier.mcp.allowedTools': [isStrList, 'a list of tool names'],
+  'zapier.mcp.requireApproval': [oneOf('always', 'never'), 'always or never'],
   stateDir: [isStr, 'a directory path'],
   'gpio.enabled': [isBool, 'true or false'],
   'gpio.sysfsRoot': [isStr, 'a directory path'],
@@ -193,7 +286,19 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   merge(config as unknown as Record<string, unknown>, fromFile, '', path ?? 'config');
   applyEnvOverrides(config as unknown as Record<string, unknown>, env);
   if (env.OPENAI_BASE_URL) set(config as unknown as Record<string, unknown>, 'openai.baseURL', env.OPENAI_BASE_URL, 'OPENAI_BASE_URL');
-  return { config, secrets: { openaiApiKey: env.OPENAI_API_KEY || undefined, zapierHookUrl: env.ZAPIER_HOOK_URL || undefined } };
+  if (config.zapier.transport === 'mcp') {
+    if (config.api !== 'responses') throw new ConfigError(`${path ?? 'config'}: zapier.transport = "mcp" needs api = "responses" (the Assistants API has no MCP tool)`);
+    if (!config.zapier.mcp.serverUrl) throw new ConfigError(`${path ?? 'config'}: zapier.transport = "mcp" needs zapier.mcp.serverUrl`);
+  }
+  const token = env.ZAPIER_MCP_TOKEN || undefined;
+  return {
+    config,
+    secrets: {
+      openaiApiKey: env.OPENAI_API_KEY || undefined,
+      zapierHookUrl: env.ZAPIER_HOOK_URL || undefined,
+      zapierMcpAuthorization: token && (/^\S+\s/.test(token) ? token : `Bearer ${token}`),
+    },
+  };
 }
 
 function merge(target: Record<string, unknown>, src: unknown, prefix: string, where: string): void {
@@ -220,4 +325,10 @@ function set(root: Record<string, unknown>, key: string, value: unknown, where: 
   let obj = root;
   for (const p of parts.slice(0, -1)) obj = (obj[p] ??= {}) as Record<string, unknown>;
   obj[parts[parts.length - 1]!] = value;
+}
+
+/** The words the recogniser spots: "confirm" only when actions wait for it. */
+export function spokenCommands(config: Config): string[] {
+  const c = config.commands;
+  return [c.snapshot, c.reply, ...(config.zapier.confirm === 'always' ? [c.confirm] : [])];
 }

@@ -2,6 +2,8 @@
 export interface SpokenAnswer {
   sentences: number;
   wav?: string;
+  /** performance.now() when the first audio sample went to the device, where the sink knows it. */
+  firstAudioAt?: number;
 }
 
 /**

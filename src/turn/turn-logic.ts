@@ -1,25 +1,32 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AnswerEvent, Question, ThreadManager, UploadedImage } from '../assistant/thread-manager';
+import type { UploadQueue } from '../assistant/upload-queue';
 import type { FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { KeywordEvent, RecognitionEvent, TimedWord } from '../recognition/recogniser';
-import { sentencesOf } from '../speech/sentence-splitter';
-import type { Speaker } from '../speech/speaker';
+import type { FileLedger } from '../spool/file-ledger';
+import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { ConfirmationGate } from './confirmation-gate';
 import { questionText } from './question-text';
 import type { TurnEvent } from './turn-events';
+import type { TurnSender } from './turn-sender';
 
 export interface CommandWords {
   snapshot: string;
   reply: string;
+  /** Heard only while an action waits for the user's yes. */
+  confirm?: string;
 }
 
 export interface TurnLogicOptions {
   commands: CommandWords;
   /** Absent when the device runs voice-only (no camera at boot). */
   frames?: FrameSource;
-  threads: ThreadManager;
-  speaker: Speaker;
+  spool: TurnSpool;
+  uploads: UploadQueue;
+  ledger: FileLedger;
+  sender: TurnSender;
+  gate?: ConfirmationGate;
   indicator: Indicator;
   log: Logger;
   emit: (e: TurnEvent) => void;
@@ -30,49 +37,52 @@ export interface TurnLogicOptions {
   transcriptWaitSeconds?: number;
 }
 
-interface SnapshotJob {
-  sha256: string;
-  upload: Promise<UploadedImage | undefined>;
-}
-
 interface PendingQuestion {
   reply: KeywordEvent;
   from: number;
-  snapshots: SnapshotJob[];
+  turn?: TurnRecord;
+  prefix: string;
+  heardAt: number;
 }
 
 /**
  * One question at a time: words and snapshots gather from the previous "reply"
- * on; "snapshot" takes the frame from the instant the word began and starts its
- * upload at once; "reply" closes the question, which goes out as soon as its
- * transcript is complete, while listening (and the next question) carries on.
+ * on; "snapshot" takes the frame from the instant the word began, keeps it in
+ * the spool and starts its upload at once; "reply" closes the question, which
+ * goes to the sender as soon as its transcript is complete, while listening
+ * (and the next question) carries on.
  */
 export class TurnLogic {
   private words: TimedWord[] = [];
   private keywords: KeywordEvent[] = [];
-  private snapshots: SnapshotJob[] = [];
+  /** The question being asked, from its first snapshot on (spooled). */
+  private current?: TurnRecord;
+  /** Words of a question restored after a restart, heard before it. */
+  private prefix = '';
   private questionStart = 0;
   private transcribedUntil = -Infinity;
   private audioTime = 0;
   private readonly pending: PendingQuestion[] = [];
-  private answering: Promise<void> = Promise.resolve();
-  private snapshotCount = 0;
   private readonly commandWords: Set<string>;
+  /** Each open turn's snapshot work (upload, spool writes), so a dropped turn is removed only after its last write. */
+  private readonly snapshotWork = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: TurnLogicOptions) {
-    this.commandWords = new Set([o.commands.snapshot, o.commands.reply].map((w) => w.toLowerCase()));
+    this.commandWords = new Set([o.commands.snapshot, o.commands.reply, o.commands.confirm].filter((w): w is string => !!w).map((w) => w.toLowerCase()));
   }
 
   onRecognition(e: RecognitionEvent): void {
     if (e.type === 'transcript') {
       this.words.push(...e.words);
       this.transcribedUntil = Math.max(this.transcribedUntil, e.end);
+      this.noteWords();
     } else {
       this.o.emit({ event: 'keyword', word: e.word, start: e.start, end: e.end, detected_at: e.detectedAt });
       this.keywords.push(e);
       const word = e.word.toLowerCase();
       if (word === this.o.commands.snapshot.toLowerCase()) this.takeSnapshot(e);
       else if (word === this.o.commands.reply.toLowerCase()) this.closeQuestion(e);
+      else if (word === this.o.commands.confirm?.toLowerCase()) this.o.gate?.confirm();
     }
     this.release();
   }
@@ -89,22 +99,55 @@ export class TurnLogic {
     this.release();
   }
 
-  /** The button's long press: what was said and snapped since the last question is dropped; the next question starts at `t`. */
+  /** The button's long press: the open question (its words and pictures) is dropped; the next one starts at `t`. */
   startOver(t: number): void {
+    const dropped = this.current;
+    this.current = undefined;
+    this.prefix = '';
     this.words = this.words.filter((w) => w.start >= t);
     this.keywords = this.keywords.filter((k) => k.start >= t);
-    this.snapshots = [];
     this.questionStart = t;
+    if (!dropped) return;
+    const work = this.snapshotWork.get(dropped.id);
+    this.snapshotWork.delete(dropped.id);
+    void Promise.resolve(work)
+      .then(() => this.o.spool.remove(dropped.id))
+      .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
+  }
+
+  /**
+   * Turns found in the spool at start: finished questions go to the sender; an
+   * open one (no "reply" yet) becomes the current question, pictures and words kept.
+   */
+  restore(records: TurnRecord[]): void {
+    for (const r of records) {
+      this.o.emit({ event: 'restored', turn: r.id, state: r.state, snapshots: r.snapshots.length });
+      if (r.state === 'open' && !this.current) {
+        this.current = r;
+        this.prefix = r.text;
+      } else if (r.state === 'open') {
+        r.state = 'closed';
+        this.o.sender.submit(r);
+      } else {
+        this.o.sender.submit(r);
+      }
+    }
   }
 
   /** End of input: the recogniser has been flushed; send what is waiting and wait for every answer. */
   async finish(): Promise<void> {
     this.transcribedUntil = Infinity;
     this.release();
-    await this.answering;
+    await this.o.sender.settled();
+  }
+
+  private openTurn(): TurnRecord {
+    this.current ??= { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
+    return this.current;
   }
 
   private takeSnapshot(k: KeywordEvent): void {
+    const heard = performance.now();
     const frame = this.o.frames?.frameAt(k.start);
     if (!frame) {
       const reason = this.o.frames ? 'no camera frame was buffered' : 'the camera is not available';
@@ -115,26 +158,50 @@ export class TurnLogic {
     this.o.indicator.set('snapshot');
     const sha256 = createHash('sha256').update(frame.jpeg).digest('hex');
     this.o.emit({ event: 'snapshot', frame_index: frame.index, frame_time: frame.t, bytes: frame.jpeg.length, sha256 });
-    const name = `snapshot-${++this.snapshotCount}-${frame.index}.jpg`;
-    // Started now, awaited only at "reply": the upload overlaps the rest of the question.
-    const upload = this.o.threads.uploadImage(frame.jpeg, name).then(
-      (u) => {
-        this.o.emit({ event: 'upload', file_id: u.fileId, sha256: u.sha256, ms: Math.round(u.ms) });
-        return u;
-      },
-      (err: Error) => {
-        this.o.emit({ event: 'upload-failed', sha256, reason: err.message });
-        this.o.log.error({ err: err.message }, 'upload failed');
-        return undefined;
-      },
-    );
-    this.snapshots.push({ sha256, upload });
+    const turn = this.openTurn();
+    const snap: SpooledSnapshot = { file: `snap-${turn.snapshots.length + 1}-${frame.index}.jpg`, sha256, bytes: frame.jpeg.length, frameTime: frame.t };
+    turn.snapshots.push(snap);
+    this.o.sender.noteCapture(turn.id, performance.now() - heard);
+    // The upload starts now, beside the spool write, and is awaited only at "reply".
+    const uploading = this.o.uploads.upload(frame.jpeg, snap.file);
+    const saved = this.o.spool.saveJpeg(turn.id, snap.file, frame.jpeg).then(() => this.o.spool.save(turn));
+    const done = uploading
+      .then(
+        async (u) => {
+          snap.fileId = u.fileId;
+          this.o.emit({ event: 'upload', file_id: u.fileId, sha256, ms: Math.round(u.ms), bytes: u.bytes, attempts: u.attempts });
+          await this.o.ledger.add(u.fileId);
+        },
+        (err: Error) => {
+          snap.error = err.message;
+          this.o.emit({ event: 'upload-failed', sha256, reason: err.message });
+        },
+      )
+      .then(() => saved)
+      .then(() => this.o.spool.save(turn))
+      .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
+    this.o.sender.track(turn.id, snap.file, done);
+    this.snapshotWork.set(turn.id, Promise.all([this.snapshotWork.get(turn.id), done]));
     this.o.indicator.set('listening');
   }
 
+  /** The words so far go to the spool with the open question, so a restart keeps them. */
+  private noteWords(): void {
+    const turn = this.current;
+    if (!turn) return;
+    turn.text = this.textUntil(Infinity);
+    this.o.spool.save(turn).catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
+  }
+
+  private textUntil(to: number): string {
+    return [this.prefix, questionText(this.words, this.keywords, this.commandWords, this.questionStart, to)].filter(Boolean).join(' ');
+  }
+
   private closeQuestion(reply: KeywordEvent): void {
-    this.pending.push({ reply, from: this.questionStart, snapshots: this.snapshots });
-    this.snapshots = [];
+    if (this.current) this.snapshotWork.delete(this.current.id);
+    this.pending.push({ reply, from: this.questionStart, turn: this.current, prefix: this.prefix, heardAt: performance.now() });
+    this.current = undefined;
+    this.prefix = '';
     this.questionStart = reply.end;
   }
 
@@ -145,47 +212,17 @@ export class TurnLogic {
       const complete = this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
       if (!complete) return;
       this.pending.shift();
-      const text = questionText(this.words, this.keywords, this.commandWords, q.from, q.reply.start);
+      const words = questionText(this.words, this.keywords, this.commandWords, q.from, q.reply.start);
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
-      this.answering = this.answering.then(() => this.answer(text, q.snapshots));
-    }
-  }
-
-  private async answer(text: string, snapshots: SnapshotJob[]): Promise<void> {
-    this.o.indicator.set('thinking');
-    try {
-      const uploads = await Promise.all(snapshots.map((s) => s.upload));
-      const fileIds = uploads.filter((u): u is UploadedImage => u !== undefined).map((u) => u.fileId);
-      const lost = snapshots.length - fileIds.length;
-      if (!text && !fileIds.length) {
-        this.o.log.info('reply with no question and no picture: nothing sent');
-        this.o.indicator.set('listening');
-        return;
+      const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
+      turn.text = [q.prefix, words].filter(Boolean).join(' ');
+      turn.state = 'closed';
+      // With pictures still uploading the wait may be long: the closed question must be on disk first.
+      if (turn.snapshots.some((s) => !s.fileId && !s.error)) {
+        this.o.spool.save(turn).catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
       }
-      const question: Question = { text: text || 'What do you see?', fileIds };
-      this.o.emit({ event: 'message', text: question.text, file_ids: fileIds, dialect: this.o.threads.dialect });
-      let replyText = '';
-      const deltas = async function* (this: TurnLogic, events: AsyncIterable<AnswerEvent>): AsyncIterable<string> {
-        if (lost) yield `${lost === 1 ? 'One picture' : `${lost} pictures`} could not be sent. `;
-        for await (const ev of events) {
-          if (ev.type === 'text-delta') {
-            if (!replyText) this.o.indicator.set('speaking');
-            replyText += ev.text;
-            yield ev.text;
-          } else if (ev.type === 'tool-call') {
-            this.o.emit({ event: 'tool', name: ev.name, arguments: ev.arguments, output: ev.output });
-          }
-        }
-      }.call(this, this.o.threads.ask(question));
-      const spoken = await this.o.speaker.speak(sentencesOf(deltas));
-      this.o.emit({ event: 'reply', text: replyText });
-      this.o.emit({ event: 'spoken', sentences: spoken.sentences, ...(spoken.wav ? { wav: spoken.wav } : {}) });
-      this.o.indicator.set('listening');
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      this.o.emit({ event: 'error', stage: 'answer', message });
-      this.o.indicator.set('error', message);
+      this.o.sender.submit(turn, q.heardAt);
     }
   }
 }

@@ -4,15 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import OpenAI from 'openai';
-import { AssistantsThreadManager } from '../../src/assistant/assistants-thread-manager';
-import { ZapierHookTool } from '../../src/assistant/zapier-tool';
+import { createAssistantSide } from '../../src/app/thread-manager-factory';
+import { DEFAULT_CONFIG } from '../../src/config/config';
 import { parseWav } from '../../src/audio/wav';
 import { FrameRingBuffer } from '../../src/camera/ring-buffer';
 import { LogIndicator } from '../../src/indicator/indicator';
 import { createLogger } from '../../src/log';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
-import { JsonStateFile } from '../../src/spool/json-state-file';
 import { TurnLogic } from '../../src/turn/turn-logic';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI } from '../fake-openai/server';
@@ -51,18 +49,18 @@ async function keywordToJpeg(): Promise<void> {
     const ring = new FrameRingBuffer({ seconds: 3, maxBytes: 64 * 1024 * 1024 });
     jpegs.forEach((jpeg, index) => ring.push({ jpeg, t: index / 15, index }));
     const log = createLogger({ level: 'silent' });
-    const threads = new AssistantsThreadManager({
-      client: new OpenAI({ apiKey: 'bench', baseURL: fake.url }),
-      model: 'gpt-4.1-mini', instructions: '', detail: 'high', tool: new ZapierHookTool({}),
-      session: new JsonStateFile(join(mkdtempSync(join(tmpdir(), 'snapask-bench-')), 's.json')), log,
-    });
+    const config = structuredClone(DEFAULT_CONFIG);
+    config.openai.baseURL = fake.url;
+    config.stateDir = mkdtempSync(join(tmpdir(), 'snapask-bench-'));
     const silent: Speaker = { speak: async (s) => { let n = 0; for await (const _ of s) n++; return { sentences: n }; } };
     let tookAt = 0;
+    const emit = (e: TurnEvent) => { if (e.event === 'snapshot') tookAt = performance.now(); };
+    const indicator = new LogIndicator(log);
+    const side = createAssistantSide(config, {}, log, { speaker: silent, indicator, emit });
     const turn = new TurnLogic({
-      commands: { snapshot: 'snapshot', reply: 'reply' },
+      commands: config.commands,
       frames: { start: async () => undefined, stop: async () => undefined, frameAt: (t) => ring.firstAtOrAfter(t) },
-      threads, speaker: silent, indicator: new LogIndicator(log), log,
-      emit: (e: TurnEvent) => { if (e.event === 'snapshot') tookAt = performance.now(); },
+      ...side, indicator, log, emit,
     });
     const ms: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -73,6 +71,7 @@ async function keywordToJpeg(): Promise<void> {
       if (i % 20 === 19) await new Promise((r) => setTimeout(r, 50)); // let uploads drain
     }
     await turn.finish();
+    await side.sender.stop();
     printMetric({ metric: 'keyword_to_jpeg_ms_p95', value: percentile(ms, 95), unit: 'ms', target: 5 });
   } finally {
     await fake.close();

@@ -13,7 +13,7 @@ const FPS = 15;
 const dir = mkdtempSync(join(tmpdir(), 'snapask-e2e-'));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-describe('one spoken question with a snapshot, end to end (replay on the test double)', () => {
+describe.each(['responses', 'assistants'] as const)('one spoken question with a snapshot, end to end (replay on the test double, %s)', (api) => {
   let fake: FakeOpenAI;
   let speech: SynthesisedSpeech;
   let frames: Buffer[];
@@ -29,7 +29,7 @@ describe('one spoken question with a snapshot, end to end (replay on the test do
     const mjpeg = mjpegFrames(Math.ceil(speech.duration * FPS) + 1, '320x240', FPS);
     writeFileSync(join(dir, 'c.mjpeg'), mjpeg);
     frames = new MjpegSplitter().push(mjpeg);
-    run = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', join(dir, 'c.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--json', '--out', dir]);
+    run = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', join(dir, 'c.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--api', api, '--json', '--out', dir]);
   }, 120_000);
 
   afterAll(() => fake?.close());
@@ -70,10 +70,23 @@ describe('one spoken question with a snapshot, end to end (replay on the test do
 
     const message = of('message')[0] as { text: string; file_ids: string[] };
     expect(message.file_ids).toEqual([uploads[0]!.file_id]);
-    const sent = fake.requests.find((r) => r.operation === 'POST /threads/{thread_id}/messages')!;
-    const content = (sent.body as { content: Array<{ type: string; text?: string; image_file?: { file_id: string } }> }).content;
-    expect(content[0]).toMatchObject({ type: 'text', text: message.text });
-    expect(content.filter((c) => c.type === 'image_file').map((c) => c.image_file!.file_id)).toEqual([uploads[0]!.file_id]);
+    if (api === 'assistants') {
+      const sent = fake.requests.find((r) => r.operation === 'POST /threads/{thread_id}/messages')!;
+      const content = (sent.body as { content: Array<{ type: string; text?: string; image_file?: { file_id: string } }> }).content;
+      expect(content[0]).toMatchObject({ type: 'text', text: message.text });
+      expect(content.filter((c) => c.type === 'image_file').map((c) => c.image_file!.file_id)).toEqual([uploads[0]!.file_id]);
+    } else {
+      // One request carries the question: text and the picture by file id, on the device's conversation.
+      const sent = fake.requests.filter((r) => r.operation === 'POST /responses');
+      expect(sent).toHaveLength(1);
+      const body = sent[0]!.body as { conversation: string; stream: boolean; input: Array<{ role: string; content: Array<{ type: string; text?: string; file_id?: string; detail?: string }> }> };
+      expect(body.conversation).toMatch(/^conv_/);
+      expect(body.stream).toBe(true);
+      expect(body.input).toHaveLength(1);
+      expect(body.input[0]!.role).toBe('user');
+      expect(body.input[0]!.content[0]).toEqual({ type: 'input_text', text: message.text });
+      expect(body.input[0]!.content.slice(1)).toEqual([{ type: 'input_image', file_id: uploads[0]!.file_id, detail: 'high' }]);
+    }
   });
 
   it('sends the question without the command words', () => {
@@ -117,7 +130,7 @@ describe('one spoken question with a snapshot, end to end (replay on the test do
   it('accepts one still JPEG as every frame', async () => {
     const still = join(dir, 'still.jpg');
     writeFileSync(still, frames[3]!);
-    const r = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', still, '--api-base', fake.url, '--json', '--out', dir]);
+    const r = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', still, '--api-base', fake.url, '--api', api, '--json', '--out', dir]);
     expect(r.code).toBe(0);
     const snap = r.events.find((e) => e.event === 'snapshot') as { sha256: string };
     expect(snap.sha256).toBe(sha(frames[3]!));

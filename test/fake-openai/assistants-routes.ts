@@ -124,6 +124,21 @@ export function assistantsRoutes(): RouteTable {
     await emit('thread.run.requires_action', run);
   };
 
+  /** An injected ending: the run stops without an answer, as the real API's runs sometimes do. */
+  const endRun = async (ctx: RouteContext, run: RunObj, outcome: NonNullable<RouteContext['outcome']>, emit: Emit): Promise<void> => {
+    if (outcome === 'error-event') {
+      Object.assign(run, { status: 'failed', failed_at: ctx.now(), last_error: { code: 'server_error', message: 'The server had an error while processing your request.' } });
+      await emit('error', { code: 'server_error', message: 'The server had an error while processing your request.', param: null, type: 'server_error' });
+      return;
+    }
+    const at = ctx.now();
+    if (outcome === 'failed') Object.assign(run, { status: 'failed', failed_at: at, last_error: { code: 'server_error', message: 'Something went wrong.' } });
+    if (outcome === 'expired') Object.assign(run, { status: 'expired', expires_at: null, failed_at: at });
+    if (outcome === 'cancelled') Object.assign(run, { status: 'cancelled', cancelled_at: at });
+    if (outcome === 'incomplete') Object.assign(run, { status: 'incomplete', incomplete_details: { reason: 'max_completion_tokens' } });
+    await emit(`thread.run.${outcome}`, run);
+  };
+
   /** Runs the same code for streaming and plain requests; only where the events go differs. */
   const respond = async (ctx: RouteContext, stream: boolean, work: (emit: Emit) => Promise<void>, result: () => RunObj): Promise<RouteResult> => {
     if (!stream) {
@@ -234,7 +249,8 @@ export function assistantsRoutes(): RouteTable {
           await emit('thread.run.queued', run);
           Object.assign(run, { status: 'in_progress', started_at: ctx.now() });
           await emit('thread.run.in_progress', run);
-          if (wantsZapier(question, toolNames)) await callZapier(ctx, record, question, emit);
+          if (ctx.outcome) await endRun(ctx, run, ctx.outcome, emit);
+          else if (wantsZapier(question, toolNames)) await callZapier(ctx, record, question, emit);
           else await answer(ctx, thread, run, answerText(question), emit);
         },
         () => run,

@@ -16,7 +16,15 @@ export interface FaultSpec {
   stallMidStream?: boolean;
   /** With resetMidStream/stallMidStream: how many SSE events go out first; default: up to and including the second delta event. */
   afterEvents?: number;
+  /**
+   * How the run or response ends instead of completing: a run ends `failed`, `expired`,
+   * `incomplete` or `cancelled`; a response `failed` or `incomplete`; `error-event` sends an
+   * `error` event. The question stays in the thread or conversation, unanswered.
+   */
+  outcome?: RunOutcome;
 }
+
+export type RunOutcome = 'failed' | 'expired' | 'incomplete' | 'cancelled' | 'error-event';
 
 export class FaultQueue {
   private readonly pending: Array<{ spec: FaultSpec; remaining: number }> = [];

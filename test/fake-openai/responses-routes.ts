@@ -36,10 +36,36 @@ interface FunctionCallItem {
   arguments: string;
 }
 
-type OutputItem = MessageItem | FunctionCallItem;
+interface McpApprovalRequestItem {
+  id: string;
+  type: 'mcp_approval_request';
+  server_label: string;
+  name: string;
+  arguments: string;
+}
+
+interface McpCallItem {
+  id: string;
+  type: 'mcp_call';
+  server_label: string;
+  name: string;
+  arguments: string;
+  output: string | null;
+  error: string | null;
+  status: 'completed';
+  approval_request_id: string | null;
+}
+
+type OutputItem = MessageItem | FunctionCallItem | McpApprovalRequestItem | McpCallItem;
+
+/** The MCP tool the model would use on Zapier's server. */
+export const ZAPIER_MCP_ACTION = 'zapier_run_action';
 
 /** What the model decided to do for this turn. */
-type Plan = { kind: 'text'; text: string; question: Question } | { kind: 'call'; args: string; question: Question };
+type Plan =
+  | { kind: 'text'; text: string; question: Question; before?: McpCallItem }
+  | { kind: 'call'; args: string; question: Question }
+  | { kind: 'approval'; args: string; question: Question; label: string };
 
 /** Conversations + Responses: the Assistants API's successor, with the same deterministic model. */
 export function responsesRoutes(): RouteTable {
@@ -70,6 +96,25 @@ export function responsesRoutes(): RouteTable {
       conversations.delete(c.conversation.id);
       return json({ object: 'conversation.deleted', deleted: true, id: c.conversation.id });
     },
+    'GET /conversations/{conversation_id}/items': (ctx) => {
+      const c = requireConversation(ctx.params.conversation_id as string);
+      const desc = ctx.query.get('order') !== 'asc';
+      const limit = Math.min(100, Math.max(1, Number(ctx.query.get('limit') ?? 20) || 20));
+      let items = desc ? [...c.items].reverse() : [...c.items];
+      const after = ctx.query.get('after');
+      if (after) items = items.slice(items.findIndex((i) => i.id === after) + 1);
+      const data = items.slice(0, limit);
+      return json({ object: 'list', data, first_id: String(data[0]?.id ?? ''), last_id: String(data[data.length - 1]?.id ?? ''), has_more: items.length > limit });
+    },
+    'POST /conversations/{conversation_id}/items': (ctx) => {
+      const c = requireConversation(ctx.params.conversation_id as string);
+      const b = bodyObject(ctx);
+      const items = Array.isArray(b.items) ? b.items.filter(isRecord) : [];
+      checkImageIds(items, ctx.files, 'items');
+      const stored = items.map((i) => storedItem(ctx, i));
+      c.items.push(...stored);
+      return json({ object: 'list', data: stored, first_id: String(stored[0]?.id ?? ''), last_id: String(stored[stored.length - 1]?.id ?? ''), has_more: false });
+    },
     'GET /responses/{response_id}': (ctx) => {
       const r = responses.get(ctx.params.response_id as string);
       if (!r) throw new ApiError(404, `Response with id '${ctx.params.response_id}' not found.`, 'invalid_request_error', 'response_id');
@@ -93,7 +138,7 @@ export function responsesRoutes(): RouteTable {
       const input: Item[] = typeof b.input === 'string' ? [{ type: 'message', role: 'user', content: b.input }] : Array.isArray(b.input) ? b.input.filter(isRecord) : [];
       checkImageIds(input, ctx.files, 'input');
 
-      const plan = decide([...history, ...input], functionNames(b.tools), ctx.files);
+      const plan = decide([...history, ...input], functionNames(b.tools), mcpTool(b.tools), ctx.files, ctx);
       const output: OutputItem[] = [];
       const response = newResponse(ctx, b, conversationId, output);
       const stream = b.stream === true ? ctx.openStream('responses') : undefined;
@@ -104,7 +149,10 @@ export function responsesRoutes(): RouteTable {
 
       await emit('response.created', { response });
       await emit('response.in_progress', { response });
-      if (plan.kind === 'call') {
+      const outcome = ctx.outcome;
+      if (outcome) {
+        await endResponse(response, outcome, emit);
+      } else if (plan.kind === 'call') {
         const item: FunctionCallItem = { id: ctx.ids.next('fc_'), type: 'function_call', status: 'in_progress', call_id: ctx.ids.next('call_'), name: ZAPIER_TOOL, arguments: '' };
         output.push(item);
         await emit('response.output_item.added', { output_index: 0, item });
@@ -115,28 +163,39 @@ export function responsesRoutes(): RouteTable {
         item.status = 'completed';
         await emit('response.function_call_arguments.done', { item_id: item.id, name: item.name, output_index: 0, arguments: item.arguments });
         await emit('response.output_item.done', { output_index: 0, item });
-      } else {
-        const item: MessageItem = { id: ctx.ids.next('msg_'), type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+      } else if (plan.kind === 'approval') {
+        const item: McpApprovalRequestItem = { id: ctx.ids.next('mcpr_'), type: 'mcp_approval_request', server_label: plan.label, name: ZAPIER_MCP_ACTION, arguments: plan.args };
         output.push(item);
         await emit('response.output_item.added', { output_index: 0, item });
+        await emit('response.output_item.done', { output_index: 0, item });
+      } else {
+        let index = 0;
+        if (plan.before) {
+          output.push(plan.before);
+          await emit('response.output_item.added', { output_index: index, item: plan.before });
+          await emit('response.output_item.done', { output_index: index, item: plan.before });
+          index++;
+        }
+        const item: MessageItem = { id: ctx.ids.next('msg_'), type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+        output.push(item);
+        await emit('response.output_item.added', { output_index: index, item });
         const part: OutputText = { type: 'output_text', text: '', annotations: [], logprobs: [] };
-        await emit('response.content_part.added', { item_id: item.id, output_index: 0, content_index: 0, part });
+        await emit('response.content_part.added', { item_id: item.id, output_index: index, content_index: 0, part });
         for (const delta of chunkText(plan.text)) {
           part.text += delta;
-          await emit('response.output_text.delta', { item_id: item.id, output_index: 0, content_index: 0, delta, logprobs: [] });
+          await emit('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta, logprobs: [] });
         }
-        await emit('response.output_text.done', { item_id: item.id, output_index: 0, content_index: 0, text: part.text, logprobs: [] });
-        await emit('response.content_part.done', { item_id: item.id, output_index: 0, content_index: 0, part });
+        await emit('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text: part.text, logprobs: [] });
+        await emit('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part });
         item.content = [part];
         item.status = 'completed';
-        await emit('response.output_item.done', { output_index: 0, item });
+        await emit('response.output_item.done', { output_index: index, item });
       }
-      const produced = plan.kind === 'call' ? plan.args : plan.text;
+      const produced = plan.kind === 'text' ? plan.text : plan.args;
       const inputTokens = tokenEstimate(plan.question.text) + 85 * plan.question.images.length;
       const outputTokens = tokenEstimate(produced);
       Object.assign(response, {
-        status: 'completed',
-        completed_at: ctx.now(),
+        ...(outcome ? {} : { status: 'completed', completed_at: ctx.now() }),
         usage: {
           input_tokens: inputTokens,
           input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
@@ -147,16 +206,46 @@ export function responsesRoutes(): RouteTable {
       });
 
       // The turn is stored even if the client went away mid-stream, as the real service does.
-      const newItems: Item[] = [...input, ...output.map((o) => ({ ...o }) as Item)];
+      const newItems: Item[] = [...input.map((i) => storedItem(ctx, i)), ...output.map((o) => ({ ...o }) as Item)];
       if (conversation) conversation.items.push(...newItems);
       responses.set(String(response.id), { response, history: [...history, ...newItems] });
 
       if (!stream) return json(response);
-      await emit('response.completed', { response });
+      if (!outcome) await emit('response.completed', { response });
       await stream.end();
       return { kind: 'streamed' };
     },
   };
+}
+
+type Emit = (type: string, fields: Record<string, unknown>) => Promise<void>;
+
+/** An injected ending: the response stops without an answer; the question stays in the conversation. */
+async function endResponse(response: Record<string, unknown>, outcome: string, emit: Emit): Promise<void> {
+  if (outcome === 'incomplete') {
+    Object.assign(response, { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+    await emit('response.incomplete', { response });
+  } else if (outcome === 'error-event') {
+    Object.assign(response, { status: 'failed', error: { code: 'server_error', message: 'The server had an error while processing your request.' } });
+    await emit('error', { code: 'server_error', message: 'The server had an error while processing your request.', param: null });
+  } else {
+    Object.assign(response, { status: 'failed', error: { code: 'server_error', message: 'The server had an error while processing your request.' } });
+    await emit('response.failed', { response });
+  }
+}
+
+/** An input item as a conversation keeps it: with an id and a status, as the real API lists it. */
+function storedItem(ctx: RouteContext, item: Item): Item {
+  if (typeof item.id === 'string' && item.type !== undefined && item.type !== 'message') return { ...item };
+  if (isMessage(item)) {
+    const content = typeof item.content === 'string' ? [{ type: 'input_text', text: item.content }] : item.content;
+    return { id: ctx.ids.next('msg_'), type: 'message', role: item.role, status: 'completed', content };
+  }
+  if (item.type === 'function_call_output') return { id: ctx.ids.next('fco_'), type: 'function_call_output', call_id: item.call_id, output: item.output, status: 'completed' };
+  if (item.type === 'mcp_approval_response') {
+    return { id: ctx.ids.next('mcpa_'), type: 'mcp_approval_response', approval_request_id: item.approval_request_id, approve: item.approve, reason: item.reason ?? null };
+  }
+  return { id: ctx.ids.next('item_'), ...item };
 }
 
 function newResponse(ctx: RouteContext, b: Record<string, unknown>, conversationId: string | undefined, output: OutputItem[]): Record<string, unknown> {
@@ -192,7 +281,7 @@ function newResponse(ctx: RouteContext, b: Record<string, unknown>, conversation
  * Reads the whole turn history: answer the latest user message, calling zapier first when asked
  * and offered; once its output is in the history, answer with it.
  */
-function decide(items: Item[], toolNames: string[], files: Map<string, StoredFile>): Plan {
+function decide(items: Item[], toolNames: string[], mcp: { label: string; approval: boolean } | undefined, files: Map<string, StoredFile>, ctx: RouteContext): Plan {
   let lastUser = -1;
   items.forEach((item, i) => {
     if (isMessage(item) && item.role === 'user') lastUser = i;
@@ -212,7 +301,32 @@ function decide(items: Item[], toolNames: string[], files: Map<string, StoredFil
     return { kind: 'text', text: answerText(question, outputText(out?.output)), question };
   }
   if (wantsZapier(question, toolNames)) return { kind: 'call', args: zapierArguments(question), question };
+  if (mcp && /\bzapier\b/i.test(question.text)) {
+    if (since.some((i) => i.type === 'mcp_call')) return { kind: 'text', text: answerText(question), question };
+    const request = since.find((i) => i.type === 'mcp_approval_request');
+    const decision = request && since.find((i) => i.type === 'mcp_approval_response' && i.approval_request_id === request.id);
+    if (request && !decision) {
+      throw new ApiError(400, `No approval response found for MCP approval request ${String(request.id)}.`, 'invalid_request_error', 'input');
+    }
+    if (!mcp.approval || decision?.approve === true) {
+      const call: McpCallItem = {
+        id: ctx.ids.next('mcp_'), type: 'mcp_call', server_label: mcp.label, name: ZAPIER_MCP_ACTION, arguments: zapierArguments(question),
+        output: 'Zapier ran the action.', error: null, status: 'completed', approval_request_id: request ? String(request.id) : null,
+      };
+      return { kind: 'text', text: answerText(question, 'Zapier ran the action.'), question, before: call };
+    }
+    if (decision) return { kind: 'text', text: `The action was not approved, so it did not run. ${answerText(question)}`, question };
+    return { kind: 'approval', args: zapierArguments(question), question, label: mcp.label };
+  }
   return { kind: 'text', text: answerText(question), question };
+}
+
+/** The MCP tool offered, if any: its label and whether every call needs approval. */
+function mcpTool(tools: unknown): { label: string; approval: boolean } | undefined {
+  if (!Array.isArray(tools)) return undefined;
+  const t = tools.filter(isRecord).find((x) => x.type === 'mcp');
+  if (!t) return undefined;
+  return { label: String(t.server_label), approval: t.require_approval !== 'never' };
 }
 
 function isMessage(item: Item): boolean {

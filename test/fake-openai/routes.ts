@@ -1,6 +1,7 @@
 import type { IdGenerator } from './ids';
 import type { UploadedFile } from './http-body';
 import type { Operation } from './operations';
+import type { RunOutcome } from './faults';
 import type { SseStream } from './sse';
 
 /** An uploaded file as the double keeps it (the bytes stay in memory for the model to look at). */
@@ -26,6 +27,8 @@ export interface RouteContext {
   ids: IdGenerator;
   /** Unix seconds. */
   now(): number;
+  /** An injected ending for the run or response this request starts. */
+  outcome?: RunOutcome;
   /** Switches the response to server-sent events; events are checked against the union for `kind`. */
   openStream(kind: StreamKind): SseStream;
 }

@@ -117,7 +117,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       : fault?.stallMidStream
         ? { mode: 'stall', ...(fault.afterEvents !== undefined ? { afterEvents: fault.afterEvents } : {}) }
         : undefined;
-    const ctx = makeContext(match.operation, match.params, url.searchParams, body, files, ids, (kind) =>
+    const ctx = makeContext(match.operation, match.params, url.searchParams, body, files, ids, fault?.outcome, (kind) =>
       new SseStream(res, {
         check: (event, data) => checkEvent(contract, match.operation, kind, event, data),
         onViolation: (p) => violation(`${operation} SSE ${p}`),
@@ -197,6 +197,7 @@ function makeContext(
   body: ParsedBody,
   files: Map<string, StoredFile>,
   ids: IdGenerator,
+  outcome: RouteContext['outcome'],
   openStream: (kind: StreamKind) => SseStream,
 ): RouteContext {
   const ctx: RouteContext = {
@@ -208,6 +209,7 @@ function makeContext(
     ids,
     now: () => Math.floor(Date.now() / 1000),
     openStream,
+    ...(outcome ? { outcome } : {}),
   };
   if (body.kind === 'form') ctx.form = { fields: body.fields, files: body.files };
   return ctx;

@@ -13,6 +13,9 @@ import type { OpenApiDocument } from './spec';
  *   both EasyInputMessage and Item->InputMessage match.
  * - boolean `exclusiveMinimum`/`exclusiveMaximum` (draft-4 style) become the numeric form.
  * - `$recursiveRef: '#'` (2019-09, unknown to 2020-12) becomes a `$ref` to the enclosing component.
+ * - `MCPApprovalResponse` requires a `request_id` it never declares (a slip in the file: the
+ *   property is `approval_request_id`, also required, and the real API refuses unknown fields);
+ *   the undeclared name is dropped from `required`.
  */
 export interface NormalizedSpec {
   doc: OpenApiDocument;
@@ -87,6 +90,11 @@ export function normalizeSpec(raw: OpenApiDocument): NormalizedSpec {
   };
 
   const components = doc.components as Record<string, unknown>;
+  const approval = (components.schemas as Record<string, Record<string, unknown>> | undefined)?.MCPApprovalResponse;
+  if (approval && Array.isArray(approval.required) && isObject(approval.properties)) {
+    const declared = approval.properties;
+    approval.required = approval.required.filter((k) => typeof k === 'string' && k in declared);
+  }
   for (const key of Object.keys(components)) {
     components[key] = walk(components[key], `#/components/${escapePointerSegment(key)}`, true);
   }

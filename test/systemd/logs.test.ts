@@ -17,6 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'snapask-logs-'));
 const API_KEY = `sk-proj-${randomBytes(30).toString('base64url')}`;
 const HOOK_PATH = `/hooks/catch/${1000000 + Math.floor(Math.random() * 8999999)}/${randomBytes(5).toString('hex')}/`;
 const ZAPIER_TOKEN = randomBytes(16).toString('hex');
+const MCP_TOKEN = `Bearer zmcp_${randomBytes(20).toString('hex')}`;
 
 function capture(): { stream: Writable; text: () => string } {
   let out = '';
@@ -84,7 +85,7 @@ describe('snapask run does not log its secrets', () => {
     }));
     const hookUrl = `https://hooks.zapier.com${HOOK_PATH}`;
     const env = fakeEnv({
-      OPENAI_API_KEY: API_KEY, ZAPIER_HOOK_URL: hookUrl, ZAPIER_TOKEN,
+      OPENAI_API_KEY: API_KEY, ZAPIER_HOOK_URL: hookUrl, ZAPIER_TOKEN, ZAPIER_MCP_TOKEN: MCP_TOKEN,
       FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played'),
     });
     delete env.NOTIFY_SOCKET;
@@ -109,6 +110,6 @@ describe('snapask run does not log its secrets', () => {
     // Debug level: plenty was logged.
     expect(stdout.split('\n').length).toBeGreaterThan(10);
     const all = stdout + stderr;
-    for (const s of [API_KEY, API_KEY.slice(8), hookUrl, HOOK_PATH, ZAPIER_TOKEN]) expect(all).not.toContain(s);
+    for (const s of [API_KEY, API_KEY.slice(8), hookUrl, HOOK_PATH, ZAPIER_TOKEN, MCP_TOKEN, MCP_TOKEN.slice(7)]) expect(all).not.toContain(s);
   }, 90_000);
 });

@@ -1,0 +1,338 @@
+import { createHash } from 'node:crypto';
+import OpenAI, { toFile } from 'openai';
+import type { ConversationItem } from 'openai/resources/conversations/items';
+import type { Response, ResponseInputItem, ResponseOutputItem, ResponseStreamEvent, Tool } from 'openai/resources/responses/responses';
+import type { Logger } from 'pino';
+import type { JsonStateFile } from '../spool/json-state-file';
+import { describeApiError } from './api-errors';
+import { type ApprovalGate, DECLINED_OUTPUT, NO_CONFIRMATION } from './approval';
+import { guardIdle, sameQuestion } from './stream-guard';
+import type { AnswerEvent, ImageDetail, Question, ThreadManager, UploadedImage } from './thread-manager';
+import { AssistantError } from './thread-manager';
+import { canBeStrict, type ToolRunner, type ZapierMcpOptions } from './zapier-tool';
+
+export interface ResponsesSession {
+  conversationId?: string;
+}
+
+export interface ResponsesThreadManagerOptions {
+  client: OpenAI;
+  model: string;
+  instructions: string;
+  detail: ImageDetail;
+  /** The function tool (Zapier catch hook), run by the service. */
+  tool?: ToolRunner;
+  /** Or Zapier's MCP server, run by OpenAI. */
+  mcp?: ZapierMcpOptions;
+  gate?: ApprovalGate;
+  session: JsonStateFile<ResponsesSession>;
+  log: Logger;
+  /** No stream event for this long: the connection is taken as dead. */
+  idleTimeoutMs?: number;
+  /** How long to wait for a response the stream lost to finish on the server. */
+  recoverTimeoutMs?: number;
+}
+
+/** Tool rounds per question: a model that keeps calling tools is stopped here. */
+const MAX_ROUNDS = 6;
+const RECENT_ITEMS = 30;
+
+type Pending = { kind: 'function'; callId: string; name: string; arguments: string } | { kind: 'approval'; id: string; name: string; arguments: string };
+
+/**
+ * The Conversations + Responses dialect (OpenAI's current API): one
+ * conversation for the device, kept across restarts; each question is one
+ * streamed response whose input is a user message with text and `input_image`
+ * parts; a `function_call` item is answered with a `function_call_output` item
+ * in the next response on the same conversation.
+ */
+export class ResponsesThreadManager implements ThreadManager {
+  readonly dialect = 'responses' as const;
+  private conversation?: Promise<string>;
+
+  constructor(private readonly o: ResponsesThreadManagerOptions) {}
+
+  async uploadImage(jpeg: Buffer, filename: string): Promise<UploadedImage> {
+    const started = performance.now();
+    try {
+      const file = await this.o.client.files.create({ file: await toFile(jpeg, filename, { type: 'image/jpeg' }), purpose: 'vision' });
+      return { fileId: file.id, bytes: jpeg.length, sha256: createHash('sha256').update(jpeg).digest('hex'), ms: performance.now() - started };
+    } catch (e) {
+      throw describeApiError(e, this.o.client.baseURL, `uploading ${filename}`);
+    }
+  }
+
+  async deleteFile(fileId: string): Promise<void> {
+    try {
+      await this.o.client.files.delete(fileId);
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return; // already gone: the goal is reached
+      throw describeApiError(e, this.o.client.baseURL, `deleting file ${fileId}`);
+    }
+  }
+
+  async reset(): Promise<void> {
+    this.conversation = undefined;
+    await this.o.session.write({});
+  }
+
+  async *ask(question: Question): AsyncIterable<AnswerEvent> {
+    const conversation = await this.conversationId();
+    yield* this.converse(conversation, [this.userMessage(question)], true);
+  }
+
+  async resume(question: Question): Promise<AsyncIterable<AnswerEvent> | undefined> {
+    const conversation = await this.conversationId();
+    let items: ConversationItem[];
+    try {
+      items = (await this.o.client.conversations.items.list(conversation, { order: 'desc', limit: RECENT_ITEMS })).data;
+    } catch (e) {
+      throw describeApiError(e, this.o.client.baseURL, 'looking for the question in the conversation');
+    }
+    const newestFirst = items;
+    const at = newestFirst.findIndex((item) => item.type === 'message' && item.role === 'user' && sameQuestion(questionOf(item), question));
+    if (at < 0) return undefined;
+    const after = newestFirst.slice(0, at).reverse();
+    this.o.log.info({ conversation, itemsAfter: after.length }, 'question found in the conversation: answering without asking again');
+    return this.continueAfter(conversation, after);
+  }
+
+  /** What the conversation holds after the question decides how to go on. */
+  private async *continueAfter(conversation: string, after: ConversationItem[]): AsyncIterable<AnswerEvent> {
+    yield { type: 'request-sent', dialect: this.dialect, ref: conversation };
+    const answered = new Set(after.flatMap((i) => (i.type === 'function_call_output' ? [i.call_id] : [])));
+    const approved = new Set(after.flatMap((i) => (i.type === 'mcp_approval_response' ? [i.approval_request_id] : [])));
+    const pending: Pending[] = after.flatMap((i): Pending[] => {
+      if (i.type === 'function_call' && !answered.has(i.call_id)) return [{ kind: 'function', callId: i.call_id, name: i.name, arguments: i.arguments }];
+      if (i.type === 'mcp_approval_request' && !approved.has(i.id)) return [{ kind: 'approval', id: i.id, name: i.name, arguments: i.arguments }];
+      return [];
+    });
+    const last = after[after.length - 1];
+    if (!pending.length && last?.type === 'message' && last.role === 'assistant') {
+      const text = messageText(last);
+      if (text) yield { type: 'text-delta', text };
+      yield { type: 'done', text };
+      return;
+    }
+    let input: ResponseInputItem[] = [];
+    for await (const ev of this.runPending(pending)) {
+      if ('type' in ev) yield ev;
+      else input = ev.input;
+    }
+    if (!input.length) {
+      // The question is in the conversation with no answer: ask for one without repeating it.
+      input = [{ type: 'message', role: 'developer', content: 'The connection dropped before you answered. Answer the user\'s last message now.' }];
+    }
+    yield* this.converse(conversation, input, false);
+  }
+
+  /** Streams responses on the conversation until the model answers in text. */
+  private async *converse(conversation: string, firstInput: ResponseInputItem[], announce: boolean): AsyncIterable<AnswerEvent> {
+    let input = firstInput;
+    let text = '';
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const result: { response?: Response; pending: Pending[]; text: string } = { pending: [], text: '' };
+      for await (const ev of this.oneResponse(conversation, input, result)) {
+        if (ev.type === 'request-sent') {
+          if (announce && round === 0) yield ev;
+        } else yield ev;
+      }
+      text += result.text;
+      if (!result.pending.length) {
+        yield { type: 'done', text };
+        return;
+      }
+      input = [];
+      for await (const ev of this.runPending(result.pending)) {
+        if ('type' in ev) yield ev;
+        else input = ev.input;
+      }
+    }
+    throw new AssistantError(`the assistant kept calling tools (${MAX_ROUNDS} rounds) without answering`);
+  }
+
+  /** Runs function calls and asks approvals; ends with the input items that carry the results. */
+  private async *runPending(pending: Pending[]): AsyncIterable<AnswerEvent | { input: ResponseInputItem[] }> {
+    const input: ResponseInputItem[] = [];
+    const gate = this.o.gate ?? NO_CONFIRMATION;
+    for (const p of pending) {
+      if (p.kind === 'function') {
+        let output: string;
+        if (!this.o.tool) output = `Error: there is no function named "${p.name}".`;
+        else {
+          let approved = true;
+          if (gate.required) {
+            yield { type: 'approval-needed', name: p.name, arguments: p.arguments };
+            approved = await gate.approve({ name: p.name, arguments: p.arguments });
+          }
+          output = approved ? await this.o.tool.run(p.name, p.arguments) : DECLINED_OUTPUT;
+        }
+        this.o.log.info({ tool: p.name }, 'tool call answered');
+        yield { type: 'tool-call', name: p.name, arguments: p.arguments, output };
+        input.push({ type: 'function_call_output', call_id: p.callId, output });
+      } else {
+        yield { type: 'approval-needed', name: p.name, arguments: p.arguments };
+        const approve = await gate.approve({ name: p.name, arguments: p.arguments });
+        this.o.log.info({ tool: p.name, approve }, 'MCP approval answered');
+        input.push({ type: 'mcp_approval_response', approval_request_id: p.id, approve } as ResponseInputItem);
+      }
+    }
+    yield { input };
+  }
+
+  /**
+   * One streamed response. If the stream breaks after the server took the
+   * request, the response is fetched from the server instead of asked again,
+   * and only the text not yet spoken is passed on.
+   */
+  private async *oneResponse(conversation: string, input: ResponseInputItem[], out: { response?: Response; pending: Pending[]; text: string }): AsyncIterable<AnswerEvent> {
+    const controller = new AbortController();
+    let responseId: string | undefined;
+    let failure: AssistantError | undefined;
+    let serverEnded = false;
+    try {
+      const stream = await this.o.client.responses.create(
+        {
+          model: this.o.model,
+          conversation,
+          instructions: this.o.instructions,
+          input,
+          tools: this.tools(),
+          stream: true,
+        },
+        { signal: controller.signal },
+      );
+      for await (const event of guardIdle<ResponseStreamEvent>(stream, this.o.idleTimeoutMs ?? 30_000, () => controller.abort(), 'getting the answer')) {
+        if (event.type === 'response.created') {
+          responseId = event.response.id;
+          yield { type: 'request-sent', dialect: this.dialect, ref: responseId };
+        } else if (event.type === 'response.output_text.delta') {
+          out.text += event.delta;
+          yield { type: 'text-delta', text: event.delta };
+        } else if (event.type === 'response.output_item.done') {
+          const p = pendingOf(event.item);
+          if (p) out.pending.push(p);
+        } else if (event.type === 'response.completed') {
+          out.response = event.response;
+        } else if (event.type === 'response.failed') {
+          const why = event.response.error?.message ?? 'no reason given';
+          serverEnded = true;
+          throw new AssistantError(`the answer failed on the server: ${why}`, 'retry');
+        } else if (event.type === 'response.incomplete') {
+          const why = event.response.incomplete_details?.reason ?? 'no reason given';
+          serverEnded = true;
+          throw new AssistantError(`the answer was cut short (${why})`);
+        } else if (event.type === 'error') {
+          serverEnded = true;
+          throw new AssistantError(`the answer stream reported an error: ${event.message}`, 'retry');
+        }
+      }
+      if (!out.response) throw new AssistantError('getting the answer: the stream ended before the response completed', 'retry');
+      return;
+    } catch (e) {
+      failure = describeApiError(e, this.o.client.baseURL, 'getting the answer');
+    }
+    // Only a broken connection after the server took the request is recovered here; a
+    // refusal, or a response the server itself ended, goes back to the caller.
+    if (!responseId || !failure.retryable || serverEnded) throw failure;
+    this.o.log.warn({ err: failure.message, responseId }, 'answer stream broke: fetching the response from the server');
+    const finished = await this.waitForResponse(responseId);
+    const pending = finished.output.flatMap((item) => {
+      const p = pendingOf(item);
+      return p ? [p] : [];
+    });
+    const full = finished.output.map((item) => (item.type === 'message' ? messageText(item) : '')).join('');
+    const rest = full.startsWith(out.text) ? full.slice(out.text.length) : full;
+    if (rest) yield { type: 'text-delta', text: rest };
+    out.text += rest;
+    out.pending = pending;
+    out.response = finished;
+  }
+
+  private async waitForResponse(id: string): Promise<Response> {
+    const deadline = Date.now() + (this.o.recoverTimeoutMs ?? 60_000);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+      let r: Response;
+      try {
+        r = await this.o.client.responses.retrieve(id);
+      } catch (e) {
+        throw describeApiError(e, this.o.client.baseURL, 'fetching the answer after the stream broke');
+      }
+      if (r.status === 'completed') return r;
+      if (r.status !== 'in_progress' && r.status !== 'queued') {
+        throw new AssistantError(`the answer ended ${r.status ?? 'unknown'} on the server: ${r.error?.message ?? r.incomplete_details?.reason ?? 'no reason given'}`, r.status === 'failed' || r.status === 'cancelled' ? 'retry' : 'failed');
+      }
+      if (Date.now() + wait > deadline) throw new AssistantError('the answer did not finish on the server in time', 'retry');
+      await new Promise((res) => setTimeout(res, wait));
+    }
+  }
+
+  private tools(): Tool[] {
+    const tools: Tool[] = [];
+    if (this.o.tool) {
+      const d = this.o.tool.definition;
+      tools.push({ type: 'function', name: d.name, description: d.description, parameters: { ...d.parameters }, strict: canBeStrict(d) });
+    }
+    if (this.o.mcp) {
+      const m = this.o.mcp;
+      tools.push({
+        type: 'mcp',
+        server_label: m.serverLabel,
+        server_url: m.serverUrl,
+        ...(m.authorization ? { headers: { Authorization: m.authorization } } : {}),
+        ...(m.allowedTools?.length ? { allowed_tools: m.allowedTools } : {}),
+        require_approval: m.requireApproval,
+      });
+    }
+    return tools;
+  }
+
+  private userMessage(q: Question): ResponseInputItem {
+    return {
+      type: 'message',
+      role: 'user',
+      content: [
+        { type: 'input_text', text: q.text },
+        ...q.fileIds.map((file_id) => ({ type: 'input_image' as const, file_id, detail: this.o.detail })),
+      ],
+    } as ResponseInputItem;
+  }
+
+  private conversationId(): Promise<string> {
+    this.conversation ??= this.openConversation().catch((e: unknown) => {
+      this.conversation = undefined; // try again on the next question
+      throw describeApiError(e, this.o.client.baseURL, 'opening the conversation');
+    });
+    return this.conversation;
+  }
+
+  private async openConversation(): Promise<string> {
+    const saved = await this.o.session.read();
+    if (saved.conversationId) return saved.conversationId;
+    const created = await this.o.client.conversations.create({ metadata: { device: 'snapask' } });
+    await this.o.session.write({ conversationId: created.id });
+    this.o.log.info({ conversation: created.id }, 'created conversation');
+    return created.id;
+  }
+}
+
+function pendingOf(item: ResponseOutputItem): Pending | undefined {
+  // call_id comes from the item, never from the argument events.
+  if (item.type === 'function_call') return { kind: 'function', callId: item.call_id, name: item.name, arguments: item.arguments };
+  if (item.type === 'mcp_approval_request') return { kind: 'approval', id: item.id, name: item.name, arguments: item.arguments };
+  return undefined;
+}
+
+function messageText(item: { content?: unknown }): string {
+  if (!Array.isArray(item.content)) return '';
+  return item.content.map((p: { type?: string; text?: string }) => (p.type === 'output_text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+/** The text and image ids of a user message, as the conversation stores it. */
+function questionOf(item: { content?: unknown }): Question {
+  const parts = Array.isArray(item.content) ? (item.content as Array<{ type?: string; text?: string; file_id?: string | null }>) : [];
+  return {
+    text: parts.filter((p) => p.type === 'input_text').map((p) => p.text ?? '').join(' '),
+    fileIds: parts.flatMap((p) => (p.type === 'input_image' && p.file_id ? [p.file_id] : [])),
+  };
+}

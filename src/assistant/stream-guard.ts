@@ -1,0 +1,35 @@
+import { AssistantError } from './thread-manager';
+
+/**
+ * Yields a stream's items, failing (retryable) when none arrives for `idleMs`:
+ * a stalled connection would otherwise hold the answer open forever, since the
+ * client's own timeout stops counting once the response headers arrive.
+ */
+export async function* guardIdle<T>(stream: AsyncIterable<T>, idleMs: number, abort: () => void, what: string): AsyncIterable<T> {
+  const it = stream[Symbol.asyncIterator]();
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<'idle'>((resolve) => {
+      timer = setTimeout(() => resolve('idle'), idleMs);
+    });
+    let next: IteratorResult<T> | 'idle';
+    try {
+      next = await Promise.race([it.next(), idle]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (next === 'idle') {
+      abort();
+      // The pending next() rejects once aborted; nobody awaits it any more.
+      it.return?.().catch(() => undefined);
+      throw new AssistantError(`${what}: the answer stream stalled (nothing for ${Math.round(idleMs / 1000)} s)`, 'retry');
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/** Same text and the same images, in order: how a question is recognised in a conversation after a crash. */
+export function sameQuestion(a: { text: string; fileIds: readonly string[] }, b: { text: string; fileIds: readonly string[] }): boolean {
+  return a.text === b.text && a.fileIds.length === b.fileIds.length && a.fileIds.every((id, i) => id === b.fileIds[i]);
+}

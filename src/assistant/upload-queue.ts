@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import { prepareImage } from '../image/prepare-image';
+import { AssistantError, type ImageDetail, type ThreadManager, type UploadedImage } from './thread-manager';
+
+export interface UploadQueueOptions {
+  threads: Pick<ThreadManager, 'uploadImage'>;
+  detail: ImageDetail;
+  /** Uploads in flight at once; the rest wait their turn. */
+  concurrency: number;
+  /** Per picture, all attempts and their backoff together. */
+  budgetMs: number;
+  /** First backoff, doubled each attempt; a retry-after from the server wins. */
+  backoffMs: number;
+  qscale?: number;
+  env?: NodeJS.ProcessEnv;
+  log: Logger;
+  /** Called when a picture's upload actually starts (prepared, slot taken). */
+  onStart?: (name: string) => void;
+}
+
+export interface UploadResult extends UploadedImage {
+  /** Attempts it took. */
+  attempts: number;
+}
+
+/**
+ * Snapshots on their way to the API: each is prepared for its detail level and
+ * uploaded as soon as a slot is free, several at a time, each retried with
+ * backoff while its budget lasts. A refusal that retrying cannot fix (a bad
+ * key, say) fails at once.
+ */
+export class UploadQueue {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly o: UploadQueueOptions) {}
+
+  async upload(jpeg: Buffer, name: string): Promise<UploadResult> {
+    await this.slot();
+    try {
+      const prepared = await prepareImage(jpeg, this.o.detail, { ...(this.o.qscale ? { qscale: this.o.qscale } : {}), ...(this.o.env ? { env: this.o.env } : {}) }).catch((e: Error) => {
+        // A picture ffmpeg cannot read still goes as taken: the model may make sense of it.
+        this.o.log.warn({ name, err: e.message }, 'snapshot not resized');
+        return { jpeg };
+      });
+      this.o.onStart?.(name);
+      const deadline = Date.now() + this.o.budgetMs;
+      let backoff = this.o.backoffMs;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return { ...(await this.o.threads.uploadImage(prepared.jpeg, name)), attempts: attempt };
+        } catch (e) {
+          const err = e instanceof AssistantError ? e : new AssistantError(String((e as Error).message ?? e), 'retry');
+          const wait = err.retryAfter !== undefined ? err.retryAfter * 1000 : backoff;
+          if (!err.retryable || Date.now() + wait > deadline) throw err;
+          this.o.log.warn({ name, attempt, err: err.message, waitMs: Math.round(wait) }, 'upload failed: trying again');
+          await new Promise((r) => setTimeout(r, wait));
+          backoff = Math.min(backoff * 2, 30_000);
+        }
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  private slot(): Promise<void> {
+    if (this.active < this.o.concurrency) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight on
+    else this.active--;
+  }
+}

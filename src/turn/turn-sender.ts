@@ -1,0 +1,341 @@
+import type { Logger } from 'pino';
+import type { AnswerEvent, Question, ThreadManager } from '../assistant/thread-manager';
+import { AssistantError } from '../assistant/thread-manager';
+import type { UploadQueue } from '../assistant/upload-queue';
+import type { Indicator } from '../indicator/indicator';
+import type { FileLedger } from '../spool/file-ledger';
+import type { JsonStateFile } from '../spool/json-state-file';
+import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import { sentencesOf } from '../speech/sentence-splitter';
+import type { Speaker } from '../speech/speaker';
+import { confirmationPrompt } from './confirmation-gate';
+import type { TurnEvent } from './turn-events';
+
+export interface SendPolicy {
+  /** At "reply", how long to wait for pictures still uploading before sending without them. */
+  uploadWaitMs: number;
+  /** First wait before trying a held question again (doubled each time, up to maxRetryMs). */
+  retryMs: number;
+  maxRetryMs: number;
+  /** Wait after a refusal that needs a person (bad key, forbidden, retired API). */
+  refusedRetryMs: number;
+  /** A question older than this is given up (said aloud) instead of sent. */
+  maxAgeMs: number;
+}
+
+export interface TurnSenderOptions {
+  spool: TurnSpool;
+  threads: ThreadManager;
+  uploads: UploadQueue;
+  ledger: FileLedger;
+  speaker: Speaker;
+  indicator: Indicator;
+  log: Logger;
+  emit: (e: TurnEvent) => void;
+  policy: SendPolicy;
+  confirmWord: string;
+  /** When the last question went, kept across restarts, for starting afresh after a quiet spell. */
+  conversation?: JsonStateFile<{ lastAskedAt?: number }>;
+  /** 0: one conversation for ever (until the button's long press). */
+  resetAfterIdleMs?: number;
+}
+
+/** Wall-clock marks of one turn, for its timings line. */
+interface Marks {
+  reply?: number;
+  request?: number;
+  firstToken?: number;
+  keywordToCapture: number[];
+}
+
+type Outcome = { kind: 'done' } | { kind: 'held'; retryMs: number };
+
+/**
+ * Sends closed questions, one at a time and in order, from the spool: waits
+ * (bounded) for their pictures, sends each exactly once (a question whose fate
+ * is unknown is looked for in the conversation before any new attempt), speaks
+ * the answer as it streams, and keeps a question that cannot go now in the
+ * spool, telling the user, until the API answers again.
+ */
+export class TurnSender {
+  private readonly queue: TurnRecord[] = [];
+  private readonly uploads = new Map<string, Map<string, Promise<void>>>();
+  private readonly marks = new Map<string, Marks>();
+  private running?: Promise<void>;
+  private wake?: () => void;
+  private heldSince?: string;
+  private stopped = false;
+  private idleWaiters: Array<() => void> = [];
+  private holding = false;
+  /** Called after a new conversation starts (the old one's files can go). */
+  onReset?: () => Promise<void>;
+
+  constructor(private readonly o: TurnSenderOptions) {}
+
+  /** The button's long press, or a long quiet spell: the next question opens a new conversation. */
+  async newConversation(): Promise<void> {
+    await this.o.threads.reset();
+    this.o.log.info('new conversation');
+    await this.onReset?.().catch((e: Error) => this.o.log.warn({ err: e.message }, 'could not delete the old conversation\'s files'));
+  }
+
+  private async resetIfIdle(): Promise<void> {
+    const idle = this.o.resetAfterIdleMs ?? 0;
+    if (!idle || !this.o.conversation) return;
+    const { lastAskedAt } = await this.o.conversation.read();
+    if (lastAskedAt !== undefined && Date.now() - lastAskedAt > idle) await this.newConversation();
+  }
+
+  /** The upload of one snapshot; the sender waits for it before sending the turn. */
+  track(turnId: string, file: string, upload: Promise<void>): void {
+    let m = this.uploads.get(turnId);
+    if (!m) this.uploads.set(turnId, (m = new Map()));
+    m.set(file, upload);
+  }
+
+  noteCapture(turnId: string, ms: number): void {
+    this.marksOf(turnId).keywordToCapture.push(ms);
+  }
+
+  /** A closed question (or one found unfinished in the spool at start). */
+  submit(record: TurnRecord, replyAt = performance.now()): void {
+    this.marksOf(record.id).reply ??= replyAt;
+    this.queue.push(record);
+    this.kick();
+  }
+
+  /** File ids that questions still waiting need (the janitor must keep them). */
+  *fileIdsInUse(): Iterable<string> {
+    for (const r of this.queue) for (const s of r.snapshots) if (s.fileId) yield s.fileId;
+  }
+
+  /** Resolves when nothing is queued, or the head of the queue is held waiting for the API. */
+  settled(): Promise<void> {
+    if (!this.queue.length || this.holding) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Try a held question now (the network came back, the button was pressed). */
+  retryNow(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  private marksOf(id: string): Marks {
+    let m = this.marks.get(id);
+    if (!m) this.marks.set(id, (m = { keywordToCapture: [] }));
+    return m;
+  }
+
+  private kick(): void {
+    this.running ??= this.loop().finally(() => {
+      this.running = undefined;
+      if (this.queue.length && !this.stopped) this.kick();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.queue.length && !this.stopped) {
+      const record = this.queue[0]!;
+      const outcome = await this.attempt(record).catch((e: unknown): Outcome => {
+        // A bug or a full disk: say so, keep the turn, try later.
+        const message = e instanceof Error ? e.message : String(e);
+        this.o.emit({ event: 'error', stage: 'send', message });
+        return { kind: 'held', retryMs: this.o.policy.maxRetryMs };
+      });
+      if (outcome.kind === 'done') {
+        this.queue.shift();
+        this.uploads.delete(record.id);
+        this.marks.delete(record.id);
+        continue;
+      }
+      this.holding = true;
+      this.notifyIdle();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, outcome.retryMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      this.holding = false;
+    }
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async attempt(record: TurnRecord): Promise<Outcome> {
+    if (Date.now() - record.createdAt > this.o.policy.maxAgeMs) {
+      const hours = Math.round((Date.now() - record.createdAt) / 3_600_000);
+      this.o.emit({ event: 'error', stage: 'send', message: `a question from ${hours} hours ago could not be sent and is dropped` });
+      await this.say(`A question from ${hours} hours ago could not be sent, and I have dropped it.`);
+      await this.o.spool.remove(record.id);
+      return { kind: 'done' };
+    }
+    const fresh = record.state === 'closed';
+    if (fresh) await this.settleUploads(record);
+
+    // The question is fixed the moment it may leave: a retry must look for, or send, exactly this.
+    record.question ??= { text: record.text, fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
+    const question: Question = record.question;
+    if (!question.text && !question.fileIds.length && !record.snapshots.length) {
+      this.o.log.info('reply with no question and no picture: nothing sent');
+      await this.o.spool.remove(record.id);
+      return { kind: 'done' };
+    }
+    const lost = record.snapshots.length - question.fileIds.length;
+    if (!question.text) question.text = 'What do you see?';
+
+    let events: AsyncIterable<AnswerEvent> | undefined;
+    let resumed = false;
+    try {
+      if (record.state === 'sending' || record.state === 'sent') {
+        events = await this.o.threads.resume(question);
+        resumed = events !== undefined;
+        if (!events && record.state === 'sent') this.o.log.warn({ turn: record.id }, 'a question the server had taken is not in the conversation: sending it again');
+      }
+      if (!events) {
+        await this.resetIfIdle();
+        record.state = 'sending';
+        record.attempts += 1;
+        record.dialect = this.o.threads.dialect;
+        await this.o.spool.save(record);
+        events = this.o.threads.ask(question);
+      }
+      this.o.indicator.set('thinking');
+      this.o.emit({ event: 'message', text: question.text, file_ids: question.fileIds, dialect: this.o.threads.dialect, turn: record.id, resumed });
+      await this.speakAnswer(record, events, lost);
+    } catch (e) {
+      return this.failed(record, e);
+    }
+    if (this.heldSince === record.id) this.heldSince = undefined;
+    await this.o.spool.remove(record.id);
+    this.o.indicator.set('listening');
+    return { kind: 'done' };
+  }
+
+  /** Waits for pictures still uploading, bounded; pictures with no upload running (after a restart) are uploaded again. */
+  private async settleUploads(record: TurnRecord): Promise<void> {
+    const running = this.uploads.get(record.id) ?? new Map<string, Promise<void>>();
+    const jobs = record.snapshots
+      .filter((s) => !s.fileId)
+      .map((s) => running.get(s.file) ?? this.reupload(record, s));
+    if (!jobs.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => {
+      timer = setTimeout(r, this.o.policy.uploadWaitMs);
+    });
+    await Promise.race([Promise.allSettled(jobs), limit]);
+    clearTimeout(timer);
+  }
+
+  private reupload(record: TurnRecord, s: SpooledSnapshot): Promise<void> {
+    const job = this.o.spool
+      .readJpeg(record.id, s.file)
+      .then((jpeg) => this.o.uploads.upload(jpeg, s.file))
+      .then(
+        async (u) => {
+          s.fileId = u.fileId;
+          delete s.error;
+          this.o.emit({ event: 'upload', file_id: u.fileId, sha256: s.sha256, ms: Math.round(u.ms), bytes: u.bytes, attempts: u.attempts });
+          await this.o.ledger.add(u.fileId);
+          await this.o.spool.save(record);
+        },
+        (e: Error) => {
+          s.error = e.message;
+          this.o.emit({ event: 'upload-failed', sha256: s.sha256, reason: e.message });
+        },
+      );
+    this.track(record.id, s.file, job);
+    return job;
+  }
+
+  private async speakAnswer(record: TurnRecord, events: AsyncIterable<AnswerEvent>, lost: number): Promise<void> {
+    const marks = this.marksOf(record.id);
+    let replyText = '';
+    const o = this.o;
+    const deltas = async function* (): AsyncIterable<string> {
+      if (lost) yield `${lost === 1 ? 'One picture' : `${lost} pictures`} could not be sent. `;
+      for await (const ev of events) {
+        if (ev.type === 'request-sent') {
+          marks.request ??= performance.now();
+          record.state = 'sent';
+          o.conversation?.write({ lastAskedAt: Date.now() }).catch(() => undefined);
+          // Not awaited: the answer streams on; a crash before this lands leaves 'sending', which is looked up, not resent.
+          o.spool.save(record).catch((e: Error) => o.log.error({ err: e.message }, 'spool write failed'));
+        } else if (ev.type === 'text-delta') {
+          if (!replyText) {
+            marks.firstToken ??= performance.now();
+            o.indicator.set('speaking');
+          }
+          replyText += ev.text;
+          yield ev.text;
+        } else if (ev.type === 'approval-needed') {
+          o.emit({ event: 'confirm-request', name: ev.name, arguments: ev.arguments });
+          // Its own sentence, spoken before the gate starts listening for the word.
+          yield `${replyText && !/[.!?]\s*$/.test(replyText) ? '. ' : ' '}${confirmationPrompt(ev, o.confirmWord)} `;
+        } else if (ev.type === 'tool-call') {
+          o.emit({ event: 'tool', name: ev.name, arguments: ev.arguments, output: ev.output });
+        }
+      }
+    };
+    const spoken = await this.o.speaker.speak(sentencesOf(deltas()));
+    this.o.emit({ event: 'reply', text: replyText });
+    this.o.emit({ event: 'spoken', sentences: spoken.sentences, ...(spoken.wav ? { wav: spoken.wav } : {}) });
+    const ms = (a?: number, b?: number) => (a !== undefined && b !== undefined ? Math.round((b - a) * 10) / 10 : undefined);
+    this.o.emit({
+      event: 'timings',
+      turn: record.id,
+      ...(ms(marks.reply, marks.request) !== undefined ? { reply_to_request_ms: ms(marks.reply, marks.request) } : {}),
+      ...(ms(marks.request, marks.firstToken) !== undefined ? { request_to_first_token_ms: ms(marks.request, marks.firstToken) } : {}),
+      ...(spoken.firstAudioAt !== undefined && marks.firstToken !== undefined ? { first_token_to_first_audio_ms: ms(marks.firstToken, spoken.firstAudioAt) } : {}),
+      ...(marks.keywordToCapture.length ? { keyword_to_capture_ms: marks.keywordToCapture.map((v) => Math.round(v * 1000) / 1000) } : {}),
+    });
+  }
+
+  private async failed(record: TurnRecord, e: unknown): Promise<Outcome> {
+    const err = e instanceof AssistantError ? e : new AssistantError(e instanceof Error ? e.message : String(e), 'retry');
+    this.o.indicator.set('error', err.message);
+    if (err.kind === 'failed') {
+      // This question cannot be answered (refused as a request, or cut short): say so and go on.
+      this.o.emit({ event: 'error', stage: 'answer', message: err.message });
+      await this.say('Sorry, I could not get an answer to that question.');
+      await this.o.spool.remove(record.id);
+      return { kind: 'done' };
+    }
+    const first = this.heldSince !== record.id;
+    const backoff = err.kind === 'refused' ? this.o.policy.refusedRetryMs : Math.min(this.o.policy.retryMs * 2 ** Math.max(0, record.attempts - 1), this.o.policy.maxRetryMs);
+    const retryMs = Math.max(backoff, (err.retryAfter ?? 0) * 1000);
+    this.o.emit({ event: 'held', turn: record.id, reason: err.message, retry_in_s: Math.round(retryMs / 100) / 10 });
+    if (first) {
+      this.heldSince = record.id;
+      await this.say(
+        err.kind === 'refused'
+          ? 'The assistant refused the request; check the device settings. Your question is kept.'
+          : 'I cannot reach the assistant right now. Your question is kept and I will send it when I can.',
+      );
+    }
+    return { kind: 'held', retryMs };
+  }
+
+  private async say(text: string): Promise<void> {
+    try {
+      await this.o.speaker.speak(sentencesOf((async function* () {
+        yield text;
+      })()));
+    } catch (e) {
+      this.o.log.warn({ err: (e as Error).message }, 'could not speak');
+    }
+  }
+}

@@ -114,6 +114,10 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
     }
 
     expect(lines.filter((l) => l.button).map((l) => l.button)).toEqual(['long', 'short']);
+    // The long press opened a new conversation before the question went.
+    const msgs = lines.map((l) => l.msg);
+    expect(msgs.indexOf('new conversation')).toBeGreaterThan(msgs.indexOf('button: long press'));
+    expect(msgs.indexOf('new conversation')).toBeLessThan(msgs.indexOf('button: short press'));
     const turns = lines.filter((l) => l.turn).map((l) => l.turn!);
     expect(turns.filter((t) => t.event === 'error')).toEqual([]);
     const messages = turns.filter((t): t is Extract<TurnEvent, { event: 'message' }> => t.event === 'message');

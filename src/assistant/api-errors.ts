@@ -32,6 +32,7 @@ export function describeApiError(e: unknown, baseURL: string, what: string, assi
     }
   }
   if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return new AssistantError(`${what}: ${oneLine(e.message)}`, 'retry');
+  if (isBrokenConnection(e)) return new AssistantError(`${what}: the connection to ${baseURL} broke (${brokenWhy(e)})`, 'retry');
   return new AssistantError(`${what}: ${oneLine(e instanceof Error ? e.message : String(e))}`);
 }
 
@@ -46,6 +47,21 @@ export function retryAfterSeconds(headers: Headers | undefined): number | undefi
   if (Number.isFinite(seconds) && seconds >= 0) return seconds;
   const at = Date.parse(raw);
   return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+}
+
+/**
+ * A body cut off mid-way surfaces from fetch as a bare TypeError('terminated')
+ * with the socket error as its cause, not as one of the client's own error classes.
+ */
+function isBrokenConnection(e: unknown): e is Error {
+  if (!(e instanceof Error)) return false;
+  const code = (e.cause as NodeJS.ErrnoException | undefined)?.code ?? (e as NodeJS.ErrnoException).code;
+  return e.message === 'terminated' || (typeof code === 'string' && /^(ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_)/.test(code));
+}
+
+function brokenWhy(e: Error): string {
+  const cause = e.cause as NodeJS.ErrnoException | undefined;
+  return cause?.code ?? (e as NodeJS.ErrnoException).code ?? e.message;
 }
 
 function oneLine(s: string): string {

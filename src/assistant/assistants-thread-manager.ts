@@ -224,7 +224,12 @@ export class AssistantsThreadManager implements ThreadManager {
   }
 
   private async activeRun(threadId: string): Promise<Run | undefined> {
-    const runs = (await this.o.client.beta.threads.runs.list(threadId, { order: 'desc', limit: 1 })).data;
+    let runs: Run[];
+    try {
+      runs = (await this.o.client.beta.threads.runs.list(threadId, { order: 'desc', limit: 1 })).data;
+    } catch (e) {
+      throw describeApiError(e, this.o.client.baseURL, 'looking for a run still going', true);
+    }
     const run = runs[0];
     return run && (ACTIVE.has(run.status) || run.status === 'requires_action') ? run : undefined;
   }

@@ -8,6 +8,8 @@ export type TurnEvent =
   | { event: 'snapshot-failed'; reason: string }
   | { event: 'upload'; file_id: string; sha256: string; ms: number; bytes: number; attempts: number }
   | { event: 'upload-failed'; sha256: string; reason: string }
+  /** The closed question is safe on disk: from here on it is sent, exactly once, whatever happens. */
+  | { event: 'queued'; turn: string; text: string }
   | { event: 'message'; text: string; file_ids: string[]; dialect: string; turn: string; resumed: boolean }
   | { event: 'confirm-request'; name: string; arguments: string }
   | { event: 'confirm'; name: string; decision: 'confirmed' | 'declined' | 'timed-out' }

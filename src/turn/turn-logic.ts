@@ -142,7 +142,7 @@ export class TurnLogic {
   }
 
   private openTurn(): TurnRecord {
-    this.current ??= { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
+    this.current ??= { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: this.textUntil(Infinity), snapshots: [], attempts: 0 };
     return this.current;
   }
 
@@ -218,10 +218,6 @@ export class TurnLogic {
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
       turn.text = [q.prefix, words].filter(Boolean).join(' ');
       turn.state = 'closed';
-      // With pictures still uploading the wait may be long: the closed question must be on disk first.
-      if (turn.snapshots.some((s) => !s.fileId && !s.error)) {
-        this.o.spool.save(turn).catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
-      }
       this.o.sender.submit(turn, q.heardAt);
     }
   }

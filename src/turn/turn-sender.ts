@@ -61,11 +61,13 @@ export class TurnSender {
   private readonly queue: TurnRecord[] = [];
   private readonly uploads = new Map<string, Map<string, Promise<void>>>();
   private readonly marks = new Map<string, Marks>();
+  private readonly durable = new Map<string, Promise<void>>();
   private running?: Promise<void>;
   private wake?: () => void;
   private heldSince?: string;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
+  private drainWaiters: Array<() => void> = [];
   private holding = false;
   /** Called after a new conversation starts (the old one's files can go). */
   onReset?: () => Promise<void>;
@@ -90,17 +92,31 @@ export class TurnSender {
   track(turnId: string, file: string, upload: Promise<void>): void {
     let m = this.uploads.get(turnId);
     if (!m) this.uploads.set(turnId, (m = new Map()));
-    m.set(file, upload);
+    const jobs = m;
+    jobs.set(file, upload);
+    // Only uploads in flight are waited for; a finished one has left its file id (or not) in the record.
+    void upload.finally(() => {
+      if (jobs.get(file) === upload) jobs.delete(file);
+    });
   }
 
   noteCapture(turnId: string, ms: number): void {
     this.marksOf(turnId).keywordToCapture.push(ms);
   }
 
-  /** A closed question (or one found unfinished in the spool at start). */
+  /**
+   * A closed question (or one found unfinished in the spool at start). It is
+   * on disk as closed before anything else happens to it; `queued` says so.
+   */
   submit(record: TurnRecord, replyAt = performance.now()): void {
     this.marksOf(record.id).reply ??= replyAt;
+    const durable = record.state === 'open' || record.state === 'closed' ? ((record.state = 'closed'), this.o.spool.save(record)) : Promise.resolve();
+    const queued = durable.then(
+      () => this.o.emit({ event: 'queued', turn: record.id, text: record.text }),
+      (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }),
+    );
     this.queue.push(record);
+    this.durable.set(record.id, queued);
     this.kick();
   }
 
@@ -113,6 +129,12 @@ export class TurnSender {
   settled(): Promise<void> {
     if (!this.queue.length || this.holding) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Resolves when every question has been answered or given up (a held one is waited for). */
+  drained(): Promise<void> {
+    if (!this.queue.length) return Promise.resolve();
+    return new Promise((r) => this.drainWaiters.push(r));
   }
 
   /** Try a held question now (the network came back, the button was pressed). */
@@ -173,6 +195,11 @@ export class TurnSender {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+    if (!this.queue.length) {
+      const drained = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of drained) w();
+    }
   }
 
   private async attempt(record: TurnRecord): Promise<Outcome> {
@@ -183,38 +210,38 @@ export class TurnSender {
       await this.o.spool.remove(record.id);
       return { kind: 'done' };
     }
-    const fresh = record.state === 'closed';
-    if (fresh) await this.settleUploads(record);
-
-    // The question is fixed the moment it may leave: a retry must look for, or send, exactly this.
-    record.question ??= { text: record.text, fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
-    const question: Question = record.question;
-    if (!question.text && !question.fileIds.length && !record.snapshots.length) {
+    await this.durable.get(record.id);
+    this.durable.delete(record.id);
+    if (!record.text && !record.snapshots.length) {
       this.o.log.info('reply with no question and no picture: nothing sent');
       await this.o.spool.remove(record.id);
       return { kind: 'done' };
     }
-    const lost = record.snapshots.length - question.fileIds.length;
-    if (!question.text) question.text = 'What do you see?';
-
     let events: AsyncIterable<AnswerEvent> | undefined;
     let resumed = false;
     try {
-      if (record.state === 'sending' || record.state === 'sent') {
-        events = await this.o.threads.resume(question);
+      // A question that may have left is looked for first: found, it is answered from there, never asked again.
+      if ((record.state === 'sending' || record.state === 'sent') && record.question) {
+        events = await this.o.threads.resume(record.question);
         resumed = events !== undefined;
         if (!events && record.state === 'sent') this.o.log.warn({ turn: record.id }, 'a question the server had taken is not in the conversation: sending it again');
       }
+      let question = record.question;
       if (!events) {
+        // Not on the server: the question may still gain pictures that failed to upload before.
+        await this.settleUploads(record);
+        question = { text: record.text || 'What do you see?', fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
         await this.resetIfIdle();
+        record.question = question;
         record.state = 'sending';
         record.attempts += 1;
         record.dialect = this.o.threads.dialect;
         await this.o.spool.save(record);
         events = this.o.threads.ask(question);
       }
+      const lost = record.snapshots.length - question!.fileIds.length;
       this.o.indicator.set('thinking');
-      this.o.emit({ event: 'message', text: question.text, file_ids: question.fileIds, dialect: this.o.threads.dialect, turn: record.id, resumed });
+      this.o.emit({ event: 'message', text: question!.text, file_ids: question!.fileIds, dialect: this.o.threads.dialect, turn: record.id, resumed });
       await this.speakAnswer(record, events, lost);
     } catch (e) {
       return this.failed(record, e);
@@ -225,7 +252,7 @@ export class TurnSender {
     return { kind: 'done' };
   }
 
-  /** Waits for pictures still uploading, bounded; pictures with no upload running (after a restart) are uploaded again. */
+  /** Waits for pictures still uploading, bounded; a picture with no upload running (failed before, or after a restart) is uploaded again. */
   private async settleUploads(record: TurnRecord): Promise<void> {
     const running = this.uploads.get(record.id) ?? new Map<string, Promise<void>>();
     const jobs = record.snapshots
@@ -315,7 +342,10 @@ export class TurnSender {
       return { kind: 'done' };
     }
     const first = this.heldSince !== record.id;
-    const backoff = err.kind === 'refused' ? this.o.policy.refusedRetryMs : Math.min(this.o.policy.retryMs * 2 ** Math.max(0, record.attempts - 1), this.o.policy.maxRetryMs);
+    record.failures = (record.failures ?? 0) + 1;
+    record.lastError = err.message;
+    await this.o.spool.save(record).catch(() => undefined);
+    const backoff = err.kind === 'refused' ? this.o.policy.refusedRetryMs : Math.min(this.o.policy.retryMs * 2 ** (record.failures - 1), this.o.policy.maxRetryMs);
     const retryMs = Math.max(backoff, (err.retryAfter ?? 0) * 1000);
     this.o.emit({ event: 'held', turn: record.id, reason: err.message, retry_in_s: Math.round(retryMs / 100) / 10 });
     if (first) {

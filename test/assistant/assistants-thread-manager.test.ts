@@ -93,4 +93,26 @@ describe('AssistantsThreadManager against the test double', () => {
     await expect(manager(fake).uploadImage(mjpegFrames(1, '64x48'), 'a.jpg')).rejects.toThrow(/uploading a\.jpg: the OpenAI API refused the API key \(401\)/);
     expect(fake.requests.filter((r) => r.operation === 'POST /files')).toHaveLength(1);
   });
+
+  it('adopts a given assistant: removes an old vision function, keeps the zapier function, and logs what it removed', async () => {
+    const client = new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
+    const old = await client.beta.assistants.create({
+      model: 'gpt-4.1-mini',
+      tools: [
+        { type: 'function', function: { name: 'describe_image', description: 'look at a picture', parameters: { type: 'object', properties: { url: { type: 'string' } } } } },
+        { type: 'code_interpreter' },
+      ],
+    });
+    const lines: string[] = [];
+    const tm = new AssistantsThreadManager({
+      client, model: 'gpt-4.1-mini', instructions: '', detail: 'high', assistantId: old.id,
+      tool: new ZapierHookTool({}), session: new JsonStateFile<AssistantsSession>(join(mkdtempSync(join(tmpdir(), 'snapask-tm-')), 's.json')),
+      log: createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } }),
+    });
+    await collect(tm.ask({ text: 'hello', fileIds: [] }));
+    const after = await client.beta.assistants.retrieve(old.id);
+    expect(after.tools.map((t) => (t.type === 'function' ? t.function.name : t.type))).toEqual(['code_interpreter', 'zapier']);
+    expect(lines.join('')).toMatch(/removed describe_image/);
+    expect(fake.violations).toEqual([]);
+  });
 });

@@ -28,7 +28,8 @@ type Emit = (event: string, data: unknown) => Promise<void>;
 const ACTIVE: ReadonlySet<RunObj['status']> = new Set(['queued', 'in_progress', 'requires_action', 'cancelling']);
 
 /** Assistants API (assistants, threads, messages, runs) with the deterministic model behind runs. */
-export function assistantsRoutes(): RouteTable {
+/** `questions` collects the text of every user message stored in a thread. */
+export function assistantsRoutes(questions: string[] = []): RouteTable {
   const assistants = new Map<string, AssistantObj>();
   const threads = new Map<string, ThreadRecord>();
   const steps = new Map<string, StepObj>();
@@ -61,6 +62,7 @@ export function assistantsRoutes(): RouteTable {
     message.attachments = Array.isArray(m.attachments) ? m.attachments : [];
     message.metadata = isRecord(m.metadata) ? (m.metadata as Record<string, string>) : {};
     thread.messages.push(message);
+    if (message.role === 'user') questions.push(content.map((c) => (isRecord(c) && c.type === 'text' && isRecord(c.text) ? String(c.text.value) : '')).join(' ').trim());
     return message;
   };
 
@@ -257,6 +259,14 @@ export function assistantsRoutes(): RouteTable {
       );
     },
     'GET /threads/{thread_id}/runs/{run_id}': (ctx) => json(requireRun(ctx).record.run),
+    'GET /threads/{thread_id}/runs': (ctx) => {
+      const thread = requireThread(ctx.params.thread_id as string);
+      const runs = [...thread.runs.values()].map((r) => r.run);
+      if (ctx.query.get('order') !== 'asc') runs.reverse();
+      const limit = Math.min(100, Math.max(1, Number(ctx.query.get('limit') ?? 20) || 20));
+      const data = runs.slice(0, limit);
+      return json({ object: 'list', data, first_id: data[0]?.id ?? '', last_id: data[data.length - 1]?.id ?? '', has_more: runs.length > limit });
+    },
     'POST /threads/{thread_id}/runs/{run_id}/cancel': (ctx) => {
       const { record } = requireRun(ctx);
       const run = record.run;

@@ -68,7 +68,8 @@ type Plan =
   | { kind: 'approval'; args: string; question: Question; label: string };
 
 /** Conversations + Responses: the Assistants API's successor, with the same deterministic model. */
-export function responsesRoutes(): RouteTable {
+/** `questions` collects the text of every user message stored in a conversation. */
+export function responsesRoutes(questions: string[] = []): RouteTable {
   const conversations = new Map<string, ConversationRecord>();
   const responses = new Map<string, { response: Record<string, unknown>; history: Item[] }>();
 
@@ -113,6 +114,7 @@ export function responsesRoutes(): RouteTable {
       checkImageIds(items, ctx.files, 'items');
       const stored = items.map((i) => storedItem(ctx, i));
       c.items.push(...stored);
+      noteQuestions(stored, questions);
       return json({ object: 'list', data: stored, first_id: String(stored[0]?.id ?? ''), last_id: String(stored[stored.length - 1]?.id ?? ''), has_more: false });
     },
     'GET /responses/{response_id}': (ctx) => {
@@ -207,7 +209,10 @@ export function responsesRoutes(): RouteTable {
 
       // The turn is stored even if the client went away mid-stream, as the real service does.
       const newItems: Item[] = [...input.map((i) => storedItem(ctx, i)), ...output.map((o) => ({ ...o }) as Item)];
-      if (conversation) conversation.items.push(...newItems);
+      if (conversation) {
+        conversation.items.push(...newItems);
+        noteQuestions(newItems, questions);
+      }
       responses.set(String(response.id), { response, history: [...history, ...newItems] });
 
       if (!stream) return json(response);
@@ -216,6 +221,13 @@ export function responsesRoutes(): RouteTable {
       return { kind: 'streamed' };
     },
   };
+}
+
+function noteQuestions(items: Item[], questions: string[]): void {
+  for (const item of items) {
+    if (!isMessage(item) || item.role !== 'user' || !Array.isArray(item.content)) continue;
+    questions.push(item.content.filter(isRecord).map((p) => (p.type === 'input_text' ? String(p.text) : '')).join(' ').trim());
+  }
 }
 
 type Emit = (type: string, fields: Record<string, unknown>) => Promise<void>;

@@ -40,6 +40,8 @@ export interface FakeOpenAI {
   /** Names of every function tool any request offered, in first-seen order. */
   toolsSeen: string[];
   files: Map<string, StoredFile>;
+  /** The text of every user message stored in a thread or conversation, in order: how often a question was asked. */
+  questions: string[];
   inject(fault: FaultSpec): void;
   close(): Promise<void>;
 }
@@ -66,7 +68,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const ids = new IdGenerator();
   const faults = new FaultQueue();
   const files = new Map<string, StoredFile>();
-  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(), ...responsesRoutes() };
+  const questions: string[] = [];
+  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(questions), ...responsesRoutes(questions) };
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const toolsSeen: string[] = [];
@@ -180,6 +183,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     violations,
     toolsSeen,
     files,
+    questions,
     inject: (fault) => faults.inject(fault),
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,11 +4,13 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages for development and tests: speech engines and voices for test
-# speech, PocketSphinx and its model, audio and video tools, shellcheck.
+# speech, PocketSphinx and its model, audio and video tools, shellcheck;
+# systemd (systemd-analyze, systemd-notify) and python3 (the test's notify socket).
 DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival festvox-kallpc16k \
-                pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck
+                pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
+                systemd python3
 
-.PHONY: setup deps build test run demo bench fake-openai clean
+.PHONY: setup deps build test run demo bench fake-openai clean install uninstall
 
 setup: deps
 	npm ci --no-audit --no-fund
@@ -41,10 +43,19 @@ demo: build
 	node dist/test/demo/main.js
 
 bench: build
-	node dist/test/bench/main.js
+	node dist/test/bench/main.js $(ONLY)
 
 fake-openai: build
 	node dist/test/fake-openai/main.js --port $(or $(PORT),8787)
+
+# On the Raspberry Pi, as root: the service from this tree (deploy/install.sh;
+# ARGS=--dry-run to see what it would do). uninstall keeps the config and the
+# spool unless ARGS=--purge.
+install: build
+	deploy/install.sh $(ARGS)
+
+uninstall:
+	deploy/uninstall.sh $(ARGS)
 
 clean:
 	rm -rf dist build

@@ -6,9 +6,16 @@ import type { FrameSource } from '../camera/frame';
 import { ProcessFrameSource, rpicamVidArgs } from '../camera/process-frame-source';
 import { MonotonicClock } from '../clock';
 import { type Config, type Secrets, spokenCommands } from '../config/config';
-import { LogIndicator } from '../indicator/indicator';
+import type { ButtonEvent } from '../indicator/button';
+import { FanoutIndicator } from '../indicator/fanout-indicator';
+import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio-devices';
+import { LogIndicator, type Indicator } from '../indicator/indicator';
 import { createRecogniser } from '../recognition/create-recogniser';
+import type { RecognitionEvent } from '../recognition/recogniser';
 import { AplaySpeaker } from '../speech/aplay-speaker';
+import { notifierFromEnv } from '../systemd/notifier';
+import { StatusIndicator } from '../systemd/status-indicator';
+import { PipelineWatchdog, watchdogPingInterval } from '../systemd/watchdog';
 import { TurnLogic } from '../turn/turn-logic';
 import type { TurnEvent } from '../turn/turn-events';
 
@@ -19,11 +26,34 @@ import type { TurnEvent } from '../turn/turn-events';
  */
 export async function runService(config: Config, secrets: Secrets, log: Logger): Promise<number> {
   const clock = new MonotonicClock();
-  const indicator = new LogIndicator(log);
-  const recogniser = createRecogniser(config.recogniser, spokenCommands(config));
+  // systemd (Type=notify) hears readiness, STATUS= lines and watchdog pings; elsewhere nobody does.
+  const notifier = notifierFromEnv(process.env, (m) => log.warn(m));
+  const watchdog = new PipelineWatchdog(notifier, watchdogPingInterval(process.env));
+  let voiceOnly = false;
+  const reporters: Indicator[] = [new StatusIndicator(notifier, () => (voiceOnly ? ' (voice only)' : ''))];
+  const indicator = new FanoutIndicator(reporters);
+
+  // Presses before the turn logic exists (the model is still loading) are logged and dropped.
+  let onButton = (e: ButtonEvent) => log.info({ button: e.press }, 'button pressed while starting: ignored');
+  let gpio: GpioDevices | undefined;
+  if (config.gpio.enabled) {
+    try {
+      gpio = await openGpioDevices(config.gpio, clock, gpioOpener(config.gpio.sysfsRoot, log), (e) => onButton(e));
+      reporters.push(gpio.leds);
+      log.info({ chip: config.gpio.chip, buttonPin: gpio.button ? config.gpio.button : null }, 'status LEDs ready');
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'status LEDs and button not available: states go to the log');
+    }
+  }
+  if (!gpio) reporters.push(new LogIndicator(log));
+
+  notifier.status('loading the speech model');
+  const commands = spokenCommands(config);
+  const recogniser = createRecogniser(config.recogniser, commands);
 
   let frames: FrameSource | undefined;
   if (config.camera.kind === 'rpicam') {
+    notifier.status('starting the camera');
     const camera = new ProcessFrameSource({
       command: 'rpicam-vid',
       args: rpicamVidArgs(config.camera),
@@ -40,6 +70,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
       log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
     }
   }
+  voiceOnly = !frames;
 
   const audio = new ArecordSource({
     device: config.audio.device,
@@ -63,18 +94,63 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const sweeper = setInterval(sweep, 3_600_000);
   sweeper.unref();
 
+  // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
+  const commandWords = new Set(commands.map((w) => w.toLowerCase()));
+  let questionFrom = -Infinity;
+  const noteQuestion = (e: RecognitionEvent) => {
+    if (e.type === 'keyword') {
+      const word = e.word.toLowerCase();
+      if (word === config.commands.reply.toLowerCase()) {
+        questionFrom = e.end;
+        indicator.questionEnded();
+      } else if (word === config.commands.snapshot.toLowerCase()) {
+        indicator.questionStarted();
+      }
+    } else if (e.words.some((w) => w.start >= questionFrom && !commandWords.has(w.word.toLowerCase()))) {
+      indicator.questionStarted();
+    }
+  };
+
+  // The button: a short press answers an action waiting for "confirm", or else ends the question like "reply";
+  // a long press drops the open question and starts a new conversation.
+  onButton = (e: ButtonEvent) => {
+    log.info({ button: e.press, t: e.t }, `button: ${e.press} press`);
+    if (e.press === 'short' && side.gate.confirm()) return;
+    questionFrom = e.t;
+    indicator.questionEnded();
+    if (e.press === 'short') {
+      turn.replyNow(e.t);
+      // A question held back (no network) is tried again now too.
+      side.sender.retryNow();
+      return;
+    }
+    turn.startOver(e.t);
+    side.sender.newConversation().catch((err: Error) => log.error({ err: err.message }, 'could not start a new conversation'));
+  };
+
   let stopRequested = false;
   const stop = () => {
     stopRequested = true;
+    notifier.stopping();
     audio.stop();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  indicator.set('listening');
-  log.info('listening');
+  let ready = false;
   for await (const chunk of audio) {
-    for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
+    for (const e of recogniser.accept(chunk)) {
+      noteQuestion(e);
+      turn.onRecognition(e);
+    }
     turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
+    // Ready once sound has gone through the recogniser: config, model, camera (or voice-only) and microphone are all up.
+    if (!ready) {
+      ready = true;
+      notifier.ready(voiceOnly ? 'listening (voice only: no camera)' : 'listening');
+      indicator.set('listening');
+      log.info({ voiceOnly }, 'listening');
+    }
+    watchdog.alive(clock.now());
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
   await turn.finish();
@@ -82,6 +158,8 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   await side.sender.stop();
   await frames?.stop();
   recogniser.close();
+  gpio?.close();
+  await notifier.flush();
   log.info('stopped');
   // The microphone ending by itself is a failure: systemd's Restart=on-failure then brings the service back.
   return stopRequested ? 0 : 1;

@@ -69,6 +69,22 @@ export interface Config {
     mcp: { serverUrl?: string; serverLabel: string; allowedTools: string[]; requireApproval: 'always' | 'never' };
   };
   stateDir: string;
+  gpio: GpioConfig;
+}
+
+/** Status LEDs and the button. Pins are BCM GPIO numbers on the 40-pin header; null leaves one out. */
+export interface GpioConfig {
+  /** Off on a laptop or in CI: the states are logged instead. */
+  enabled: boolean;
+  sysfsRoot: string;
+  /** Label of the header's GPIO controller, when it is none of the Raspberry Pi ones. */
+  chip?: string;
+  leds: Record<'listening' | 'recording' | 'snapshot' | 'thinking' | 'speaking' | 'error', number | null>;
+  button: number | null;
+  buttonActiveLow: boolean;
+  debounceMs: number;
+  longPressMs: number;
+  snapshotFlashMs: number;
 }
 
 export interface Secrets {
@@ -111,6 +127,16 @@ export const DEFAULT_CONFIG: Config = {
     mcp: { serverLabel: 'zapier', allowedTools: [], requireApproval: 'always' },
   },
   stateDir: '/var/lib/snapask',
+  gpio: {
+    enabled: false,
+    sysfsRoot: '/sys/class/gpio',
+    leds: { listening: 17, recording: 27, snapshot: 22, thinking: 23, speaking: 24, error: 25 },
+    button: 5,
+    buttonActiveLow: true,
+    debounceMs: 30,
+    longPressMs: 1500,
+    snapshotFlashMs: 300,
+  },
 };
 
 export class ConfigError extends Error {
@@ -122,6 +148,9 @@ const isStr: Check = (v) => typeof v === 'string' && v.length > 0;
 const isPos: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const isNonNeg: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const oneOf = (...allowed: string[]): Check => (v) => typeof v === 'string' && allowed.includes(v);
+const isBool: Check = (v) => typeof v === 'boolean';
+const isPin: Check = (v) => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 27);
+const PIN = 'a BCM GPIO number 0-27, or null for none';
 const isInt = (min: number, max: number): Check => (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 const isStrList: Check = (v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0);
 const isUrl: Check = (v) => typeof v === 'string' && /^https?:\/\/\S+$/.test(v);
@@ -185,7 +214,57 @@ const RULES: Record<string, [Check, string]> = {
   'zapier.mcp.allowedTools': [isStrList, 'a list of tool names'],
   'zapier.mcp.requireApproval': [oneOf('always', 'never'), 'always or never'],
   stateDir: [isStr, 'a directory path'],
+  'gpio.enabled': [isBool, 'true or false'],
+  'gpio.sysfsRoot': [isStr, 'a directory path'],
+  'gpio.chip': [isStr, 'a gpiochip label, e.g. pinctrl-rp1'],
+  'gpio.leds.listening': [isPin, PIN],
+  'gpio.leds.recording': [isPin, PIN],
+  'gpio.leds.snapshot': [isPin, PIN],
+  'gpio.leds.thinking': [isPin, PIN],
+  'gpio.leds.speaking': [isPin, PIN],
+  'gpio.leds.error': [isPin, PIN],
+  'gpio.button': [isPin, PIN],
+  'gpio.buttonActiveLow': [isBool, 'true or false'],
+  'gpio.debounceMs': [isPos, 'milliseconds'],
+  'gpio.longPressMs': [isPos, 'milliseconds'],
+  'gpio.snapshotFlashMs': [isPos, 'milliseconds'],
 };
+
+/** Every key a config file (or a SNAPASK_ variable) may set. */
+export function configKeys(): string[] {
+  return Object.keys(RULES);
+}
+
+/**
+ * The environment variable that overrides a key: SNAPASK_ and the key in
+ * upper snake case (camera.bufferMB -> SNAPASK_CAMERA_BUFFER_MB).
+ */
+export function envName(key: string): string {
+  return `SNAPASK_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase()}`;
+}
+
+/**
+ * SNAPASK_* variables over the file (systemd's Environment= or the env file). A value is taken as text if the key
+ * allows text, else as JSON (numbers, true/false, null).
+ */
+function applyEnvOverrides(config: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const known = new Map(Object.keys(RULES).map((k) => [envName(k), k]));
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('SNAPASK_') || raw === undefined) continue;
+    const key = known.get(name);
+    // Other SNAPASK_ variables (SNAPASK_CONFIG, SNAPASK_LIBVOSK, test settings) are not config keys.
+    if (!key) continue;
+    let value: unknown = raw;
+    if (!RULES[key]![0](raw)) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // Not JSON either: the rule's error below names the value as given.
+      }
+    }
+    set(config, key, value, `environment ${name}`);
+  }
+}
 
 /** Reads and validates the config file (absent is fine: defaults). */
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): { config: Config; secrets: Secrets } {
@@ -205,6 +284,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   const config = structuredClone(DEFAULT_CONFIG);
   merge(config as unknown as Record<string, unknown>, fromFile, '', path ?? 'config');
+  applyEnvOverrides(config as unknown as Record<string, unknown>, env);
   if (env.OPENAI_BASE_URL) set(config as unknown as Record<string, unknown>, 'openai.baseURL', env.OPENAI_BASE_URL, 'OPENAI_BASE_URL');
   if (config.zapier.transport === 'mcp') {
     if (config.api !== 'responses') throw new ConfigError(`${path ?? 'config'}: zapier.transport = "mcp" needs api = "responses" (the Assistants API has no MCP tool)`);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 /** What the status LEDs show. */
-export type IndicatorState = 'idle' | 'listening' | 'snapshot' | 'thinking' | 'speaking' | 'error';
+export type IndicatorState = 'idle' | 'listening' | 'recording' | 'snapshot' | 'thinking' | 'speaking' | 'error';
 
 export interface Indicator {
   set(state: IndicatorState, detail?: string): void;

@@ -64,6 +64,8 @@ export class TurnLogic {
   private audioTime = 0;
   private readonly pending: PendingQuestion[] = [];
   private readonly commandWords: Set<string>;
+  /** Each open turn's snapshot work (upload, spool writes), so a dropped turn is removed only after its last write. */
+  private readonly snapshotWork = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: TurnLogicOptions) {
     this.commandWords = new Set([o.commands.snapshot, o.commands.reply, o.commands.confirm].filter((w): w is string => !!w).map((w) => w.toLowerCase()));
@@ -89,6 +91,28 @@ export class TurnLogic {
   onAudioTime(t: number): void {
     this.audioTime = t;
     this.release();
+  }
+
+  /** The button's short press: the question ends at `t` (shared clock), as if "reply" had been said then. */
+  replyNow(t: number): void {
+    this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, start: t, end: t, detectedAt: t });
+    this.release();
+  }
+
+  /** The button's long press: the open question (its words and pictures) is dropped; the next one starts at `t`. */
+  startOver(t: number): void {
+    const dropped = this.current;
+    this.current = undefined;
+    this.prefix = '';
+    this.words = this.words.filter((w) => w.start >= t);
+    this.keywords = this.keywords.filter((k) => k.start >= t);
+    this.questionStart = t;
+    if (!dropped) return;
+    const work = this.snapshotWork.get(dropped.id);
+    this.snapshotWork.delete(dropped.id);
+    void Promise.resolve(work)
+      .then(() => this.o.spool.remove(dropped.id))
+      .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
   }
 
   /**
@@ -157,6 +181,7 @@ export class TurnLogic {
       .then(() => this.o.spool.save(turn))
       .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
     this.o.sender.track(turn.id, snap.file, done);
+    this.snapshotWork.set(turn.id, Promise.all([this.snapshotWork.get(turn.id), done]));
     this.o.indicator.set('listening');
   }
 
@@ -173,6 +198,7 @@ export class TurnLogic {
   }
 
   private closeQuestion(reply: KeywordEvent): void {
+    if (this.current) this.snapshotWork.delete(this.current.id);
     this.pending.push({ reply, from: this.questionStart, turn: this.current, prefix: this.prefix, heardAt: performance.now() });
     this.current = undefined;
     this.prefix = '';

@@ -20,6 +20,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Speaker } from '../../src/speech/speaker';
+import { applianceBenchmarks } from './appliance';
 import { assistantBenchmarks } from './assistant';
 import { percentile, printMetric } from './metric';
 
@@ -79,10 +80,12 @@ async function keywordToJpeg(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // `make bench ONLY=assistant` (or recognition, camera, appliance) runs one group.
   const only = process.argv[2];
   if (!only || only === 'recognition') recognitionCost();
   if (!only || only === 'camera') await keywordToJpeg();
   if (!only || only === 'assistant') await assistantBenchmarks();
+  if (!only || only === 'appliance') await applianceBenchmarks();
 }
 
 main().catch((e: unknown) => {

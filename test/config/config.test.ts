@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG, loadConfig } from '../../src/config/config';
+import { configKeys, DEFAULT_CONFIG, envName, loadConfig } from '../../src/config/config';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-config-'));
 const file = (name: string, text: string) => {
@@ -43,5 +43,69 @@ describe('deploy/config.example.json', () => {
   it('is a valid config', () => {
     const p = join(__dirname, '../../../deploy/config.example.json');
     expect(loadConfig(p, {}).config.camera.fps).toBe(15);
+  });
+});
+
+describe('environment overrides (SNAPASK_*)', () => {
+  it('names each key as SNAPASK_ and the key in upper snake case', () => {
+    expect(envName('camera.bufferMB')).toBe('SNAPASK_CAMERA_BUFFER_MB');
+    expect(envName('openai.baseURL')).toBe('SNAPASK_OPENAI_BASE_URL');
+    expect(envName('gpio.leds.error')).toBe('SNAPASK_GPIO_LEDS_ERROR');
+    expect(envName('stateDir')).toBe('SNAPASK_STATE_DIR');
+  });
+
+  it('override the file: text, numbers, booleans and null', () => {
+    const p = file('env.json', JSON.stringify({ camera: { fps: 10 }, audio: { device: 'hw:1' }, gpio: { enabled: false } }));
+    const { config } = loadConfig(p, {
+      SNAPASK_CAMERA_FPS: '25',
+      SNAPASK_AUDIO_DEVICE: 'plughw:CARD=Device,DEV=0',
+      SNAPASK_GPIO_ENABLED: 'true',
+      SNAPASK_GPIO_LEDS_SNAPSHOT: 'null',
+      SNAPASK_COMMANDS_REPLY: 'send',
+      // Not config keys: left alone.
+      SNAPASK_CONFIG: p,
+      SNAPASK_LIBVOSK: '/usr/local/lib/libvosk.so',
+    });
+    expect(config.camera.fps).toBe(25);
+    expect(config.audio.device).toBe('plughw:CARD=Device,DEV=0');
+    expect(config.gpio.enabled).toBe(true);
+    expect(config.gpio.leds.snapshot).toBeNull();
+    expect(config.gpio.leds.listening).toBe(17);
+    expect(config.commands.reply).toBe('send');
+  });
+
+  it('a bad value names the variable, the key, the value and what is allowed', () => {
+    expect(() => loadConfig(undefined, { SNAPASK_CAMERA_FPS: 'fast' })).toThrow(
+      'environment SNAPASK_CAMERA_FPS: camera.fps = "fast" is not allowed; expected frames per second',
+    );
+    expect(() => loadConfig(undefined, { SNAPASK_GPIO_BUTTON: '40' })).toThrow(
+      'environment SNAPASK_GPIO_BUTTON: gpio.button = 40 is not allowed; expected a BCM GPIO number 0-27, or null for none',
+    );
+  });
+
+  it('every key has its own variable', () => {
+    const names = configKeys().map(envName);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain('SNAPASK_GPIO_CHIP');
+  });
+});
+
+describe('gpio keys', () => {
+  it('default to the documented wiring, off', () => {
+    expect(DEFAULT_CONFIG.gpio).toMatchObject({
+      enabled: false,
+      sysfsRoot: '/sys/class/gpio',
+      leds: { listening: 17, recording: 27, snapshot: 22, thinking: 23, speaking: 24, error: 25 },
+      button: 5,
+    });
+  });
+
+  it('reject a pin off the header, and a typo', () => {
+    expect(() => loadConfig(file('pin.json', '{"gpio":{"leds":{"error":3.5}}}'), {})).toThrow(/gpio\.leds\.error = 3\.5 is not allowed; expected a BCM GPIO number 0-27/);
+    expect(() => loadConfig(file('typo.json', '{"gpio":{"led":{"error":3}}}'), {})).toThrow(/unknown key "gpio\.led"/);
+  });
+
+  it('the device example turns GPIO on', () => {
+    expect(loadConfig(join(__dirname, '../../../deploy/config.example.json'), {}).config.gpio.enabled).toBe(true);
   });
 });

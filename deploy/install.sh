@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Installs snapask on Raspberry Pi OS Bookworm (or newer), arm64, as a systemd
+# service. Idempotent: a second run changes nothing it does not need to, and
+# never overwrites /etc/snapask/config.json or the secrets file.
+#
+#   sudo deploy/install.sh             install or upgrade from this source tree
+#   deploy/install.sh --dry-run        print what it would do, change nothing
+#   deploy/install.sh --root DIR       install the files into DIR (a staging
+#                                      root; packages, user and service are listed only)
+#
+# Downloads are pinned and checked against sha256 before use; a mismatch stops
+# the install. SNAPASK_NODE_TARBALL, SNAPASK_VOSK_ZIP and SNAPASK_MODEL_ZIP may
+# name local copies (an offline install); they are checked the same way.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/.." && pwd)
+# shellcheck source=deploy/lib.sh
+. "$HERE/lib.sh"
+
+NODE_VERSION=22.12.0
+NODE_URL="https://nodejs.org/dist/v$NODE_VERSION/node-v$NODE_VERSION-linux-arm64.tar.xz"
+NODE_SHA256=8cfd5a8b9afae5a2e0bd86b0148ca31d2589c0ea669c2d0b11c132e35d90ed68
+VOSK_VERSION=0.3.45
+VOSK_URL="https://github.com/alphacep/vosk-api/releases/download/v$VOSK_VERSION/vosk-linux-aarch64-$VOSK_VERSION.zip"
+VOSK_SHA256=45e95d37755deb07568e79497d7feba8c03aee5a9e071df29961aa023fd94541
+MODEL_NAME=vosk-model-small-en-us-0.15
+MODEL_URL="https://alphacephei.com/vosk/models/$MODEL_NAME.zip"
+MODEL_SHA256=30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498
+
+# Runtime packages; build-essential and python3 build onoff's epoll addon for this Node.
+DEB_PACKAGES=(alsa-utils rpicam-apps espeak-ng ffmpeg sox unzip xz-utils curl ca-certificates
+  build-essential python3 pocketsphinx pocketsphinx-en-us libpocketsphinx3)
+
+PREFIX=/opt/snapask
+APP=$PREFIX/app
+NODE_HOME=$PREFIX/node
+ETC=/etc/snapask
+UNIT=/etc/systemd/system/snapask.service
+USER_NAME=snapask
+GROUPS_WANTED=(audio video gpio)
+
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  rc=0; parse_common "$@" || rc=$?
+  case $rc in
+    0) shift ;;
+    2) shift 2 ;;
+    *) case "$1" in
+         -h|--help) usage; exit 0 ;;
+         *) usage >&2; die "unknown option $1" ;;
+       esac ;;
+  esac
+done
+
+if on_real_root && [ "$(id -u)" != 0 ]; then die "run as root (sudo $0), or --dry-run to see what it would do"; fi
+[ -f "$SRC/dist/src/cli/main.js" ] || die "no build in $SRC/dist: run make build first"
+
+check_platform() {
+  [ "$ROOT" = / ] || return 0
+  local arch codename
+  arch=$(uname -m)
+  [ "$arch" = aarch64 ] || say "warning: this is $arch; the pinned Node, libvosk and model downloads are for aarch64 (arm64)"
+  codename=$( (. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}") 2>/dev/null || true)
+  case "$codename" in
+    bookworm|trixie|forky|"") ;;
+    *) say "warning: made for Raspberry Pi OS Bookworm or newer; this is $codename" ;;
+  esac
+}
+
+# fetch URL SHA256 DEST [LOCAL]: a verified copy of URL at DEST, or the install stops.
+fetch() {
+  local url=$1 sum=$2 dest=$3 local_copy=${4:-}
+  if [ -f "$dest" ] && [ "$(sha256sum "$dest" | cut -d' ' -f1)" = "$sum" ]; then say "ok: $(basename "$dest") already downloaded and verified"; return 0; fi
+  if [ -n "$local_copy" ]; then
+    run cp "$local_copy" "$dest.part"
+  elif [ "$ROOT" != / ]; then
+    say "skipped (--root $ROOT): download $url (name a local copy to install it here)"; return 1
+  else
+    run curl -fsSL --retry 3 -o "$dest.part" "$url"
+  fi
+  [ "$DRY_RUN" = 1 ] && { say "would check: sha256 $sum"; return 0; }
+  local got
+  got=$(sha256sum "$dest.part" | cut -d' ' -f1)
+  if [ "$got" != "$sum" ]; then
+    rm -f "$dest.part"
+    die "sha256 mismatch for $url: expected $sum, got $got; refusing to install it"
+  fi
+  mv "$dest.part" "$dest"
+  say "ok: $(basename "$dest") sha256 verified"
+}
+
+install_packages() {
+  local missing=() p
+  # Into another root, this machine's dpkg says nothing about the target: list them all.
+  [ "$ROOT" = / ] || missing=("${DEB_PACKAGES[@]}")
+  [ "$ROOT" = / ] && for p in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then say "ok: Debian packages installed"; return 0; fi
+  system apt-get update -q
+  system env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_node() {
+  local have
+  have=$("$(r "$NODE_HOME")/bin/node" --version 2>/dev/null || true)
+  case "$have" in v22.*) say "ok: Node $have in $NODE_HOME"; return 0 ;; esac
+  # A Node 22 the system already has will do.
+  if [ "$ROOT" = / ] && command -v node >/dev/null && [[ "$(node --version)" == v22.* ]]; then
+    run mkdir -p "$NODE_HOME/bin"
+    run ln -sfn "$(command -v node)" "$NODE_HOME/bin/node"
+    run ln -sfn "$(command -v npm)" "$NODE_HOME/bin/npm"
+    return 0
+  fi
+  local cache
+  cache=$(r /var/cache/snapask)
+  run mkdir -p "$cache"
+  fetch "$NODE_URL" "$NODE_SHA256" "$cache/node-v$NODE_VERSION-linux-arm64.tar.xz" "${SNAPASK_NODE_TARBALL:-}" || return 0
+  run mkdir -p "$(r "$NODE_HOME")"
+  run tar -xJf "$cache/node-v$NODE_VERSION-linux-arm64.tar.xz" -C "$(r "$NODE_HOME")" --strip-components=1
+}
+
+install_vosk() {
+  local cache lib model
+  cache=$(r /var/cache/snapask)
+  lib=$(r /usr/local/lib/libvosk.so)
+  model=$(r "$PREFIX/vosk-model")
+  run mkdir -p "$cache"
+  if [ -f "$lib" ]; then say "ok: libvosk in /usr/local/lib"
+  elif fetch "$VOSK_URL" "$VOSK_SHA256" "$cache/vosk-linux-aarch64-$VOSK_VERSION.zip" "${SNAPASK_VOSK_ZIP:-}"; then
+    run unzip -o -q "$cache/vosk-linux-aarch64-$VOSK_VERSION.zip" -d "$cache"
+    run install -D -m 644 "$cache/vosk-linux-aarch64-$VOSK_VERSION/libvosk.so" "$lib"
+  fi
+  if [ -f "$model/conf/model.conf" ]; then say "ok: Vosk model in $PREFIX/vosk-model"
+  elif fetch "$MODEL_URL" "$MODEL_SHA256" "$cache/$MODEL_NAME.zip" "${SNAPASK_MODEL_ZIP:-}"; then
+    run unzip -o -q "$cache/$MODEL_NAME.zip" -d "$cache"
+    run rm -rf "$model"
+    run cp -a "$cache/$MODEL_NAME" "$model"
+  fi
+}
+
+install_user() {
+  if [ "$ROOT" = / ] && id "$USER_NAME" >/dev/null 2>&1; then say "ok: user $USER_NAME exists"
+  else system useradd --system --user-group --home-dir /var/lib/snapask --no-create-home --shell /usr/sbin/nologin "$USER_NAME"; fi
+  local g
+  for g in "${GROUPS_WANTED[@]}"; do
+    # Raspberry Pi OS has a gpio group (udev gives it /sys/class/gpio); elsewhere it is made so the unit starts.
+    if [ "$ROOT" = / ] && ! getent group "$g" >/dev/null; then system groupadd --system "$g"; fi
+  done
+  system usermod -a -G "$(IFS=,; printf '%s' "${GROUPS_WANTED[*]}")" "$USER_NAME"
+}
+
+install_app() {
+  local app
+  app=$(r "$APP")
+  run mkdir -p "$app"
+  # The built service and what npm needs to fetch its runtime dependencies; nothing else of the tree.
+  run rm -rf "$app/dist"
+  run cp -a "$SRC/dist" "$app/dist"
+  run cp "$SRC/package.json" "$SRC/package-lock.json" "$SRC/README.md" "$app/"
+  if [ "$ROOT" = / ]; then
+    # onoff's epoll addon builds against the headers of the Node that runs the service.
+    system env PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" npm ci --omit=dev --no-audit --no-fund --prefix "$APP"
+  else
+    say "skipped (--root $ROOT): npm ci --omit=dev in $APP"
+  fi
+}
+
+install_config() {
+  local etc
+  etc=$(r "$ETC")
+  run install -d -m 755 "$etc"
+  if [ -f "$etc/config.json" ]; then say "ok: keeping $ETC/config.json"
+  else run install -m 644 "$SRC/deploy/config.example.json" "$etc/config.json"; fi
+  if [ -f "$etc/secrets.env" ]; then say "ok: keeping $ETC/secrets.env"
+  else
+    run install -m 600 "$SRC/deploy/secrets.env.example" "$etc/secrets.env"
+    say "edit $ETC/secrets.env: OPENAI_API_KEY (and ZAPIER_HOOK_URL for the Zapier action)"
+  fi
+  # Root-only whatever it was before: systemd reads it before dropping privileges.
+  run chmod 600 "$etc/secrets.env"
+  on_real_root && run chown root:root "$etc/secrets.env"
+  return 0
+}
+
+install_unit() {
+  run install -D -m 644 "$SRC/deploy/snapask.service" "$(r "$UNIT")"
+  system systemctl daemon-reload
+  system systemctl enable snapask.service
+  # restart, not start: an upgrade must run the new code.
+  system systemctl restart snapask.service
+}
+
+say "snapask install into $ROOT$([ "$DRY_RUN" = 1 ] && printf ' (dry run: nothing is changed)')"
+check_platform
+install_packages
+install_node
+install_vosk
+install_user
+install_app
+install_config
+install_unit
+say "done. Logs: journalctl -u snapask -f -o cat | npx pino-pretty"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Removes the snapask service and its program files. The spool and remembered
+# conversation (/var/lib/snapask) and the config and secrets (/etc/snapask) stay
+# unless --purge, which also removes the snapask user.
+#
+#   sudo deploy/uninstall.sh [--purge] [--dry-run] [--root DIR]
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=deploy/lib.sh
+. "$HERE/lib.sh"
+
+PURGE=0
+while [ $# -gt 0 ]; do
+  rc=0; parse_common "$@" || rc=$?
+  case $rc in
+    0) shift ;;
+    2) shift 2 ;;
+    *) case "$1" in
+         --purge) PURGE=1; shift ;;
+         -h|--help) sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+         *) die "unknown option $1 (--purge, --dry-run, --root DIR)" ;;
+       esac ;;
+  esac
+done
+if on_real_root && [ "$(id -u)" != 0 ]; then die "run as root (sudo $0), or --dry-run to see what it would do"; fi
+
+if [ "$ROOT" != / ] || systemctl list-unit-files snapask.service >/dev/null 2>&1; then
+  system systemctl disable --now snapask.service
+fi
+run rm -f "$(r /etc/systemd/system/snapask.service)"
+system systemctl daemon-reload
+run rm -rf "$(r /opt/snapask)" "$(r /var/cache/snapask)" "$(r /usr/local/lib/libvosk.so)"
+if [ "$PURGE" = 1 ]; then
+  run rm -rf "$(r /etc/snapask)" "$(r /var/lib/snapask)"
+  if [ "$ROOT" != / ] || id snapask >/dev/null 2>&1; then system userdel snapask; fi
+else
+  say "kept: /etc/snapask (config, secrets) and /var/lib/snapask (spool); --purge removes them"
+fi

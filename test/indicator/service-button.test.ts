@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeWav } from '../../src/audio/wav';
+import { DEFAULT_CONFIG } from '../../src/config/config';
+import type { TurnEvent } from '../../src/turn/turn-events';
+import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { CLI } from '../support/cli';
+import { fakeEnv } from '../support/fake-bin';
+import { synthesise } from '../support/speech';
+import { BOARDS, FakeSysfs } from './fake-sysfs';
+
+const dir = mkdtempSync(join(tmpdir(), 'snapask-btn-'));
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+const sleepUntil = async (t: number) => {
+  while (now() < t) await new Promise((r) => setTimeout(r, 5));
+};
+
+interface LogLine {
+  msg: string;
+  turn?: TurnEvent;
+  button?: string;
+}
+
+/**
+ * The service with GPIO on a fake Raspberry Pi 4 tree (header controller at
+ * base 512): no "reply" is said; a long press drops the first words, a short
+ * press sends the rest, and the LEDs follow.
+ */
+describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
+  let fake: FakeOpenAI;
+  let sysfs: FakeSysfs;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    sysfs = new FakeSysfs(BOARDS['pi4-bookworm']!);
+  });
+  afterAll(async () => {
+    sysfs.close();
+    await fake.close();
+  });
+
+  it('long press starts over, short press ends the question like "reply"; the LEDs show listening, recording, thinking, speaking', async () => {
+    const speech = await synthesise(
+      [{ silence: 0.5 }, { text: 'tell me more about it' }, { silence: 2.5 }, { text: 'what is on the table' }, { silence: 4 }],
+      { engine: 'flite', voice: 'kal' },
+    );
+    writeFileSync(join(dir, 'q.wav'), speech.wav);
+    const base = 512;
+    const { leds, button } = DEFAULT_CONFIG.gpio;
+    sysfs.preExport(base + button!, '1');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({
+      openai: { baseURL: fake.url },
+      recogniser: { engine: 'pocketsphinx' },
+      camera: { kind: 'none' },
+      stateDir: join(dir, 'state'),
+      gpio: { enabled: true, sysfsRoot: sysfs.root, longPressMs: 1000 },
+    }));
+    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_ARECORD_LOG: join(dir, 'arecord.log'), FAKE_APLAY_DIR: join(dir, 'played') });
+    delete env.OPENAI_API_KEY;
+    delete env.NOTIFY_SOCKET;
+    const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: LogLine[] = [];
+    let buf = '';
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buf.slice(0, nl)) as LogLine);
+        buf = buf.slice(nl + 1);
+      }
+    });
+    // The LEDs as a sequence of what was lit, sampled every few milliseconds.
+    const shown: string[] = [];
+    const sampler = setInterval(() => {
+      try {
+        const lit = Object.entries(leds).filter(([, pin]) => sysfs.value(base + pin!) === '1').map(([n]) => n).join('+') || 'dark';
+        if (shown[shown.length - 1] !== lit) shown.push(lit);
+      } catch {
+        // Not exported yet.
+      }
+    }, 3);
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!lines.some((l) => l.msg === 'listening')) {
+        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`service did not start: ${stderr} ${JSON.stringify(lines.map((l) => l.msg))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const micStart = Number(readFileSync(join(dir, 'arecord.log'), 'utf8').trim());
+      const [first, question] = speech.words;
+      // Long press in the pause after the first words.
+      await sleepUntil(micStart + first!.end + 0.8);
+      sysfs.setInput(base + button!, '0');
+      await new Promise((r) => setTimeout(r, 1300));
+      sysfs.setInput(base + button!, '1');
+      // Short press once the question has been said.
+      await sleepUntil(micStart + question!.end + 1.0);
+      sysfs.setInput(base + button!, '0');
+      await new Promise((r) => setTimeout(r, 150));
+      sysfs.setInput(base + button!, '1');
+
+      const spokenBy = Date.now() + 30_000;
+      while (!lines.some((l) => l.turn?.event === 'spoken' || l.turn?.event === 'error')) {
+        if (Date.now() > spokenBy) throw new Error(`no answer: ${JSON.stringify(lines.map((l) => l.msg))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      clearInterval(sampler);
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.on('close', r)));
+    }
+
+    expect(lines.filter((l) => l.button).map((l) => l.button)).toEqual(['long', 'short']);
+    // The long press opened a new conversation before the question went.
+    const msgs = lines.map((l) => l.msg);
+    expect(msgs.indexOf('new conversation')).toBeGreaterThan(msgs.indexOf('button: long press'));
+    expect(msgs.indexOf('new conversation')).toBeLessThan(msgs.indexOf('button: short press'));
+    const turns = lines.filter((l) => l.turn).map((l) => l.turn!);
+    expect(turns.filter((t) => t.event === 'error')).toEqual([]);
+    const messages = turns.filter((t): t is Extract<TurnEvent, { event: 'message' }> => t.event === 'message');
+    expect(messages).toHaveLength(1);
+    // The question's words (PocketSphinx on flite hears most of them), none of those before the long press.
+    const words = messages[0]!.text.split(' ');
+    expect(['what', 'is', 'on', 'the', 'table'].filter((w) => words.includes(w)).length).toBeGreaterThanOrEqual(3);
+    expect(words.filter((w) => ['tell', 'me', 'more', 'about'].includes(w))).toEqual([]);
+    expect(turns.some((t) => t.event === 'spoken')).toBe(true);
+    expect(fake.violations).toEqual([]);
+
+    // The LEDs went through the turn in order (other states may come between).
+    const order = ['listening', 'recording', 'listening', 'recording', 'thinking', 'speaking', 'listening'];
+    let i = 0;
+    for (const s of shown) if (s === order[i]) i++;
+    expect({ shown, reached: i }).toEqual({ shown, reached: order.length });
+    // Stopped, the service leaves the LEDs dark (written 0, then unexported).
+    const litAfter = Object.values(leds).filter((pin) => sysfs.exported(base + pin!) && sysfs.value(base + pin!) !== '0');
+    expect(litAfter).toEqual([]);
+  }, 90_000);
+});
+
+describe('snapask run with GPIO enabled where there is none', () => {
+  it('says so in one line and reports the states in the log instead', async () => {
+    const fake = await startFakeOpenAI();
+    try {
+      writeFileSync(join(dir, 'quiet.wav'), encodeWav(Buffer.alloc(16000 * 2), 16000));
+      writeFileSync(join(dir, 'nogpio.json'), JSON.stringify({
+        openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, camera: { kind: 'none' }, stateDir: join(dir, 'state3'),
+        gpio: { enabled: true, sysfsRoot: join(dir, 'no-such-sys/class/gpio') },
+      }));
+      const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'quiet.wav'), FAKE_ARECORD_EXIT_AT_END: '1' });
+      delete env.NOTIFY_SOCKET;
+      const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'nogpio.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((r) => proc.on('close', r));
+      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; err?: string; indicator?: string });
+      const gpio = lines.filter((l) => /GPIO|LEDs/.test(l.msg));
+      expect(gpio).toEqual([expect.objectContaining({ msg: 'status LEDs and button not available: states go to the log' })]);
+      expect(gpio[0]!.err).toMatch(/^sysfs GPIO is not available: .*no-such-sys\/class\/gpio\/export does not exist/);
+      expect(lines.filter((l) => l.indicator).map((l) => l.indicator)).toContain('listening');
+    } finally {
+      await fake.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createAssistantSide } from '../../src/app/thread-manager-factory';
+import { FileFrameSource } from '../../src/camera/file-frame-source';
+import { VirtualClock } from '../../src/clock';
+import { loadConfig } from '../../src/config/config';
+import { LogIndicator } from '../../src/indicator/indicator';
+import { WavFileSpeaker } from '../../src/speech/wav-file-speaker';
+import { TurnLogic } from '../../src/turn/turn-logic';
+import type { TurnEvent } from '../../src/turn/turn-events';
+import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { mjpegFrames } from '../support/jpeg';
+
+const words = (text: string, start: number) =>
+  text.split(' ').map((word, i) => ({ word, start: start + i * 0.3, end: start + i * 0.3 + 0.25 }));
+
+/** What the button asks of the turn logic, on the real spool, upload queue and sender against the API test double. */
+describe('the button in the turn logic', () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  afterAll(() => fake.close());
+
+  async function setUp() {
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-turnbtn-'));
+    const { config } = loadConfig(undefined, {});
+    config.openai.baseURL = fake.url;
+    config.stateDir = join(dir, 'state');
+    const log = pino({ level: 'silent' });
+    const events: TurnEvent[] = [];
+    const emit = (e: TurnEvent) => events.push(e);
+    const indicator = new LogIndicator(log);
+    const side = createAssistantSide(config, { openaiApiKey: 'sk-test' }, log, { speaker: new WavFileSpeaker(join(dir, 'out'), { voice: 'en-us', rate: 165 }), indicator, emit });
+    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(60, '160x120', 15));
+    const clock = new VirtualClock();
+    const frames = await FileFrameSource.open(join(dir, 'cam.mjpeg'), { fps: 15, clock });
+    await frames.start();
+    const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
+    const turnsDir = join(config.stateDir, 'turns');
+    return { side, turn, clock, events, turnsDir };
+  }
+
+  it('a short press sends the words so far as the question, as "reply" would', async () => {
+    const { side, turn, clock, events } = await setUp();
+    clock.advanceTo(3);
+    turn.onRecognition({ type: 'transcript', text: 'what is on the table', words: words('what is on the table', 1), start: 1, end: 2.5 });
+    turn.replyNow(3);
+    turn.onAudioTime(3.1);
+    await turn.finish();
+    await side.sender.stop();
+    const message = events.find((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
+    expect(message?.text).toBe('what is on the table');
+    expect(events.some((e) => e.event === 'spoken')).toBe(true);
+  });
+
+  it('a long press drops the open question, its snapshot included, from memory and from the spool', async () => {
+    const { side, turn, clock, events, turnsDir } = await setUp();
+    clock.advanceTo(2);
+    turn.onRecognition({ type: 'transcript', text: 'tell me more', words: words('tell me more', 0.5), start: 0.5, end: 1.3 });
+    turn.onRecognition({ type: 'keyword', word: 'snapshot', start: 1.5, end: 1.9, detectedAt: 2 });
+    expect(events.filter((e) => e.event === 'snapshot')).toHaveLength(1);
+    // Pressed while the picture is still uploading and being written to the spool.
+    turn.startOver(2.1);
+    clock.advanceTo(5);
+    turn.onRecognition({ type: 'transcript', text: 'what colour is it', words: words('what colour is it', 3), start: 3, end: 4.2 });
+    turn.onRecognition({ type: 'keyword', word: 'reply', start: 4.5, end: 4.8, detectedAt: 4.9 });
+    await turn.finish();
+    await side.sender.stop();
+    // Let the dropped turn's writes finish and its removal run.
+    await new Promise((r) => setTimeout(r, 300));
+    const message = events.find((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
+    expect(message).toMatchObject({ text: 'what colour is it', file_ids: [] });
+    expect(existsSync(turnsDir) ? readdirSync(turnsDir) : []).toEqual([]);
+    expect(events.filter((e) => e.event === 'error')).toEqual([]);
+  });
+});

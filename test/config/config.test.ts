@@ -32,6 +32,36 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the API side', () => {
+  it('defaults to Conversations + Responses, since the Assistants API was retired', () => {
+    expect(loadConfig(undefined, {}).config.api).toBe('responses');
+  });
+
+  it('takes a Zapier tool of the user\'s own shape, and refuses a schema the tool check cannot use', () => {
+    const parameters = { type: 'object', properties: { to: { type: 'string' }, body: { type: 'string' } }, required: ['to', 'body'], additionalProperties: false };
+    const { config } = loadConfig(file('tool.json', JSON.stringify({ zapier: { name: 'send_sms', description: 'text someone', parameters, confirm: 'always' } })), {});
+    expect(config.zapier).toMatchObject({ name: 'send_sms', parameters, confirm: 'always', transport: 'hook' });
+    expect(() => loadConfig(file('badschema.json', JSON.stringify({ zapier: { parameters: { type: 'object', properties: { a: {} } } } })), {})).toThrow(/zapier\.parameters = .* is not allowed; expected a JSON schema object/);
+    expect(() => loadConfig(file('badreq.json', JSON.stringify({ zapier: { parameters: { type: 'object', properties: {}, required: ['x'] } } })), {})).toThrow(/zapier\.parameters/);
+    expect(() => loadConfig(file('badname.json', JSON.stringify({ zapier: { name: 'send sms' } })), {})).toThrow(/zapier\.name = "send sms" is not allowed/);
+  });
+
+  it('MCP needs the Responses dialect and a server URL; its token comes from the environment as a bearer header', () => {
+    const mcp = { zapier: { transport: 'mcp', mcp: { serverUrl: 'https://mcp.zapier.com/api/mcp/mcp', allowedTools: ['gmail_send_email'] } } };
+    const { secrets, config } = loadConfig(file('mcp.json', JSON.stringify(mcp)), { ZAPIER_MCP_TOKEN: 'abc123' });
+    expect(secrets.zapierMcpAuthorization).toBe('Bearer abc123');
+    expect(config.zapier.mcp.requireApproval).toBe('always');
+    expect(() => loadConfig(file('mcp-a.json', JSON.stringify({ api: 'assistants', ...mcp })), {})).toThrow(/zapier\.transport = "mcp" needs api = "responses"/);
+    expect(() => loadConfig(file('mcp-u.json', JSON.stringify({ zapier: { transport: 'mcp' } })), {})).toThrow(/needs zapier\.mcp\.serverUrl/);
+  });
+
+  it('bounds the upload and spool settings', () => {
+    expect(() => loadConfig(file('conc.json', JSON.stringify({ uploads: { concurrency: 0 } })), {})).toThrow(/uploads\.concurrency = 0 is not allowed; expected a whole number from 1 to 16/);
+    expect(() => loadConfig(file('q.json', JSON.stringify({ uploads: { qscale: 1 } })), {})).toThrow(/uploads\.qscale/);
+    expect(() => loadConfig(file('age.json', JSON.stringify({ spool: { maxAgeHours: -1 } })), {})).toThrow(/spool\.maxAgeHours = -1/);
+  });
+});
+
 describe('engine defaults', () => {
   it('choosing pocketsphinx does not inherit the Vosk model path', () => {
     const p = file('ps.json', JSON.stringify({ recogniser: { engine: 'pocketsphinx' } }));

@@ -37,6 +37,12 @@ function tell(e: TurnEvent): void {
     case 'spoken':
       console.log(`  spoken in ${e.sentences} sentence(s): ${e.wav ?? '(speaker)'}`);
       break;
+    case 'queued':
+      console.log('  the question is safe in the spool: it will be sent exactly once');
+      break;
+    case 'timings':
+      console.log(`  timings: reply to request ${e.reply_to_request_ms ?? '-'} ms, request to first token ${e.request_to_first_token_ms ?? '-'} ms`);
+      break;
     default:
       console.log(`  ${e.event}: ${'reason' in e ? e.reason : 'message' in e ? e.message : ''}`);
   }

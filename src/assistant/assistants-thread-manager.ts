@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
 import type { AssistantStream } from 'openai/lib/AssistantStream';
 import type { AssistantTool } from 'openai/resources/beta/assistants';
 import type { Message, MessageContentPartParam } from 'openai/resources/beta/threads/messages';
@@ -7,6 +6,7 @@ import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { Logger } from 'pino';
 import type { JsonStateFile } from '../spool/json-state-file';
 import { describeApiError } from './api-errors';
+import { deleteUploadedFile, uploadVisionImage } from './vision-files';
 import { type ApprovalGate, DECLINED_OUTPUT, NO_CONFIRMATION } from './approval';
 import { guardIdle, sameQuestion } from './stream-guard';
 import type { AnswerEvent, ImageDetail, Question, ThreadManager, UploadedImage } from './thread-manager';
@@ -54,26 +54,12 @@ export class AssistantsThreadManager implements ThreadManager {
 
   constructor(private readonly o: AssistantsThreadManagerOptions) {}
 
-  async uploadImage(jpeg: Buffer, filename: string): Promise<UploadedImage> {
-    const started = performance.now();
-    try {
-      const file = await this.o.client.files.create({
-        file: await toFile(jpeg, filename, { type: 'image/jpeg' }),
-        purpose: 'vision',
-      });
-      return { fileId: file.id, bytes: jpeg.length, sha256: createHash('sha256').update(jpeg).digest('hex'), ms: performance.now() - started };
-    } catch (e) {
-      throw describeApiError(e, this.o.client.baseURL, `uploading ${filename}`);
-    }
+  uploadImage(jpeg: Buffer, filename: string): Promise<UploadedImage> {
+    return uploadVisionImage(this.o.client, jpeg, filename);
   }
 
-  async deleteFile(fileId: string): Promise<void> {
-    try {
-      await this.o.client.files.delete(fileId);
-    } catch (e) {
-      if ((e as { status?: number }).status === 404) return;
-      throw describeApiError(e, this.o.client.baseURL, `deleting file ${fileId}`);
-    }
+  deleteFile(fileId: string): Promise<void> {
+    return deleteUploadedFile(this.o.client, fileId);
   }
 
   async reset(): Promise<void> {

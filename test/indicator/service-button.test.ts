@@ -97,8 +97,9 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
       sysfs.setInput(base + button!, '1');
       // Short press once the question has been said.
       await sleepUntil(micStart + question!.end + 1.0);
+      // Held 400 ms: a short press, and long enough to be seen when the recogniser holds the event loop on a loaded machine.
       sysfs.setInput(base + button!, '0');
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 400));
       sysfs.setInput(base + button!, '1');
 
       const spokenBy = Date.now() + 30_000;

@@ -3,7 +3,7 @@ import { ArecordSource } from '../audio/arecord-source';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createThreadManager } from '../app/thread-manager-factory';
 import type { FrameSource } from '../camera/frame';
-import { ProcessFrameSource, rpicamVidArgs } from '../camera/process-frame-source';
+import { createFrameSource } from '../camera/create-frame-source';
 import { MonotonicClock } from '../clock';
 import type { Config, Secrets } from '../config/config';
 import { LogIndicator } from '../indicator/indicator';
@@ -23,22 +23,13 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const threads = createThreadManager(config, secrets, log);
 
   let frames: FrameSource | undefined;
-  if (config.camera.kind === 'rpicam') {
-    const camera = new ProcessFrameSource({
-      command: 'rpicam-vid',
-      args: rpicamVidArgs(config.camera),
-      clock,
-      ring: { seconds: config.camera.bufferSeconds, maxBytes: config.camera.bufferMB * 1024 * 1024 },
-      pipelineDelay: config.camera.pipelineDelayMs / 1000,
-      onEvent: (e) => log.warn({ camera: e.type }, e.detail),
-    });
-    try {
-      await camera.start();
-      frames = camera;
-      log.info('camera running');
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
-    }
+  try {
+    const camera = await createFrameSource(config.camera, { clock, onEvent: (e) => log.warn({ camera: e.type }, e.detail) });
+    await camera?.start();
+    frames = camera;
+    if (camera) log.info({ camera: config.camera.kind }, 'camera running');
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
   }
 
   const audio = new ArecordSource({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AnswerEvent, Question, ThreadManager, UploadedImage } from '../assistant/thread-manager';
-import type { FrameSource } from '../camera/frame';
+import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { KeywordEvent, RecognitionEvent, TimedWord } from '../recognition/recogniser';
 import { sentencesOf } from '../speech/sentence-splitter';
@@ -91,13 +91,33 @@ export class TurnLogic {
   }
 
   private takeSnapshot(k: KeywordEvent): void {
-    const frame = this.o.frames?.frameAt(k.start);
-    if (!frame) {
-      const reason = this.o.frames ? 'no camera frame was buffered' : 'the camera is not available';
-      this.o.emit({ event: 'snapshot-failed', reason });
-      this.o.log.warn({ reason }, 'snapshot failed');
+    const frames = this.o.frames;
+    const frame = frames?.frameAt(k.start, k.end);
+    if (!frame && frames?.capture) {
+      // A still camera takes its picture now; the job keeps its place in the question meanwhile.
+      const upload = frames.capture(k.start).then((f) => (f ? this.keep(f).upload : this.cameraUnavailable('no still came from the camera')));
+      this.snapshots.push({ sha256: '', upload });
       return;
     }
+    if (!frame) {
+      void this.cameraUnavailable(frames ? 'no camera frame was buffered' : 'the camera is not available');
+      return;
+    }
+    this.snapshots.push(this.keep(frame));
+  }
+
+  /** Says so (the user asked for a picture and gets none), once the answer being spoken is over. */
+  private cameraUnavailable(reason: string): Promise<undefined> {
+    this.o.emit({ event: 'snapshot-failed', reason });
+    this.o.log.warn({ reason }, 'snapshot failed');
+    const line = (async function* () {
+      yield 'The camera is not available.';
+    })();
+    this.answering = this.answering.then(() => this.o.speaker.speak(line).then(() => undefined, () => undefined));
+    return Promise.resolve(undefined);
+  }
+
+  private keep(frame: Frame): SnapshotJob {
     this.o.indicator.set('snapshot');
     const sha256 = createHash('sha256').update(frame.jpeg).digest('hex');
     this.o.emit({ event: 'snapshot', frame_index: frame.index, frame_time: frame.t, bytes: frame.jpeg.length, sha256 });
@@ -114,8 +134,8 @@ export class TurnLogic {
         return undefined;
       },
     );
-    this.snapshots.push({ sha256, upload });
     this.o.indicator.set('listening');
+    return { sha256, upload };
   }
 
   private closeQuestion(reply: KeywordEvent): void {

@@ -13,7 +13,7 @@ export interface CaptureTimeOptions {
  * speech, the scheduler): arrival minus the delay alone would place a late
  * frame after the instant it was really taken, and a snapshot could then keep
  * a frame from before the word. Frames are taken at a steady rate, so each one
- * is placed on that grid (counting a gap of k intervals as k-1 dropped frames)
+ * is placed on that grid (a gap of k intervals is k-1 dropped frames)
  * and the grid is anchored on the least-delayed frame of the last few seconds:
  * the estimate is never later than arrival minus the delay, and is off the
  * truth only by the smallest hold-up seen recently.
@@ -21,22 +21,24 @@ export interface CaptureTimeOptions {
 export class CaptureTimeEstimator {
   private readonly window: { grid: number; offset: number }[] = [];
   private grid = 0;
-  private lastArrival?: number;
 
   constructor(private readonly o: CaptureTimeOptions) {}
 
   /** A new process: its frames start a new grid. */
   reset(): void {
     this.window.length = 0;
-    this.lastArrival = undefined;
     this.grid = 0;
   }
 
   /** The capture time of a frame that arrived at `arrival` (seconds, shared clock). */
   stamp(arrival: number): number {
     const { period } = this.o;
-    if (this.lastArrival !== undefined) this.grid += period * Math.max(1, Math.round((arrival - this.lastArrival) / period));
-    this.lastArrival = arrival;
+    if (this.window.length) {
+      // Intervals since the last frame, counted from where it would have arrived with no hold-up: a frame
+      // is only ever late, so a hold-up of up to 0.8 interval is not mistaken for a dropped frame.
+      const sinceBest = arrival - (this.grid + this.window[0]!.offset);
+      this.grid += period * Math.max(1, Math.floor(sinceBest / period + 0.2));
+    }
     const offset = arrival - this.grid;
     const horizon = this.grid - (this.o.windowSeconds ?? 2);
     while (this.window.length && this.window[0]!.grid < horizon) this.window.shift();

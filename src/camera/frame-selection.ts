@@ -16,12 +16,12 @@ export const firstAtOrAfter: FrameChooser = (ring, start) => {
  * frame, so a frame is decoded at most once however often it is considered.
  */
 export function sharpestWithin(measure: (jpeg: Buffer) => number): FrameChooser {
-  const seen = new WeakMap<Buffer, number>();
+  const seen = new WeakMap<Frame, number>();
   const score = (f: Frame) => {
-    let s = seen.get(f.jpeg);
+    let s = seen.get(f);
     if (s === undefined) {
       s = measure(f.jpeg);
-      seen.set(f.jpeg, s);
+      seen.set(f, s);
     }
     return s;
   };

@@ -70,7 +70,7 @@ export class StillFrameSource implements FrameSource {
     });
     this.supervisor.start((e) => (failed = e));
     // A test picture proves the whole path (camera, signal, file) before the service counts on it.
-    const test = await this.shoot(this.o.startTimeoutMs ?? 8000, () => failed);
+    const test = await this.shoot(this.o.startTimeoutMs ?? 8000, () => failed, false);
     if (!test) {
       await this.supervisor.stop();
       throw failed ?? new CameraUnavailableError(`camera not available: no still from ${command} within ${this.o.startTimeoutMs ?? 8000} ms`);
@@ -95,7 +95,7 @@ export class StillFrameSource implements FrameSource {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private shoot(timeoutMs: number, failed: () => Error | undefined = () => undefined): Promise<Frame | undefined> {
+  private shoot(timeoutMs: number, failed: () => Error | undefined = () => undefined, keep = true): Promise<Frame | undefined> {
     return new Promise((resolve) => {
       const signalledAt = this.o.clock.now();
       const began = Date.now();
@@ -106,7 +106,7 @@ export class StillFrameSource implements FrameSource {
         if (jpeg) {
           clearInterval(poll);
           const frame = { jpeg, t: Math.max(signalledAt, this.o.clock.now() - (this.o.encodeDelay ?? 0)), index: this.index++ };
-          this.stills.push(frame);
+          if (keep) this.stills.push(frame);
           this.supervisor?.healthy();
           resolve(frame);
         } else if (failed() || Date.now() - began > timeoutMs) {

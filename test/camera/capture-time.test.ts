@@ -1,0 +1,46 @@
+import { CaptureTimeEstimator } from '../../src/camera/capture-time';
+
+/** A camera at 15 fps whose frames reach us late by a pipeline delay plus a hold-up that varies. */
+function arrivals(n: number, holdUp: (i: number) => number, drop: (i: number) => boolean = () => false) {
+  const period = 1 / 15;
+  const out: Array<{ shutter: number; arrival: number }> = [];
+  for (let i = 0; i < n; i++) {
+    if (drop(i)) continue;
+    const shutter = 100 + i * period;
+    out.push({ shutter, arrival: shutter + 0.04 + holdUp(i) });
+  }
+  return out;
+}
+
+describe('CaptureTimeEstimator', () => {
+  it('takes out the hold-ups of late frames: capture times within 1 ms of the shutter, never later', () => {
+    const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0.04 });
+    // Up to 45 ms of hold-up (a busy event loop), none on every 7th frame.
+    const frames = arrivals(150, (i) => (i % 7 === 0 ? 0 : ((i * 37) % 45) / 1000));
+    const errors = frames.map((f) => est.stamp(f.arrival) - f.shutter);
+    for (const e of errors.slice(7)) {
+      expect(e).toBeLessThanOrEqual(1e-9);
+      expect(e).toBeGreaterThan(-0.001);
+    }
+  });
+
+  it('keeps its place across dropped frames', () => {
+    const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0.04 });
+    const frames = arrivals(100, (i) => (i % 5 === 0 ? 0 : 0.01), (i) => i % 11 === 3 || i === 50 || i === 51);
+    for (const f of frames) expect(Math.abs(est.stamp(f.arrival) - f.shutter)).toBeLessThan(0.0011);
+  });
+
+  it('is never later than arrival minus the pipeline delay, even for the first frame', () => {
+    const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0.05 });
+    expect(est.stamp(10)).toBeCloseTo(9.95, 9);
+  });
+
+  it('forgets a restarted camera\'s grid', () => {
+    const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0 });
+    for (let i = 0; i < 30; i++) est.stamp(i / 15);
+    est.reset();
+    // The new process's first frame lands 0.31 s later: off the old grid, and placed where it arrived.
+    expect(est.stamp(30 / 15 + 0.31)).toBeCloseTo(2.31, 9);
+    expect(est.stamp(31 / 15 + 0.31)).toBeCloseTo(2.31 + 1 / 15, 9);
+  });
+});

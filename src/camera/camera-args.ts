@@ -25,10 +25,16 @@ export interface CaptureFormat {
   quality?: number;
 }
 
-/** The Pi camera as a stream: MJPEG to stdout forever, no preview window, each frame flushed as it is encoded. */
-export function rpicamVidArgs(o: CaptureFormat): string[] {
+/**
+ * The Pi camera as a stream: MJPEG to stdout forever, no preview window, each
+ * frame flushed as it is encoded; with `pts`, each frame's sensor timestamp
+ * written there as well (flushed too).
+ */
+export function rpicamVidArgs(o: CaptureFormat & { pts?: string }): string[] {
   return [
-    ...libcameraArgs({ codec: 'mjpeg', timeout: 0, output: '-', nopreview: true, flush: true, width: o.width, height: o.height, quality: o.quality ?? 85 }),
+    ...libcameraArgs({
+      codec: 'mjpeg', timeout: 0, output: '-', nopreview: true, flush: true, width: o.width, height: o.height, quality: o.quality ?? 85, 'save-pts': o.pts,
+    }),
     // Not among node-libcamera's typed options.
     '--framerate', String(o.fps),
   ];

@@ -13,8 +13,8 @@ export interface CaptureTimeOptions {
  * speech, the scheduler): arrival minus the delay alone would place a late
  * frame after the instant it was really taken, and a snapshot could then keep
  * a frame from before the word. Frames are taken at a steady rate, so each one
- * is placed on that grid (a gap of k intervals is k-1 dropped frames)
- * and the grid is anchored on the least-delayed frame of the last few seconds:
+ * is placed on that grid (or on the camera's own time line where it reports
+ * one) and the grid is anchored on the least-delayed frame of the last few seconds:
  * the estimate is never later than arrival minus the delay, and is off the
  * truth only by the smallest hold-up seen recently.
  */
@@ -30,17 +30,26 @@ export class CaptureTimeEstimator {
     this.grid = 0;
   }
 
-  /** The capture time of a frame that arrived at `arrival` (seconds, shared clock). */
-  stamp(arrival: number): number {
+  /**
+   * The capture time of a frame that arrived at `arrival` (seconds, shared
+   * clock). `sensorTime`, where the camera reports it (seconds on its own
+   * clock, any origin), places the frame exactly on its time line, dropped
+   * frames and all; without it the frame is placed on the nominal grid.
+   */
+  stamp(arrival: number, sensorTime?: number): number {
     const { period } = this.o;
-    if (this.window.length) {
-      // Intervals since the last frame, counted from where it would have arrived with no hold-up: a frame
-      // is only ever late, so a hold-up of up to 0.8 interval is not mistaken for a dropped frame.
+    if (sensorTime !== undefined) {
+      this.grid = sensorTime;
+    } else if (this.window.length) {
+      // Intervals since the last frame, counted from where it would have arrived with no hold-up. A frame is
+      // only ever late, and a late frame taken for a dropped one would be stamped a whole interval after it was
+      // taken, so a drop is counted only past 1.4 intervals: a hold-up of up to 1.4 intervals is absorbed, and a
+      // drop that is not counted makes the estimates early (a later frame is kept), never late.
       const sinceBest = arrival - (this.grid + this.window[0]!.offset);
-      this.grid += period * Math.max(1, Math.floor(sinceBest / period + 0.2));
+      this.grid += period * Math.max(1, Math.floor(sinceBest / period - 0.4));
     }
     const offset = arrival - this.grid;
-    const horizon = this.grid - (this.o.windowSeconds ?? 2);
+    const horizon = this.grid - (this.o.windowSeconds ?? 1);
     while (this.window.length && this.window[0]!.grid < horizon) this.window.shift();
     // Keep the window's offsets increasing: an entry with a larger offset than a newer one can never be the minimum again.
     while (this.window.length && this.window[this.window.length - 1]!.offset >= offset) this.window.pop();

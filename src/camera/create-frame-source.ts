@@ -6,6 +6,7 @@ import type { FrameSource } from './frame';
 import { firstAtOrAfter, sharpestWithin, type FrameChooser } from './frame-selection';
 import { assertSharpnessAvailable, jpegSharpness } from './jpeg-sharpness';
 import { ProcessFrameSource } from './process-frame-source';
+import { PtsFifo } from './pts-fifo';
 import { StillFrameSource } from './still-frame-source';
 import type { CameraEvent } from './supervised-process';
 
@@ -22,8 +23,10 @@ export async function createFrameSource(c: Config['camera'], deps: CameraDeps): 
   switch (c.kind) {
     case 'none':
       return undefined;
-    case 'rpicam':
-      return new ProcessFrameSource({ ...streamed, command: ['rpicam-vid', 'libcamera-vid'], args: rpicamVidArgs(c) });
+    case 'rpicam': {
+      const pts = new PtsFifo();
+      return new ProcessFrameSource({ ...streamed, command: ['rpicam-vid', 'libcamera-vid'], args: rpicamVidArgs({ ...c, pts: pts.path }), pts });
+    }
     case 'v4l2':
       return new ProcessFrameSource({ ...streamed, command: 'ffmpeg', args: v4l2FfmpegArgs({ ...c, device: c.device }) });
     case 'still':
@@ -42,3 +45,4 @@ function chooser(c: Config['camera']): FrameChooser {
   assertSharpnessAvailable();
   return sharpestWithin(jpegSharpness);
 }
+

@@ -61,7 +61,7 @@ export class FileFrameSource implements FrameSource {
 
   frameAt(t: number, until?: number): Frame | undefined {
     this.pump();
-    const chosen = (this.opts.chooser ?? firstAtOrAfter)(this.ring, t, until);
+    const chosen = (this.opts.chooser ?? firstAtOrAfter).choose(this.ring, t, until);
     // A recording that has ended holds its last frame, as a camera facing a still scene would.
     return chosen ?? (this.ended ? this.ring.newest() : undefined);
   }

@@ -4,6 +4,7 @@ import { findExecutable } from './executable';
 import type { Frame, FrameSource } from './frame';
 import { firstAtOrAfter, type FrameChooser } from './frame-selection';
 import { MjpegSplitter } from './mjpeg-splitter';
+import type { PtsFifo } from './pts-fifo';
 import { FrameRingBuffer, type RingBufferLimits } from './ring-buffer';
 import { CameraUnavailableError, SupervisedProcess, type CameraEvent } from './supervised-process';
 
@@ -33,6 +34,8 @@ export interface ProcessFrameSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** First restart delay, doubling per failed attempt (default 500 ms, at most 30 s). */
   backoffMs?: number;
+  /** Where the process writes each frame's sensor timestamp (rpicam-vid --save-pts into this FIFO), if it does. */
+  pts?: PtsFifo;
 }
 
 /**
@@ -48,6 +51,13 @@ export class ProcessFrameSource implements FrameSource {
   private watchdog?: NodeJS.Timeout;
   /** Set while start() waits for the first frame. */
   private firstFrame?: () => void;
+  /** Frames waiting for their sensor timestamp, and timestamps waiting for their frame (same order on both). */
+  private unstamped: Array<{ jpeg: Buffer; arrived: number }> = [];
+  private sensorTimes: number[] = [];
+  /** This process reports sensor timestamps (until it shows it does not). */
+  private timestamped = false;
+  /** Frames stamped from the camera's own timestamps, and from arrival times alone. */
+  readonly stampedBy = { sensor: 0, arrival: 0 };
   private index = 0;
   private lastFrameAt = 0;
   readonly splitter = new MjpegSplitter();
@@ -83,11 +93,21 @@ export class ProcessFrameSource implements FrameSource {
         onEvent: this.opts.onEvent,
         onStart: (proc) => {
           this.timing.reset();
+          this.unstamped = [];
+          this.sensorTimes = [];
+          this.timestamped = this.opts.pts !== undefined;
           this.lastFrameAt = this.opts.clock.now();
           proc.stdout.on('data', (data: Buffer) => this.onData(data));
         },
       });
       this.supervisor = supervisor;
+      this.opts.pts?.open(
+        () => (this.sensorTimes = []), // a new writer: anything before its header was the old process's
+        (t) => {
+          this.sensorTimes.push(t);
+          this.pair();
+        },
+      );
       const timeout = setTimeout(() => {
         void supervisor.stop();
         reject(new CameraUnavailableError(`camera not available: no frame from ${command} within ${startTimeoutMs} ms`));
@@ -106,7 +126,7 @@ export class ProcessFrameSource implements FrameSource {
   }
 
   frameAt(t: number, until?: number): Frame | undefined {
-    return (this.opts.chooser ?? firstAtOrAfter)(this.ring, t, until);
+    return (this.opts.chooser ?? firstAtOrAfter).choose(this.ring, t, until);
   }
 
   /** The buffered frames captured from `from` to `to`, oldest first. */
@@ -117,13 +137,29 @@ export class ProcessFrameSource implements FrameSource {
   async stop(): Promise<void> {
     clearInterval(this.watchdog);
     await this.supervisor?.stop();
+    this.opts.pts?.close();
   }
 
   private onData(data: Buffer): void {
     const arrived = this.opts.clock.now();
     for (const jpeg of this.splitter.push(data)) {
-      this.ring.push({ jpeg, t: this.timing.stamp(arrived), index: this.index++ });
       this.lastFrameAt = arrived;
+      this.unstamped.push({ jpeg, arrived });
+    }
+    this.pair();
+  }
+
+  /** Frames go into the ring once their sensor timestamp is in (or on arrival time where there is none). */
+  private pair(): void {
+    // The timestamp line follows its frame at once: several frames without one means this camera does not write them.
+    if (this.timestamped && this.unstamped.length > 3 && !this.sensorTimes.length) this.timestamped = false;
+    while (this.unstamped.length && (!this.timestamped || this.sensorTimes.length)) {
+      const { jpeg, arrived } = this.unstamped.shift()!;
+      const sensor = this.timestamped ? this.sensorTimes.shift() : undefined;
+      this.stampedBy[sensor === undefined ? 'arrival' : 'sensor']++;
+      const frame = { jpeg, t: this.timing.stamp(arrived, sensor), index: this.index++ };
+      this.ring.push(frame);
+      this.opts.chooser?.buffered?.(frame);
       if (this.firstFrame) {
         const f = this.firstFrame;
         this.firstFrame = undefined;

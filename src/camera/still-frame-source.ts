@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock';
 import { rpicamStillArgs } from './camera-args';
+import { memoryDir } from './memory-dir';
 import { findExecutable } from './executable';
 import type { Frame, FrameSource } from './frame';
 import { firstAtOrAfter } from './frame-selection';
@@ -50,8 +50,7 @@ export class StillFrameSource implements FrameSource {
   command?: string;
 
   constructor(private readonly o: StillFrameSourceOptions) {
-    const base = o.dir ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
-    this.dir = mkdtempSync(join(base, 'snapask-still-'));
+    this.dir = o.dir ?? memoryDir('snapask-still-');
   }
 
   async start(): Promise<void> {
@@ -79,7 +78,7 @@ export class StillFrameSource implements FrameSource {
   }
 
   frameAt(t: number, until?: number): Frame | undefined {
-    return firstAtOrAfter(this.stills, t, until);
+    return firstAtOrAfter.choose(this.stills, t, until);
   }
 
   /** A still for a word that began at `t`: one already taken since then, or a new one now. */

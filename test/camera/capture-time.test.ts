@@ -24,10 +24,23 @@ describe('CaptureTimeEstimator', () => {
     }
   });
 
-  it('keeps its place across dropped frames', () => {
+  it('after a dropped frame it is never late: at most one interval early, and exact again within its window', () => {
     const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0.04 });
-    const frames = arrivals(100, (i) => (i % 5 === 0 ? 0 : 0.01), (i) => i % 11 === 3 || i === 50 || i === 51);
-    for (const f of frames) expect(Math.abs(est.stamp(f.arrival) - f.shutter)).toBeLessThan(0.0011);
+    const frames = arrivals(100, (i) => (i % 5 === 0 ? 0 : 0.01), (i) => i === 30 || i === 60 || i === 61);
+    const errors = frames.map((f) => ({ shutter: f.shutter, e: est.stamp(f.arrival) - f.shutter }));
+    for (const { e } of errors) {
+      expect(e).toBeLessThanOrEqual(1e-9);
+      expect(e).toBeGreaterThan(-2 / 15 - 0.001);
+    }
+    // A second after the last drop (the window), the estimates are exact again.
+    for (const { e } of errors.filter((x) => x.shutter > 100 + 62 / 15 + 1.01)) expect(Math.abs(e)).toBeLessThan(0.0011);
+  });
+
+  it('places frames exactly on the camera\'s own timestamps, drops and hold-ups and all', () => {
+    const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0.04 });
+    const frames = arrivals(100, (i) => (i % 5 === 0 ? 0 : ((i * 53) % 120) / 1000), (i) => i % 11 === 3 || i === 50 || i === 51);
+    const errors = frames.map((f) => est.stamp(f.arrival, f.shutter - 100 + 5)).map((t, i) => t - frames[i]!.shutter);
+    for (const e of errors.slice(10)) expect(Math.abs(e)).toBeLessThan(1e-6);
   });
 
   it('is never later than arrival minus the pipeline delay, even for the first frame', () => {

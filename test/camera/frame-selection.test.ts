@@ -40,24 +40,26 @@ describe('snapshot choice', () => {
   jpegs.forEach((jpeg, index) => ring.push({ jpeg, t: index / 15, index }));
 
   it('first: the frame at or after the word\'s start, never one before it, none if none is that recent', () => {
-    expect(firstAtOrAfter(ring, 0.1)!.index).toBe(2);
-    expect(firstAtOrAfter(ring, 2 / 15)!.index).toBe(2);
-    expect(firstAtOrAfter(ring, 5)).toBeUndefined();
+    expect(firstAtOrAfter.choose(ring, 0.1)!.index).toBe(2);
+    expect(firstAtOrAfter.choose(ring, 2 / 15)!.index).toBe(2);
+    expect(firstAtOrAfter.choose(ring, 5)).toBeUndefined();
   });
 
   it('sharpest: the sharpest frame spoken during the word, not one outside it', () => {
     const choose = sharpestWithin(jpegSharpness);
-    expect(choose(ring, 0.1, 0.6)!.index).toBe(7);
-    expect(choose(ring, 0.1, 0.45)!.index).toBe(3); // frame 7 is after the word: the first soft one wins over later equals
-    expect(choose(ring, 0.5, 0.75)!.index).toBe(9); // frame 7 is before the word
-    expect(choose(ring, 0.1)!.index).toBe(2); // no end given: the first
+    expect(choose.choose(ring, 0.1, 0.6)!.index).toBe(7);
+    expect(choose.choose(ring, 0.1, 0.45)!.index).toBe(3); // frame 7 is after the word: the first soft one wins over later equals
+    expect(choose.choose(ring, 0.5, 0.75)!.index).toBe(9); // frame 7 is before the word
+    expect(choose.choose(ring, 0.1)!.index).toBe(2); // no end given: the first
   });
 
-  it('decodes each frame at most once, however often it is considered', () => {
+  it('scores each frame once, as it is buffered, so a snapshot decodes nothing', () => {
     let decodes = 0;
-    const choose = sharpestWithin((j) => (decodes++, jpegSharpness(j)));
-    choose(ring, 0, 0.8);
-    choose(ring, 0.1, 0.8);
+    const chooser = sharpestWithin((j) => (decodes++, jpegSharpness(j)));
+    for (const f of ring.between(0, Infinity)) chooser.buffered!(f);
+    expect(decodes).toBe(12);
+    expect(chooser.choose(ring, 0.1, 0.6)!.index).toBe(7);
+    chooser.choose(ring, 0, 0.8);
     expect(decodes).toBe(12);
   });
 });

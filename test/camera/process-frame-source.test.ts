@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rpicamVidArgs, v4l2FfmpegArgs } from '../../src/camera/camera-args';
 import { CameraUnavailableError, ProcessFrameSource, type ProcessFrameSourceOptions } from '../../src/camera/process-frame-source';
+import { PtsFifo } from '../../src/camera/pts-fifo';
 import type { CameraEvent } from '../../src/camera/supervised-process';
 import { MonotonicClock } from '../../src/clock';
 import { fakeEnv, NODE_BIN, REPO_ROOT } from '../support/fake-bin';
@@ -134,6 +135,52 @@ describe('ProcessFrameSource on a fake rpicam-vid', () => {
     expect(events[0]!.detail).toMatch(/no frame from rpicam-vid for \d+ ms/);
     expect(alive(stalledPid)).toBe(false);
   }, 15_000);
+});
+
+describe('ProcessFrameSource with the camera\'s own timestamps (rpicam-vid --save-pts into a FIFO)', () => {
+  const withPts = (env: Record<string, string>, events: CameraEvent[] = [], more: Partial<ProcessFrameSourceOptions> = {}) => {
+    const pts = new PtsFifo();
+    return camera(env, { pts, args: rpicamVidArgs({ width: 160, height: 120, fps: 20, pts: pts.path }), ...more }, events);
+  };
+
+  it('stamps frames exactly even when the event loop was blocked while they arrived', async () => {
+    const log = fresh('frames.log');
+    const src = withPts({ FAKE_CAMERA_LOG: log });
+    await src.start();
+    await sleep(300);
+    const block = Date.now() + 180; // a long decode: frames queue in the pipe meanwhile
+    while (Date.now() < block);
+    await sleep(300);
+    await src.stop();
+    const truth = new Map(written(log));
+    const frames = [...src.framesBetween(0, Infinity)];
+    expect(frames.length).toBeGreaterThanOrEqual(12);
+    for (const f of frames.slice(1)) {
+      expect(f.t).toBeLessThanOrEqual(truth.get(f.index)! + 0.002);
+      expect(f.t).toBeGreaterThan(truth.get(f.index)! - 0.01);
+    }
+    expect(src.stampedBy).toEqual({ sensor: frames.length, arrival: 0 });
+  });
+
+  it('keeps using them across a restart', async () => {
+    const events: CameraEvent[] = [];
+    const src = withPts({ FAKE_CAMERA_EXIT_AFTER: '4', FAKE_CAMERA_FAULT_RUNS: '1', FAKE_CAMERA_STARTS: fresh('starts') }, events);
+    await src.start();
+    await until(() => events.some((e) => e.type === 'camera-restart'), 3000, 'a restart');
+    await sleep(400);
+    await src.stop();
+    expect(src.stampedBy.arrival).toBe(0);
+    expect(src.stampedBy.sensor).toBeGreaterThan(6);
+  });
+
+  it('falls back to arrival times for a camera that does not write them', async () => {
+    const src = withPts({}, [], { args: rpicamVidArgs({ width: 160, height: 120, fps: 20 }) });
+    await src.start();
+    await sleep(400);
+    await src.stop();
+    expect(src.stampedBy.sensor).toBe(0);
+    expect(src.stampedBy.arrival).toBeGreaterThan(5);
+  });
 });
 
 describe('ProcessFrameSource on a USB webcam (fake ffmpeg reading V4L2)', () => {

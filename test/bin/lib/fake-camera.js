@@ -70,14 +70,20 @@ function logger() {
   };
 }
 
-/** Streams MJPEG to stdout at `fps`, on an absolute schedule (no drift), with the configured faults. */
-function streamMjpeg(fps) {
+/**
+ * Streams MJPEG to stdout at `fps`, on an absolute schedule (no drift), with the
+ * configured faults; with `ptsFile`, each frame's time as rpicam-vid --save-pts writes it.
+ */
+function streamMjpeg(fps, ptsFile) {
   const faulty = startRun();
   const frames = loadFrames();
   const log = logger();
   const exitAfter = faulty && process.env.FAKE_CAMERA_EXIT_AFTER ? Number(process.env.FAKE_CAMERA_EXIT_AFTER) : Infinity;
   const stallAfter = faulty && process.env.FAKE_CAMERA_STALL_AFTER ? Number(process.env.FAKE_CAMERA_STALL_AFTER) : Infinity;
+  const pts = ptsFile ? fs.openSync(ptsFile, 'w') : undefined;
+  if (pts !== undefined) fs.writeSync(pts, '# timecode format v2\n');
   const t0 = now();
+  let first;
   let n = 0;
   let stalled = false;
   function tick() {
@@ -94,6 +100,8 @@ function streamMjpeg(fps) {
     const t = now();
     log(n, t);
     process.stdout.write(jpeg);
+    first ??= t;
+    if (pts !== undefined) fs.writeSync(pts, `${((t - first) * 1000).toFixed(3)}\n`);
     n++;
     setTimeout(tick, Math.max(0, (t0 + n / fps - now()) * 1000));
   }

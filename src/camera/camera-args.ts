@@ -53,12 +53,15 @@ export function rpicamStillArgs(o: { width: number; height: number; quality?: nu
 /**
  * A USB webcam through ffmpeg: its own MJPEG passed through untouched (no
  * decode, no re-encode), each frame flushed to the pipe as it arrives (without
- * -flush_packets a frame's tail waits in ffmpeg's output buffer for the next frame).
+ * -flush_packets a frame's tail waits in ffmpeg's output buffer for the next
+ * frame). With `times`, the same packets also go to ffmpeg's framecrc muxer
+ * there, whose pts (-copyts: the kernel's capture timestamps) time each frame.
  */
-export function v4l2FfmpegArgs(o: CaptureFormat & { device: string }): string[] {
+export function v4l2FfmpegArgs(o: CaptureFormat & { device: string; times?: string }): string[] {
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-hide_banner', '-nostdin', '-loglevel', 'error', ...(o.times ? ['-copyts'] : []),
     '-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', `${o.width}x${o.height}`, '-framerate', String(o.fps), '-i', o.device,
-    '-c:v', 'copy', '-flush_packets', '1', '-f', 'mjpeg', '-',
+    '-map', '0:v', '-c:v', 'copy', '-flush_packets', '1', '-f', 'mjpeg', '-',
+    ...(o.times ? ['-map', '0:v', '-c:v', 'copy', '-flush_packets', '1', '-f', 'framecrc', o.times] : []),
   ];
 }

@@ -14,7 +14,7 @@ export interface CaptureTimeOptions {
  * frame after the instant it was really taken, and a snapshot could then keep
  * a frame from before the word. Frames are taken at a steady rate, so each one
  * is placed on that grid (or on the camera's own time line where it reports
- * one) and the grid is anchored on the least-delayed frame of the last few seconds:
+ * one), and the grid is anchored on the least-delayed frame of the last few seconds:
  * the estimate is never later than arrival minus the delay, and is off the
  * truth only by the smallest hold-up seen recently.
  */
@@ -41,12 +41,14 @@ export class CaptureTimeEstimator {
     if (sensorTime !== undefined) {
       this.grid = sensorTime;
     } else if (this.window.length) {
-      // Intervals since the last frame, counted from where it would have arrived with no hold-up. A frame is
-      // only ever late, and a late frame taken for a dropped one would be stamped a whole interval after it was
-      // taken, so a drop is counted only past 1.4 intervals: a hold-up of up to 1.4 intervals is absorbed, and a
-      // drop that is not counted makes the estimates early (a later frame is kept), never late.
+      // One interval per frame, whatever the gap: a frame is only ever late, and a late frame (a burst after the
+      // event loop was held up) taken for a dropped one would be stamped intervals after it was taken, so a
+      // snapshot could keep a frame from before the word. A drop not counted makes the estimates early (a later
+      // frame is kept), never late, until the least-delayed frame is one from after the drop (the window).
+      // Only a gap no hold-up explains (a second) starts a new grid.
       const sinceBest = arrival - (this.grid + this.window[0]!.offset);
-      this.grid += period * Math.max(1, Math.floor(sinceBest / period - 0.4));
+      if (sinceBest > Math.max(1, 15 * period)) this.reset();
+      else this.grid += period;
     }
     const offset = arrival - this.grid;
     const horizon = this.grid - (this.o.windowSeconds ?? 1);

@@ -6,6 +6,7 @@ import type { FrameSource } from './frame';
 import { firstAtOrAfter, sharpestWithin, type FrameChooser } from './frame-selection';
 import { assertSharpnessAvailable, jpegSharpness } from './jpeg-sharpness';
 import { ProcessFrameSource } from './process-frame-source';
+import { FramecrcTimes } from './frame-times';
 import { PtsFifo } from './pts-fifo';
 import { StillFrameSource } from './still-frame-source';
 import type { CameraEvent } from './supervised-process';
@@ -25,10 +26,10 @@ export async function createFrameSource(c: Config['camera'], deps: CameraDeps): 
       return undefined;
     case 'rpicam': {
       const pts = new PtsFifo();
-      return new ProcessFrameSource({ ...streamed, command: ['rpicam-vid', 'libcamera-vid'], args: rpicamVidArgs({ ...c, pts: pts.path }), pts });
+      return new ProcessFrameSource({ ...streamed, command: ['rpicam-vid', 'libcamera-vid'], args: rpicamVidArgs({ ...c, pts: pts.path }), frameTimes: pts });
     }
     case 'v4l2':
-      return new ProcessFrameSource({ ...streamed, command: 'ffmpeg', args: v4l2FfmpegArgs({ ...c, device: c.device }) });
+      return new ProcessFrameSource({ ...streamed, command: 'ffmpeg', args: v4l2FfmpegArgs({ ...c, device: c.device, times: 'pipe:3' }), frameTimes: new FramecrcTimes() });
     case 'still':
       return new StillFrameSource({
         width: c.width, height: c.height, quality: c.quality, clock: deps.clock, captureTimeoutMs: c.stallSeconds * 1000,

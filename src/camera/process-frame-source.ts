@@ -4,7 +4,7 @@ import { findExecutable } from './executable';
 import type { Frame, FrameSource } from './frame';
 import { firstAtOrAfter, type FrameChooser } from './frame-selection';
 import { MjpegSplitter } from './mjpeg-splitter';
-import type { PtsFifo } from './pts-fifo';
+import type { FrameTimeSource } from './frame-times';
 import { FrameRingBuffer, type RingBufferLimits } from './ring-buffer';
 import { CameraUnavailableError, SupervisedProcess, type CameraEvent } from './supervised-process';
 
@@ -34,8 +34,8 @@ export interface ProcessFrameSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** First restart delay, doubling per failed attempt (default 500 ms, at most 30 s). */
   backoffMs?: number;
-  /** Where the process writes each frame's sensor timestamp (rpicam-vid --save-pts into this FIFO), if it does. */
-  pts?: PtsFifo;
+  /** Where the process reports each frame's own timestamp (rpicam-vid --save-pts, ffmpeg's framecrc), if it does. */
+  frameTimes?: FrameTimeSource;
 }
 
 /**
@@ -90,24 +90,26 @@ export class ProcessFrameSource implements FrameSource {
         args: this.opts.args,
         env: this.opts.env,
         backoffMs: this.opts.backoffMs,
+        fd3: this.opts.frameTimes?.usesFd3,
         onEvent: this.opts.onEvent,
         onStart: (proc) => {
           this.timing.reset();
           this.unstamped = [];
           this.sensorTimes = [];
-          this.timestamped = this.opts.pts !== undefined;
+          this.timestamped = this.opts.frameTimes !== undefined;
           this.lastFrameAt = this.opts.clock.now();
           proc.stdout.on('data', (data: Buffer) => this.onData(data));
+          this.opts.frameTimes?.attach(
+            proc,
+            () => (this.sensorTimes = []), // the process begins its report: anything before was an older process's
+            (t) => {
+              this.sensorTimes.push(t);
+              this.pair();
+            },
+          );
         },
       });
       this.supervisor = supervisor;
-      this.opts.pts?.open(
-        () => (this.sensorTimes = []), // a new writer: anything before its header was the old process's
-        (t) => {
-          this.sensorTimes.push(t);
-          this.pair();
-        },
-      );
       const timeout = setTimeout(() => {
         void supervisor.stop();
         reject(new CameraUnavailableError(`camera not available: no frame from ${command} within ${startTimeoutMs} ms`));
@@ -137,7 +139,7 @@ export class ProcessFrameSource implements FrameSource {
   async stop(): Promise<void> {
     clearInterval(this.watchdog);
     await this.supervisor?.stop();
-    this.opts.pts?.close();
+    this.opts.frameTimes?.close();
   }
 
   private onData(data: Buffer): void {

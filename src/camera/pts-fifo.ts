@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { constants, openSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import { eachLine, type FrameTimeSource } from './frame-times';
 import { memoryDir } from './memory-dir';
 
 /**
@@ -14,10 +15,10 @@ import { memoryDir } from './memory-dir';
  * for reading alone would wait for a writer (in libuv's thread pool, which a
  * camera that never starts would then hold for ever).
  */
-export class PtsFifo {
+export class PtsFifo implements FrameTimeSource {
+  readonly usesFd3 = false;
   readonly path: string;
   private socket?: Socket;
-  private partial = '';
 
   private readonly dir: string;
 
@@ -27,20 +28,14 @@ export class PtsFifo {
     execFileSync('mkfifo', ['-m', '600', this.path]);
   }
 
-  /** Starts reading: `onStart` for each writer's header (a new camera process), `onFrame` for each frame's seconds. */
-  open(onStart: () => void, onFrame: (seconds: number) => void): void {
+  /** Read from the first process on: the FIFO outlives each process, and each one's header marks its start. */
+  attach(_proc: ChildProcess, onStart: () => void, onTime: (seconds: number) => void): void {
+    if (this.socket) return;
     const fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK);
     this.socket = new Socket({ fd, readable: true, writable: false });
-    this.socket.on('data', (d: Buffer) => {
-      const lines = (this.partial + d.toString('latin1')).split('\n');
-      this.partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('#')) onStart();
-        else if (line.trim()) {
-          const ms = Number(line);
-          if (Number.isFinite(ms)) onFrame(ms / 1000);
-        }
-      }
+    eachLine(this.socket, (line) => {
+      if (line.startsWith('#')) onStart();
+      else if (line.trim() && Number.isFinite(Number(line))) onTime(Number(line) / 1000);
     });
   }
 

@@ -11,6 +11,8 @@ export interface CameraEvent {
 export interface SupervisedProcessOptions {
   command: string;
   args: string[];
+  /** Give the process a pipe as fd 3 too (for a second output). */
+  fd3?: boolean;
   /** The process's environment (libcamera reads LIBCAMERA_* settings from it); the service's own if unset. */
   env?: NodeJS.ProcessEnv;
   /** Called with each new process, before any of its output. */
@@ -81,7 +83,8 @@ export class SupervisedProcess {
   private launch(): void {
     const { command, args } = this.o;
     this.launchedAt = Date.now();
-    const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.o.env ?? process.env });
+    const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'pipe', 'pipe', ...(this.o.fd3 ? ['pipe' as const] : [])];
+    const proc = spawn(command, args, { stdio, env: this.o.env ?? process.env }) as ChildProcessByStdio<null, Readable, Readable>;
     this.proc = proc;
     const lastErr = lastLineOf(proc.stderr);
     let spawnError: Error | undefined;

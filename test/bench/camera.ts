@@ -16,6 +16,7 @@ import OpenAI from 'openai';
 import { AssistantsThreadManager } from '../../src/assistant/assistants-thread-manager';
 import { ZapierHookTool } from '../../src/assistant/zapier-tool';
 import { ArecordSource } from '../../src/audio/arecord-source';
+import { v4l2FfmpegArgs } from '../../src/camera/camera-args';
 import { createFrameSource } from '../../src/camera/create-frame-source';
 import type { FrameSource } from '../../src/camera/frame';
 import { sharpestWithin } from '../../src/camera/frame-selection';
@@ -95,23 +96,24 @@ export async function cameraBenchmarks(): Promise<void> {
   const config = { ...DEFAULT_CONFIG.camera, pipelineDelayMs: 0 };
   const camera = await createFrameSource(config, { clock, env: { ...process.env, FAKE_CAMERA_MJPEG: mjpeg, FAKE_CAMERA_LOG: camLog } });
   if (!(camera instanceof ProcessFrameSource)) throw new Error('the default camera is not a streaming one');
-  // A USB webcam alongside, on arrival times alone (ffmpeg reports no frame times through the pipe).
+  // A USB webcam alongside, timed by arrival alone (the fallback for a camera that reports no frame times).
   const webcamLog = join(dir, 'webcam.log');
   const device = join(dir, 'video0');
   writeFileSync(device, '');
-  const webcam = await createFrameSource({ ...config, kind: 'v4l2', device }, {
-    clock, env: { ...process.env, PATH: `${join(FAKE_BIN, '..', 'bin-v4l2')}:${process.env.PATH}`, FAKE_CAMERA_MJPEG: mjpeg, FAKE_CAMERA_LOG: webcamLog },
+  const webcam = new ProcessFrameSource({
+    command: 'ffmpeg', args: v4l2FfmpegArgs({ ...config, device }), fps: FPS, clock, ring: RING, pipelineDelay: 0,
+    env: { ...process.env, PATH: `${join(FAKE_BIN, '..', 'bin-v4l2')}:${process.env.PATH}`, FAKE_CAMERA_MJPEG: mjpeg, FAKE_CAMERA_LOG: webcamLog },
   });
   const fake = await startFakeOpenAI();
   try {
     await camera.start();
     await captureCost(camera);
     await keywordToJpeg(fake, camera);
-    await webcam!.start();
-    await frameOffsets(fake, { frames: camera, log: camLog }, { frames: webcam!, log: webcamLog }, mjpeg);
+    await webcam.start();
+    await frameOffsets(fake, { frames: camera, log: camLog }, { frames: webcam, log: webcamLog }, mjpeg);
   } finally {
     await camera.stop();
-    await webcam?.stop();
+    await webcam.stop();
     await fake.close();
   }
 }
@@ -204,6 +206,7 @@ interface Camera {
 async function frameOffsets(fake: FakeOpenAI, rpicam: Camera, webcam: Camera, mjpeg: string): Promise<void> {
   const offsets: number[] = [];
   const captureOffsets: number[] = [];
+  const skipped: number[] = [];
   const webcamOffsets: number[] = [];
   const recogniserErrors: number[] = [];
   const naive: Array<Promise<number>> = [];
@@ -239,6 +242,10 @@ async function frameOffsets(fake: FakeOpenAI, rpicam: Camera, webcam: Camera, mj
       const shutter = written.get(k.index)!;
       offsets.push((shutter - truth) * 1000);
       captureOffsets.push((shutter - k.start) * 1000);
+      // Did an earlier frame, also taken at or after the start, get passed over? (How far after the start the
+      // kept frame's predecessor was taken; negative is right.) The fake camera's own timer is late now and then
+      // on a loaded machine, so the gap before a frame can be longer than an interval.
+      skipped.push((written.get(k.index - 1)! - k.start) * 1000);
       recogniserErrors.push((k.start - truth) * 1000);
       if (k.webcamIndex !== undefined) webcamOffsets.push((webcamWritten.get(k.webcamIndex)! - k.start) * 1000);
     }
@@ -252,8 +259,9 @@ async function frameOffsets(fake: FakeOpenAI, rpicam: Camera, webcam: Camera, mj
   printMetric({ metric: 'recogniser_start_error_ms_max', value: Math.max(...recogniserErrors), unit: 'ms' });
   printMetric({ metric: 'capture_offset_ms_min', value: Math.min(...captureOffsets), unit: 'ms', target: 0, better: 'higher' });
   printMetric({ metric: 'capture_offset_ms_max', value: Math.max(...captureOffsets), unit: 'ms', target: interval });
-  printMetric({ metric: 'webcam_capture_offset_ms_min', value: Math.min(...webcamOffsets), unit: 'ms', target: 0, better: 'higher' });
-  printMetric({ metric: 'webcam_capture_offset_ms_max', value: Math.max(...webcamOffsets), unit: 'ms', target: interval });
+  printMetric({ metric: 'capture_previous_frame_offset_ms_max', value: Math.max(...skipped), unit: 'ms', target: 0 });
+  printMetric({ metric: 'arrival_only_capture_offset_ms_min', value: Math.min(...webcamOffsets), unit: 'ms', target: 0, better: 'higher' });
+  printMetric({ metric: 'arrival_only_capture_offset_ms_max', value: Math.max(...webcamOffsets), unit: 'ms', target: interval });
   const naiveMs = await Promise.all(naive);
   printMetric({ metric: 'naive_frame_offset_ms', value: percentile(naiveMs, 50), unit: 'ms' });
   printMetric({ metric: 'naive_vs_kept_offset_ratio', value: percentile(naiveMs, 50) / Math.max(1, percentile(offsets, 50)), unit: 'x' });

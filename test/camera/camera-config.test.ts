@@ -54,9 +54,12 @@ describe('camera arguments', () => {
   it('asks each tool for what the capture path needs', () => {
     expect(rpicamVidArgs({ width: 1280, height: 720, fps: 15 }).join(' ')).toBe(
       '--codec mjpeg --timeout 0 --output - --nopreview --flush --width 1280 --height 720 --quality 85 --framerate 15');
+    expect(rpicamVidArgs({ width: 1280, height: 720, fps: 15, pts: '/dev/shm/p/pts' }).join(' ')).toContain('--save-pts /dev/shm/p/pts');
     expect(rpicamStillArgs({ width: 4056, height: 3040, output: '/dev/shm/x/still%06d.jpg' }).join(' ')).toBe(
       '--timeout 0 --signal --nopreview --encoding jpg --width 4056 --height 3040 --quality 93 --output /dev/shm/x/still%06d.jpg');
     expect(v4l2FfmpegArgs({ width: 1280, height: 720, fps: 15, device: '/dev/video0' }).join(' ')).toMatch(
-      /-f v4l2 -input_format mjpeg -video_size 1280x720 -framerate 15 -i \/dev\/video0 -c:v copy -flush_packets 1 -f mjpeg -$/);
+      /-f v4l2 -input_format mjpeg -video_size 1280x720 -framerate 15 -i \/dev\/video0 -map 0:v -c:v copy -flush_packets 1 -f mjpeg -$/);
+    expect(v4l2FfmpegArgs({ width: 1280, height: 720, fps: 15, device: '/dev/video0', times: 'pipe:3' }).join(' ')).toMatch(
+      /-copyts -f v4l2 .* -f mjpeg - -map 0:v -c:v copy -flush_packets 1 -f framecrc pipe:3$/);
   });
 });

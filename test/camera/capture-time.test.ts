@@ -43,6 +43,13 @@ describe('CaptureTimeEstimator', () => {
     for (const e of errors.slice(10)) expect(Math.abs(e)).toBeLessThan(1e-6);
   });
 
+  it('stamps a burst after a long hold-up (frames queued in the pipe) no later than each was taken', () => {
+    const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0.04 });
+    // Frames 20-24 are held up until frame 25 arrives: they all arrive together, up to 330 ms late.
+    const frames = arrivals(60, (i) => (i >= 20 && i < 25 ? (25 - i) / 15 : 0));
+    for (const f of frames) expect(est.stamp(f.arrival) - f.shutter).toBeLessThanOrEqual(1e-9);
+  });
+
   it('is never later than arrival minus the pipeline delay, even for the first frame', () => {
     const est = new CaptureTimeEstimator({ period: 1 / 15, pipelineDelay: 0.05 });
     expect(est.stamp(10)).toBeCloseTo(9.95, 9);

@@ -72,9 +72,11 @@ function logger() {
 
 /**
  * Streams MJPEG to stdout at `fps`, on an absolute schedule (no drift), with the
- * configured faults; with `ptsFile`, each frame's time as rpicam-vid --save-pts writes it.
+ * configured faults; with `ptsFile`, each frame's time as rpicam-vid --save-pts
+ * writes it; with `framecrcFd`, each frame as ffmpeg's framecrc muxer reports it
+ * (pts in microseconds on CLOCK_MONOTONIC, as with -copyts from V4L2).
  */
-function streamMjpeg(fps, ptsFile) {
+function streamMjpeg(fps, ptsFile, framecrcFd) {
   const faulty = startRun();
   const frames = loadFrames();
   const log = logger();
@@ -82,6 +84,7 @@ function streamMjpeg(fps, ptsFile) {
   const stallAfter = faulty && process.env.FAKE_CAMERA_STALL_AFTER ? Number(process.env.FAKE_CAMERA_STALL_AFTER) : Infinity;
   const pts = ptsFile ? fs.openSync(ptsFile, 'w') : undefined;
   if (pts !== undefined) fs.writeSync(pts, '# timecode format v2\n');
+  if (framecrcFd !== undefined) fs.writeSync(framecrcFd, '#software: Lavf59.27.100\n#tb 0: 1/1000000\n#media_type 0: video\n#codec_id 0: mjpeg\n');
   const t0 = now();
   let first;
   let n = 0;
@@ -102,6 +105,10 @@ function streamMjpeg(fps, ptsFile) {
     process.stdout.write(jpeg);
     first ??= t;
     if (pts !== undefined) fs.writeSync(pts, `${((t - first) * 1000).toFixed(3)}\n`);
+    if (framecrcFd !== undefined) {
+      const us = Math.round(t * 1e6);
+      fs.writeSync(framecrcFd, `0, ${String(us).padStart(10)}, ${String(us).padStart(10)},    66666, ${String(jpeg.length).padStart(8)}, 0x00000000\n`);
+    }
     n++;
     setTimeout(tick, Math.max(0, (t0 + n / fps - now()) * 1000));
   }

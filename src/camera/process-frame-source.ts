@@ -79,12 +79,21 @@ export class ProcessFrameSource implements FrameSource {
   }
 
   async start(): Promise<void> {
-    const names = Array.isArray(this.opts.command) ? this.opts.command : [this.opts.command];
-    const command = findExecutable(names, this.opts.env ?? process.env);
-    if (!command) throw new CameraUnavailableError(`camera not available: ${names.join(' or ')} is not installed`);
-    this.command = command;
-    const startTimeoutMs = this.opts.startTimeoutMs ?? 5000;
-    await new Promise<void>((resolve, reject) => {
+    try {
+      const names = Array.isArray(this.opts.command) ? this.opts.command : [this.opts.command];
+      const command = findExecutable(names, this.opts.env ?? process.env);
+      if (!command) throw new CameraUnavailableError(`camera not available: ${names.join(' or ')} is not installed`);
+      this.command = command;
+      await this.launch(command, this.opts.startTimeoutMs ?? 5000);
+    } catch (e) {
+      // Nothing of a camera that did not start may stay behind (the frame-time FIFO is a handle and a directory).
+      this.opts.frameTimes?.close();
+      throw e;
+    }
+  }
+
+  private launch(command: string, startTimeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const supervisor = new SupervisedProcess({
         command,
         args: this.opts.args,

@@ -33,6 +33,7 @@ export class PtsFifo implements FrameTimeSource {
     if (this.socket) return;
     const fd = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK);
     this.socket = new Socket({ fd, readable: true, writable: false });
+    this.socket.unref(); // the camera's own pipes keep the service alive while it runs, not this
     eachLine(this.socket, (line) => {
       if (line.startsWith('#')) onStart();
       else if (line.trim() && Number.isFinite(Number(line))) onTime(Number(line) / 1000);

@@ -54,6 +54,15 @@ export class StillFrameSource implements FrameSource {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.launch();
+    } catch (e) {
+      await this.stop(); // no process, no directory left behind
+      throw e;
+    }
+  }
+
+  private async launch(): Promise<void> {
     const names = this.o.command === undefined ? ['rpicam-still', 'libcamera-still'] : Array.isArray(this.o.command) ? this.o.command : [this.o.command];
     const command = findExecutable(names, this.o.env ?? process.env);
     if (!command) throw new CameraUnavailableError(`camera not available: ${names.join(' or ')} is not installed`);
@@ -71,7 +80,6 @@ export class StillFrameSource implements FrameSource {
     // A test picture proves the whole path (camera, signal, file) before the service counts on it.
     const test = await this.shoot(this.o.startTimeoutMs ?? 8000, () => failed, false);
     if (!test) {
-      await this.supervisor.stop();
       throw failed ?? new CameraUnavailableError(`camera not available: no still from ${command} within ${this.o.startTimeoutMs ?? 8000} ms`);
     }
     this.supervisor.healthy();

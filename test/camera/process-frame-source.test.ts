@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rpicamVidArgs, v4l2FfmpegArgs } from '../../src/camera/camera-args';
 import { CameraUnavailableError, ProcessFrameSource, type ProcessFrameSourceOptions } from '../../src/camera/process-frame-source';
@@ -172,6 +172,13 @@ describe('ProcessFrameSource with the camera\'s own timestamps (rpicam-vid --sav
     await src.stop();
     expect(src.stampedBy.arrival).toBe(0);
     expect(src.stampedBy.sensor).toBeGreaterThan(6);
+  });
+
+  it('leaves nothing behind (FIFO, directory, open handle) when the camera is not there', async () => {
+    const pts = new PtsFifo();
+    const src = camera({ FAKE_CAMERA_FAIL: '1' }, { frameTimes: pts, args: rpicamVidArgs({ width: 160, height: 120, fps: 20, pts: pts.path }) });
+    await expect(src.start()).rejects.toThrow(/no cameras available/);
+    expect(existsSync(dirname(pts.path))).toBe(false);
   });
 
   it('falls back to arrival times for a camera that does not write them', async () => {

@@ -61,9 +61,11 @@ describe('StillFrameSource on a fake rpicam-still in signal mode', () => {
     await cam.stop();
   });
 
-  it('reports a camera that is not there', async () => {
-    const cam = still({ FAKE_CAMERA_FAIL: '1' });
+  it('reports a camera that is not there, and leaves nothing behind', async () => {
+    const shm = mkdtempSync(join(dir, 'shm-'));
+    const cam = still({ FAKE_CAMERA_FAIL: '1' }, { dir: shm });
     await expect(cam.start()).rejects.toThrow(CameraUnavailableError);
+    expect(existsSync(shm)).toBe(false);
     await expect(still({ FAKE_CAMERA_FAIL: '1' }).start()).rejects.toThrow(/rpicam-still exited \(1\): ERROR: \*\*\* no cameras available \*\*\*/);
   });
 

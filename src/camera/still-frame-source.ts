@@ -47,6 +47,7 @@ export class StillFrameSource implements FrameSource {
   private index = 0;
   private inFlight?: Promise<Frame | undefined>;
   private startedAt = 0;
+  private stopped = false;
   command?: string;
 
   constructor(private readonly o: StillFrameSourceOptions) {
@@ -98,17 +99,26 @@ export class StillFrameSource implements FrameSource {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.supervisor?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   private shoot(timeoutMs: number, failed: () => Error | undefined = () => undefined, keep = true): Promise<Frame | undefined> {
     return new Promise((resolve) => {
-      const signalledAt = this.o.clock.now();
+      let signalledAt = this.o.clock.now();
       const began = Date.now();
       // A process that has only just started may not handle SIGUSR1 yet (it would die of it), nor have settled exposure.
-      const send = setTimeout(() => this.supervisor?.running?.kill('SIGUSR1'), Math.max(0, this.startedAt + (this.o.warmupMs ?? 1500) - began));
+      const send = setTimeout(() => {
+        signalledAt = this.o.clock.now();
+        this.supervisor?.running?.kill('SIGUSR1');
+      }, Math.max(0, this.startedAt + (this.o.warmupMs ?? 1500) - began));
       const poll = setInterval(() => {
+        if (this.stopped) {
+          clearInterval(poll);
+          clearTimeout(send);
+          return resolve(undefined);
+        }
         const jpeg = this.takeFinishedStill();
         if (jpeg) {
           clearInterval(poll);

@@ -52,6 +52,14 @@ describe('StillFrameSource on a fake rpicam-still in signal mode', () => {
     expect(existsSync(shm)).toBe(false);
   });
 
+  it('ends a capture in flight when it is stopped', async () => {
+    const cam = still({ FAKE_STILL_LATENCY_MS: '400' });
+    await cam.start();
+    const pending = cam.capture(clock.now());
+    await cam.stop();
+    expect(await pending).toBeUndefined();
+  });
+
   it('uses libcamera-still where the system has only the older name', async () => {
     const env = { ...fakeEnv({ FAKE_CAMERA_MJPEG: mjpeg }), PATH: `${resolve(REPO_ROOT, 'test/bin-legacy')}:${NODE_BIN}:/usr/bin:/bin` };
     const cam = still({}, { env });

@@ -20,7 +20,7 @@ export interface CameraDeps {
 /** The configured camera, not yet started; undefined for `none` (voice only). */
 export async function createFrameSource(c: Config['camera'], deps: CameraDeps): Promise<FrameSource | undefined> {
   const ring = { seconds: c.bufferSeconds, maxBytes: c.bufferMB * 1024 * 1024 };
-  const streamed = { clock: deps.clock, ring, fps: c.fps, pipelineDelay: c.pipelineDelayMs / 1000, stallMs: c.stallSeconds * 1000, chooser: chooser(c), onEvent: deps.onEvent, env: deps.env };
+  const streamed = { clock: deps.clock, ring, fps: c.fps, pipelineDelay: c.pipelineDelayMs / 1000, stallMs: c.stallSeconds * 1000, chooser: chooser(c, deps), onEvent: deps.onEvent, env: deps.env };
   switch (c.kind) {
     case 'none':
       return undefined;
@@ -37,13 +37,19 @@ export async function createFrameSource(c: Config['camera'], deps: CameraDeps): 
       });
     case 'file':
       if (!c.file) throw new Error('camera.kind "file" needs camera.file (an MJPEG file or one still JPEG)');
-      return FileFrameSource.open(c.file, { fps: c.fps, clock: deps.clock, t0: deps.clock.now(), ring, chooser: chooser(c) });
+      return FileFrameSource.open(c.file, { fps: c.fps, clock: deps.clock, t0: deps.clock.now(), ring, chooser: chooser(c, deps) });
   }
 }
 
-function chooser(c: Config['camera']): FrameChooser {
+/** The configured snapshot choice; without the JPEG library, the first frame (and a warning), not no camera at all. */
+function chooser(c: Config['camera'], deps: CameraDeps): FrameChooser {
   if (c.choose === 'first') return firstAtOrAfter;
-  assertSharpnessAvailable();
+  try {
+    assertSharpnessAvailable();
+  } catch (e) {
+    deps.onEvent?.({ type: 'camera-degraded', detail: `${(e as Error).message}; keeping the first frame of each word instead` });
+    return firstAtOrAfter;
+  }
   return sharpestWithin(jpegSharpness);
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { lastLineOf } from '../process/last-line';
 
-export type CameraEventType = 'camera-exit' | 'camera-restart' | 'camera-stall';
+export type CameraEventType = 'camera-exit' | 'camera-restart' | 'camera-stall' | 'camera-degraded';
 export interface CameraEvent {
   type: CameraEventType;
   detail: string;

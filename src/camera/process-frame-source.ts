@@ -162,8 +162,11 @@ export class ProcessFrameSource implements FrameSource {
 
   /** Frames go into the ring once their sensor timestamp is in (or on arrival time where there is none). */
   private pair(): void {
-    // The timestamp line follows its frame at once: several frames without one means this camera does not write them.
-    if (this.timestamped && this.unstamped.length > 3 && !this.sensorTimes.length) this.timestamped = false;
+    // The timestamp line follows its frame at once (on another pipe, so it may be read a little later): a frame
+    // left waiting for a second means this camera does not write them, and frames go by arrival from then on.
+    if (this.timestamped && this.unstamped.length && !this.sensorTimes.length && this.opts.clock.now() - this.unstamped[0]!.arrived > 1) {
+      this.timestamped = false;
+    }
     while (this.unstamped.length && (!this.timestamped || this.sensorTimes.length)) {
       const { jpeg, arrived } = this.unstamped.shift()!;
       const sensor = this.timestamped ? this.sensorTimes.shift() : undefined;
@@ -184,6 +187,7 @@ export class ProcessFrameSource implements FrameSource {
   private startWatchdog(): void {
     const stallMs = this.opts.stallMs ?? 5000;
     this.watchdog = setInterval(() => {
+      this.pair();
       const silent = (this.opts.clock.now() - this.lastFrameAt) * 1000;
       if (silent >= stallMs && this.supervisor?.running) {
         this.lastFrameAt = this.opts.clock.now(); // one kill per stall; the restart resets it too

@@ -156,9 +156,11 @@ describe('ProcessFrameSource with the camera\'s own timestamps (rpicam-vid --sav
     const truth = new Map(written(log));
     const frames = [...src.framesBetween(0, Infinity)];
     expect(frames.length).toBeGreaterThanOrEqual(12);
+    // Exact but for the smallest transport delay of the last second (the anchor), a few ms on a loaded machine;
+    // without the camera's times the frames held up by the block would be 180 ms late.
     for (const f of frames.slice(1)) {
-      expect(f.t).toBeLessThanOrEqual(truth.get(f.index)! + 0.002);
-      expect(f.t).toBeGreaterThan(truth.get(f.index)! - 0.01);
+      expect(f.t).toBeLessThanOrEqual(truth.get(f.index)! + 0.015);
+      expect(f.t).toBeGreaterThanOrEqual(truth.get(f.index)!);
     }
     expect(src.stampedBy).toEqual({ sensor: frames.length, arrival: 0 });
   });
@@ -182,9 +184,9 @@ describe('ProcessFrameSource with the camera\'s own timestamps (rpicam-vid --sav
   });
 
   it('falls back to arrival times for a camera that does not write them', async () => {
-    const src = withPts({}, [], { args: rpicamVidArgs({ width: 160, height: 120, fps: 20 }) });
+    const src = withPts({}, [], { args: rpicamVidArgs({ width: 160, height: 120, fps: 20 }), startTimeoutMs: 3000 });
     await src.start();
-    await sleep(400);
+    await sleep(600);
     await src.stop();
     expect(src.stampedBy.sensor).toBe(0);
     expect(src.stampedBy.arrival).toBeGreaterThan(5);
@@ -228,8 +230,8 @@ describe('ProcessFrameSource on a USB webcam (fake ffmpeg reading V4L2)', () => 
     const truth = new Map(written(log));
     const frames = [...src.framesBetween(0, Infinity)];
     for (const f of frames.slice(1)) {
-      expect(f.t).toBeLessThanOrEqual(truth.get(f.index)! + 0.002);
-      expect(f.t).toBeGreaterThan(truth.get(f.index)! - 0.01);
+      expect(f.t).toBeLessThanOrEqual(truth.get(f.index)! + 0.015);
+      expect(f.t).toBeGreaterThanOrEqual(truth.get(f.index)!);
     }
     expect(src.stampedBy).toEqual({ sensor: frames.length, arrival: 0 });
   });

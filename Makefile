@@ -5,10 +5,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages for development and tests: speech engines and voices for test
 # speech, PocketSphinx and its model, audio and video tools, shellcheck;
-# systemd (systemd-analyze, systemd-notify) and python3 (the test's notify socket).
+# systemd (systemd-analyze, systemd-notify) and python3 (the test's notify socket);
+# libturbojpeg0 (the camera's sharpest-frame choice decodes JPEGs at 1/8 scale).
 DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival festvox-kallpc16k \
                 pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
-                systemd python3
+                systemd python3 libturbojpeg0
 
 .PHONY: setup deps build test run demo bench fake-openai clean install uninstall
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock';
 import type { Frame, FrameSource } from './frame';
+import { firstAtOrAfter, type FrameChooser } from './frame-selection';
 import { MjpegSplitter } from './mjpeg-splitter';
 import { FrameRingBuffer, type RingBufferLimits } from './ring-buffer';
 
@@ -14,6 +15,8 @@ export interface FileFrameSourceOptions {
   /** Capture time of frame 0. */
   t0?: number;
   ring?: RingBufferLimits;
+  /** How a snapshot picks among the frames of the spoken word (default: the first at or after its start). */
+  chooser?: FrameChooser;
 }
 
 /**
@@ -56,9 +59,15 @@ export class FileFrameSource implements FrameSource {
     this.pump();
   }
 
-  frameAt(t: number): Frame | undefined {
+  frameAt(t: number, until?: number): Frame | undefined {
     this.pump();
-    return this.ring.firstAtOrAfter(t);
+    const chosen = (this.opts.chooser ?? firstAtOrAfter).choose(this.ring, t, until);
+    // A recording that has ended holds its last frame, as a camera facing a still scene would.
+    return chosen ?? (this.ended ? this.ring.newest() : undefined);
+  }
+
+  private get ended(): boolean {
+    return !this.still && this.next >= this.jpegs.length;
   }
 
   async stop(): Promise<void> {
@@ -68,7 +77,6 @@ export class FileFrameSource implements FrameSource {
   private pump(): void {
     const now = this.opts.clock.now();
     const t0 = this.opts.t0 ?? 0;
-    // A recorded MJPEG ends; the camera then holds its last frame, as a stalled camera would.
     while (this.still || this.next < this.jpegs.length) {
       const t = t0 + this.next / this.opts.fps;
       if (t > now + 1e-9) break;

@@ -13,7 +13,17 @@ export interface Frame {
  */
 export interface FrameSource {
   start(): Promise<void>;
-  /** The first buffered frame captured at or after `t`; the latest one if none is that recent yet. */
-  frameAt(t: number): Frame | undefined;
+  /**
+   * The snapshot for a word spoken from `t` to `until`: a buffered frame
+   * captured at or after `t` (the first one, or the sharpest one before `until`
+   * where the source is set up to choose); undefined if the camera has none that
+   * recent (it is not running, or has stalled).
+   */
+  frameAt(t: number, until?: number): Frame | undefined;
+  /**
+   * For a camera that cannot keep the past (a still camera): take a picture
+   * now, for a word that began at `t`. Undefined when it could not.
+   */
+  capture?(t: number): Promise<Frame | undefined>;
   stop(): Promise<void>;
 }

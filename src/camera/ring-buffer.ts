@@ -53,6 +53,16 @@ export class FrameRingBuffer {
 
   /** The first frame captured at or after `t` (binary search); the newest if none is. */
   firstAtOrAfter(t: number): Frame | undefined {
+    const i = this.indexAtOrAfter(t);
+    return i < this.frames.length ? this.frames[i] : this.newest();
+  }
+
+  /** The frames captured from `from` to `to`, both included, oldest first. */
+  *between(from: number, to: number): Generator<Frame> {
+    for (let i = this.indexAtOrAfter(from); i < this.frames.length && this.frames[i]!.t <= to; i++) yield this.frames[i]!;
+  }
+
+  private indexAtOrAfter(t: number): number {
     let lo = this.head;
     let hi = this.frames.length;
     while (lo < hi) {
@@ -60,7 +70,7 @@ export class FrameRingBuffer {
       if (this.frames[mid]!.t < t) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.frames.length ? this.frames[lo] : this.newest();
+    return lo;
   }
 
   clear(): void {

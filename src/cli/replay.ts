@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { WavFileSource } from '../audio/wav-file-source';
 import { assertReachable } from '../app/reachability';
 import { createAssistantSide } from '../app/thread-manager-factory';
-import { FileFrameSource } from '../camera/file-frame-source';
+import { createFrameSource } from '../camera/create-frame-source';
 import { VirtualClock } from '../clock';
 import { type Config, type Secrets, spokenCommands } from '../config/config';
 import { LogIndicator } from '../indicator/indicator';
@@ -30,13 +30,7 @@ export interface ReplayOptions {
 export async function replay(o: ReplayOptions, config: Config, secrets: Secrets, log: Logger, emit: (e: TurnEvent) => void): Promise<number> {
   const clock = new VirtualClock(0);
   const audio = await WavFileSource.open(o.audio, { pace: 'fast', clock });
-  const frames = o.camera
-    ? await FileFrameSource.open(o.camera, {
-        fps: o.fps,
-        clock,
-        ring: { seconds: config.camera.bufferSeconds, maxBytes: config.camera.bufferMB * 1024 * 1024 },
-      })
-    : undefined;
+  const frames = o.camera ? await createFrameSource({ ...config.camera, kind: 'file', file: o.camera, fps: o.fps }, { clock }) : undefined;
   const recogniser = createRecogniser(config.recogniser, spokenCommands(config));
   try {
     let errors = 0;

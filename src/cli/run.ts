@@ -3,7 +3,7 @@ import { ArecordSource } from '../audio/arecord-source';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createAssistantSide } from '../app/thread-manager-factory';
 import type { FrameSource } from '../camera/frame';
-import { ProcessFrameSource, rpicamVidArgs } from '../camera/process-frame-source';
+import { createFrameSource } from '../camera/create-frame-source';
 import { MonotonicClock } from '../clock';
 import { type Config, type Secrets, spokenCommands } from '../config/config';
 import type { ButtonEvent } from '../indicator/button';
@@ -52,23 +52,14 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const recogniser = createRecogniser(config.recogniser, commands);
 
   let frames: FrameSource | undefined;
-  if (config.camera.kind === 'rpicam') {
-    notifier.status('starting the camera');
-    const camera = new ProcessFrameSource({
-      command: 'rpicam-vid',
-      args: rpicamVidArgs(config.camera),
-      clock,
-      ring: { seconds: config.camera.bufferSeconds, maxBytes: config.camera.bufferMB * 1024 * 1024 },
-      pipelineDelay: config.camera.pipelineDelayMs / 1000,
-      onEvent: (e) => log.warn({ camera: e.type }, e.detail),
-    });
-    try {
-      await camera.start();
-      frames = camera;
-      log.info('camera running');
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
-    }
+  if (config.camera.kind !== 'none') notifier.status('starting the camera');
+  try {
+    const camera = await createFrameSource(config.camera, { clock, onEvent: (e) => log.warn({ camera: e.type }, e.detail) });
+    await camera?.start();
+    frames = camera;
+    if (camera) log.info({ camera: config.camera.kind }, 'camera running');
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
   }
   voiceOnly = !frames;
 

@@ -44,7 +44,18 @@ export interface Config {
   recogniser: { engine: 'vosk' | 'pocketsphinx'; modelDir?: string };
   audio: { device?: string };
   camera: {
-    kind: 'rpicam' | 'none';
+    /** rpicam: Pi camera (rpicam-vid or libcamera-vid); v4l2: USB webcam through ffmpeg; still: kept-warm rpicam-still; file: MJPEG or one JPEG. */
+    kind: 'rpicam' | 'v4l2' | 'still' | 'file' | 'none';
+    /** V4L2 device of a USB webcam. */
+    device: string;
+    /** The recording a `file` camera plays. */
+    file?: string;
+    /** JPEG quality the camera encodes at. */
+    quality: number;
+    /** No frame for this long: the camera process is restarted. */
+    stallSeconds: number;
+    /** Which frame of the spoken word a snapshot keeps: the first from its start, or the sharpest. */
+    choose: 'first' | 'sharpest';
     width: number;
     height: number;
     fps: number;
@@ -113,7 +124,10 @@ export const DEFAULT_CONFIG: Config = {
   // modelDir unset: each engine's own default (createRecogniser).
   recogniser: { engine: 'vosk' },
   audio: {},
-  camera: { kind: 'rpicam', width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60 },
+  camera: {
+    kind: 'rpicam', device: '/dev/video0', quality: 85, stallSeconds: 5, choose: 'first',
+    width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60,
+  },
   speaker: { voice: 'en-us', rate: 165 },
   zapier: {
     transport: 'hook',
@@ -191,7 +205,12 @@ const RULES: Record<string, [Check, string]> = {
   'recogniser.engine': [oneOf('vosk', 'pocketsphinx'), 'vosk or pocketsphinx'],
   'recogniser.modelDir': [isStr, 'a directory path'],
   'audio.device': [isStr, 'an ALSA device name'],
-  'camera.kind': [oneOf('rpicam', 'none'), 'rpicam or none'],
+  'camera.kind': [oneOf('rpicam', 'v4l2', 'still', 'file', 'none'), 'rpicam, v4l2, still, file or none'],
+  'camera.device': [isStr, 'a V4L2 device path (/dev/video0)'],
+  'camera.file': [isStr, 'an MJPEG or JPEG file path'],
+  'camera.quality': [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 100, 'a JPEG quality from 1 to 100'],
+  'camera.stallSeconds': [isPos, 'seconds'],
+  'camera.choose': [oneOf('first', 'sharpest'), 'first or sharpest'],
   'camera.width': [isPos, 'pixels'],
   'camera.height': [isPos, 'pixels'],
   'camera.fps': [isPos, 'frames per second'],
@@ -285,6 +304,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   const config = structuredClone(DEFAULT_CONFIG);
   merge(config as unknown as Record<string, unknown>, fromFile, '', path ?? 'config');
   applyEnvOverrides(config as unknown as Record<string, unknown>, env);
+  if (config.camera.kind === 'file' && !config.camera.file) throw new ConfigError(`${path ?? 'config'}: camera.kind "file" needs camera.file (an MJPEG or JPEG file)`);
   if (env.OPENAI_BASE_URL) set(config as unknown as Record<string, unknown>, 'openai.baseURL', env.OPENAI_BASE_URL, 'OPENAI_BASE_URL');
   if (config.zapier.transport === 'mcp') {
     if (config.api !== 'responses') throw new ConfigError(`${path ?? 'config'}: zapier.transport = "mcp" needs api = "responses" (the Assistants API has no MCP tool)`);

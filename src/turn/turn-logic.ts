@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { UploadQueue } from '../assistant/upload-queue';
-import type { FrameSource } from '../camera/frame';
+import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { KeywordEvent, RecognitionEvent, TimedWord } from '../recognition/recogniser';
 import type { FileLedger } from '../spool/file-ledger';
@@ -139,6 +139,7 @@ export class TurnLogic {
     this.transcribedUntil = Infinity;
     this.release();
     await this.o.sender.settled();
+    await this.o.sender.quiet();
   }
 
   private openTurn(): TurnRecord {
@@ -148,17 +149,40 @@ export class TurnLogic {
 
   private takeSnapshot(k: KeywordEvent): void {
     const heard = performance.now();
-    const frame = this.o.frames?.frameAt(k.start);
-    if (!frame) {
-      const reason = this.o.frames ? 'no camera frame was buffered' : 'the camera is not available';
-      this.o.emit({ event: 'snapshot-failed', reason });
-      this.o.log.warn({ reason }, 'snapshot failed');
+    const frames = this.o.frames;
+    const frame = frames?.frameAt(k.start, k.end);
+    if (!frame && frames?.capture) {
+      const turn = this.openTurn();
+      // A still camera takes its picture now; the snapshot keeps its place in this question meanwhile,
+      // and the sender waits for it (bounded) like an upload still in flight.
+      const job = frames
+        .capture(k.start)
+        .then((f) => (f ? this.keep(f, turn, heard) : this.cameraUnavailable('no still came from the camera')))
+        .catch((e: Error) => this.cameraUnavailable(`the still camera failed: ${e.message}`));
+      this.o.sender.track(turn.id, `capture-${k.start}`, job);
+      this.snapshotWork.set(turn.id, Promise.all([this.snapshotWork.get(turn.id), job]));
       return;
     }
+    if (!frame) {
+      void this.cameraUnavailable(frames ? 'no camera frame was buffered' : 'the camera is not available');
+      return;
+    }
+    void this.keep(frame, this.openTurn(), heard);
+  }
+
+  /** Says so: the user asked for a picture and gets none. */
+  private cameraUnavailable(reason: string): Promise<void> {
+    this.o.emit({ event: 'snapshot-failed', reason });
+    this.o.log.warn({ reason }, 'snapshot failed');
+    this.o.sender.announce('The camera is not available.');
+    return Promise.resolve();
+  }
+
+  /** The frame joins the question: spooled, and its upload started at once. Resolves when both are done. */
+  private keep(frame: Frame, turn: TurnRecord, heard: number): Promise<void> {
     this.o.indicator.set('snapshot');
     const sha256 = createHash('sha256').update(frame.jpeg).digest('hex');
     this.o.emit({ event: 'snapshot', frame_index: frame.index, frame_time: frame.t, bytes: frame.jpeg.length, sha256 });
-    const turn = this.openTurn();
     const snap: SpooledSnapshot = { file: `snap-${turn.snapshots.length + 1}-${frame.index}.jpg`, sha256, bytes: frame.jpeg.length, frameTime: frame.t };
     turn.snapshots.push(snap);
     this.o.sender.noteCapture(turn.id, performance.now() - heard);
@@ -183,6 +207,7 @@ export class TurnLogic {
     this.o.sender.track(turn.id, snap.file, done);
     this.snapshotWork.set(turn.id, Promise.all([this.snapshotWork.get(turn.id), done]));
     this.o.indicator.set('listening');
+    return done;
   }
 
   /** The words so far go to the spool with the open question, so a restart keeps them. */

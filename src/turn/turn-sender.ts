@@ -68,6 +68,7 @@ export class TurnSender {
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
   private drainWaiters: Array<() => void> = [];
+  private voice: Promise<void> = Promise.resolve();
   private holding = false;
   /** Called after a new conversation starts (the old one's files can go). */
   onReset?: () => Promise<void>;
@@ -255,9 +256,11 @@ export class TurnSender {
   /** Waits for pictures still uploading, bounded; a picture with no upload running (failed before, or after a restart) is uploaded again. */
   private async settleUploads(record: TurnRecord): Promise<void> {
     const running = this.uploads.get(record.id) ?? new Map<string, Promise<void>>();
-    const jobs = record.snapshots
-      .filter((s) => !s.fileId)
-      .map((s) => running.get(s.file) ?? this.reupload(record, s));
+    // Everything in flight for this turn (uploads, a still being taken), and pictures to upload again.
+    const jobs = [
+      ...running.values(),
+      ...record.snapshots.filter((s) => !s.fileId && !running.has(s.file)).map((s) => this.reupload(record, s)),
+    ];
     if (!jobs.length) return;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((r) => {
@@ -317,7 +320,7 @@ export class TurnSender {
         }
       }
     };
-    const spoken = await this.o.speaker.speak(sentencesOf(deltas()));
+    const spoken = await this.speak(() => this.o.speaker.speak(sentencesOf(deltas())));
     this.o.emit({ event: 'reply', text: replyText });
     this.o.emit({ event: 'spoken', sentences: spoken.sentences, ...(spoken.wav ? { wav: spoken.wav } : {}) });
     const ms = (a?: number, b?: number) => (a !== undefined && b !== undefined ? Math.round((b - a) * 10) / 10 : undefined);
@@ -359,11 +362,37 @@ export class TurnSender {
     return { kind: 'held', retryMs };
   }
 
+  /** Resolves when nothing is being said or waiting to be said. */
+  quiet(): Promise<void> {
+    return this.voice;
+  }
+
+  /** A short line for the user (the camera is not available, say), spoken after whatever is being said now. */
+  announce(text: string): void {
+    void this.say(text);
+  }
+
+  /** One voice at a time: answers and announcements queue behind each other. */
+  private speak<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.voice.then(work);
+    this.voice = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
   private async say(text: string): Promise<void> {
     try {
-      await this.o.speaker.speak(sentencesOf((async function* () {
-        yield text;
-      })()));
+      await this.speak(() =>
+        this.o.speaker.speak(
+          sentencesOf(
+            (async function* () {
+              yield text;
+            })(),
+          ),
+        ),
+      );
     } catch (e) {
       this.o.log.warn({ err: (e as Error).message }, 'could not speak');
     }

@@ -16,11 +16,11 @@ describe('FileFrameSource', () => {
     expect(src.frameCount).toBe(30);
     clock.advanceTo(0.5);
     expect(src.frameAt(0.2)).toMatchObject({ index: 3, t: 0.2 });
-    expect(src.frameAt(1.0)!.index).toBe(7); // frame 15 is in the future: the newest so far
+    expect(src.frameAt(1.0)).toBeUndefined(); // frame 15 is in the future: no earlier frame stands in for it
     clock.advanceTo(1.5);
     expect(src.frameAt(1.0)!.index).toBe(15);
     clock.advanceTo(10);
-    expect(src.frameAt(9)!.index).toBe(29); // the recording ended: its last frame holds
+    expect(src.frameAt(9)!.index).toBe(29); // the recording ended: its last frame holds, a still scene
   });
 
   it('repeats a still image as every frame', async () => {

@@ -213,11 +213,6 @@ export class TurnSender {
     }
     await this.durable.get(record.id);
     this.durable.delete(record.id);
-    if (!record.text && !record.snapshots.length) {
-      this.o.log.info('reply with no question and no picture: nothing sent');
-      await this.o.spool.remove(record.id);
-      return { kind: 'done' };
-    }
     let events: AsyncIterable<AnswerEvent> | undefined;
     let resumed = false;
     try {
@@ -229,8 +224,13 @@ export class TurnSender {
       }
       let question = record.question;
       if (!events) {
-        // Not on the server: the question may still gain pictures that failed to upload before.
+        // Not on the server: the question may still gain pictures (a still being taken, an upload that failed before).
         await this.settleUploads(record);
+        if (!record.text && !record.snapshots.length) {
+          this.o.log.info('reply with no question and no picture: nothing sent');
+          await this.o.spool.remove(record.id);
+          return { kind: 'done' };
+        }
         question = { text: record.text || 'What do you see?', fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
         await this.resetIfIdle();
         record.question = question;

@@ -62,6 +62,8 @@ export class TurnSender {
   private readonly uploads = new Map<string, Map<string, Promise<void>>>();
   private readonly marks = new Map<string, Marks>();
   private readonly durable = new Map<string, Promise<void>>();
+  /** Fresh questions whose first write (and `queued` event) is their `sending` write. */
+  private readonly unqueued = new Set<string>();
   private running?: Promise<void>;
   private wake?: () => void;
   private heldSince?: string;
@@ -111,13 +113,25 @@ export class TurnSender {
    */
   submit(record: TurnRecord, replyAt = performance.now()): void {
     this.marksOf(record.id).reply ??= replyAt;
-    const durable = record.state === 'open' || record.state === 'closed' ? ((record.state = 'closed'), this.o.spool.save(record)) : Promise.resolve();
-    const queued = durable.then(
-      () => this.o.emit({ event: 'queued', turn: record.id, text: record.text }),
-      (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }),
-    );
+    const fresh = record.state === 'open' || record.state === 'closed';
+    if (fresh) record.state = 'closed';
+    // A question that can go at once is made safe by its `sending` write, which follows at once:
+    // one fsynced write fewer between "reply" and the request. Anything that makes it wait
+    // (another question ahead, a picture still uploading) gets its `closed` write first.
+    const goesNow = fresh && !this.queue.length && !this.running && !(this.uploads.get(record.id)?.size ?? 0) && record.snapshots.every((s) => s.fileId);
+    if (goesNow) {
+      this.unqueued.add(record.id);
+    } else {
+      const durable = fresh ? this.o.spool.save(record) : Promise.resolve();
+      this.durable.set(
+        record.id,
+        durable.then(
+          () => this.o.emit({ event: 'queued', turn: record.id, text: record.text }),
+          (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }),
+        ),
+      );
+    }
     this.queue.push(record);
-    this.durable.set(record.id, queued);
     this.kick();
   }
 
@@ -173,6 +187,7 @@ export class TurnSender {
       });
       if (outcome.kind === 'done') {
         this.queue.shift();
+        this.unqueued.delete(record.id);
         this.uploads.delete(record.id);
         this.marks.delete(record.id);
         continue;
@@ -228,6 +243,7 @@ export class TurnSender {
         await this.settleUploads(record);
         if (!record.text && !record.snapshots.length) {
           this.o.log.info('reply with no question and no picture: nothing sent');
+          this.unqueued.delete(record.id);
           await this.o.spool.remove(record.id);
           return { kind: 'done' };
         }
@@ -238,6 +254,7 @@ export class TurnSender {
         record.attempts += 1;
         record.dialect = this.o.threads.dialect;
         await this.o.spool.save(record);
+        if (this.unqueued.delete(record.id)) this.o.emit({ event: 'queued', turn: record.id, text: record.text });
         events = this.o.threads.ask(question);
       }
       const lost = record.snapshots.length - question!.fileIds.length;
@@ -348,6 +365,7 @@ export class TurnSender {
     record.failures = (record.failures ?? 0) + 1;
     record.lastError = err.message;
     await this.o.spool.save(record).catch(() => undefined);
+    if (this.unqueued.delete(record.id)) this.o.emit({ event: 'queued', turn: record.id, text: record.text });
     const backoff = err.kind === 'refused' ? this.o.policy.refusedRetryMs : Math.min(this.o.policy.retryMs * 2 ** (record.failures - 1), this.o.policy.maxRetryMs);
     const retryMs = Math.max(backoff, (err.retryAfter ?? 0) * 1000);
     this.o.emit({ event: 'held', turn: record.id, reason: err.message, retry_in_s: Math.round(retryMs / 100) / 10 });

@@ -157,10 +157,10 @@ export async function soak(turns: number, api: Config['api'] = 'responses'): Pro
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     while (next < turns || kills === 0) {
       const from = next;
-      const killAfter = 20 + random() * 500;
+      const killAfter = random() * 120;
       await new Promise<void>((done) => {
         // A question the device had not taken when it died is asked again, in other words ("take N").
-        const args = [driver, '--api-base', fake.url, '--api', api, '--state', state, '--jpeg', jpeg, '--from', String(from), '--to', String(turns), '--gap-ms', '15', '--take', String(kills)];
+        const args = [driver, '--api-base', fake.url, '--api', api, '--state', state, '--jpeg', jpeg, '--from', String(from), '--to', String(turns), '--gap-ms', '40', '--take', String(kills)];
         const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
         let buffered = '';
         child.stdout.on('data', (d: Buffer) => {
@@ -168,15 +168,21 @@ export async function soak(turns: number, api: Config['api'] = 'responses'): Pro
           buffered = lines.pop() ?? '';
           for (const line of lines) {
             const e = JSON.parse(line) as { event: string; text?: string };
+            if (e.event === 'keyword') arm();
             if (e.event !== 'queued' || !e.text) continue;
             queued.add(e.text);
             for (const m of e.text.matchAll(/question number (\d+)/g)) next = Math.max(next, Number(m[1]) + 1);
           }
         });
-        const timer = setTimeout(() => {
-          kills++;
-          child.kill('SIGKILL');
-        }, killAfter);
+        // The clock starts when the child asks its first new question: a kill during Node's start-up
+        // would test nothing, and one before any new question could stall the soak.
+        let timer: NodeJS.Timeout | undefined;
+        const arm = () => {
+          timer ??= setTimeout(() => {
+            kills++;
+            child.kill('SIGKILL');
+          }, killAfter);
+        };
         child.on('close', () => {
           clearTimeout(timer);
           done();

@@ -10,6 +10,8 @@ import { VirtualClock } from '../clock';
 import type { Config, Secrets } from '../config/config';
 import { LogIndicator } from '../indicator/indicator';
 import { createRecogniser } from '../recognition/create-recogniser';
+import { commandRules } from '../recognition/command-words';
+import { createTranscriber } from '../recognition/create-transcriber';
 import { WavFileSpeaker } from '../speech/wav-file-speaker';
 import { TurnLogic } from '../turn/turn-logic';
 import type { TurnEvent } from '../turn/turn-events';
@@ -37,7 +39,8 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
         ring: { seconds: config.camera.bufferSeconds, maxBytes: config.camera.bufferMB * 1024 * 1024 },
       })
     : undefined;
-  const recogniser = createRecogniser(config.recogniser, [config.commands.snapshot, config.commands.reply]);
+  const rules = commandRules(config.commands, config.recogniser);
+  const recogniser = createRecogniser(config.recogniser, rules);
   try {
     const threads = createThreadManager(config, secrets, log);
     await assertReachable(config.openai.baseURL);
@@ -47,8 +50,10 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
       emit(e);
     };
     const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-'));
+    const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
     const turn = new TurnLogic({
-      commands: config.commands,
+      commands: rules.words,
+      ...(cloud ? { transcribe: (from: number, to: number, offline: string) => cloud.transcribe(from, to, offline) } : {}),
       frames,
       threads,
       speaker: new WavFileSpeaker(outDir, { voice: config.speaker.voice, rate: config.speaker.rate }),
@@ -58,6 +63,7 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
     });
     await frames?.start();
     for await (const chunk of audio) {
+      cloud?.hear(chunk);
       for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
       turn.onAudioTime(clock.now());
     }

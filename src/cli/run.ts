@@ -8,7 +8,12 @@ import { MonotonicClock } from '../clock';
 import type { Config, Secrets } from '../config/config';
 import { LogIndicator } from '../indicator/indicator';
 import { createRecogniser } from '../recognition/create-recogniser';
+import { commandRules } from '../recognition/command-words';
+import { createTranscriber } from '../recognition/create-transcriber';
 import { AplaySpeaker } from '../speech/aplay-speaker';
+import { BargeIn } from '../speech/barge-in';
+import { CueIndicator, loadCues } from '../speech/cues';
+import { createSynth } from '../speech/create-synth';
 import { TurnLogic } from '../turn/turn-logic';
 
 /**
@@ -18,8 +23,11 @@ import { TurnLogic } from '../turn/turn-logic';
  */
 export async function runService(config: Config, secrets: Secrets, log: Logger): Promise<number> {
   const clock = new MonotonicClock();
-  const indicator = new LogIndicator(log);
-  const recogniser = createRecogniser(config.recogniser, [config.commands.snapshot, config.commands.reply]);
+  const leds = new LogIndicator(log);
+  const indicator = config.speaker.cues ? new CueIndicator(leds, loadCues(), config.speaker.device, (m) => log.warn(m)) : leds;
+  const rules = commandRules(config.commands, config.recogniser);
+  const recogniser = createRecogniser(config.recogniser, rules);
+  const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
   const threads = createThreadManager(config, secrets, log);
 
   let frames: FrameSource | undefined;
@@ -44,16 +52,30 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const audio = new ArecordSource({
     device: config.audio.device,
     clock,
-    onExit: (why) => {
+    reopenMs: config.audio.reopenMs,
+    reopenMaxMs: config.audio.reopenMaxMs,
+    onLost: (why) => {
       log.error(why);
       indicator.set('error', why);
     },
+    onBack: () => {
+      log.info('microphone back');
+      indicator.set('listening');
+    },
   });
+  const speaker = new AplaySpeaker({
+    device: config.speaker.device,
+    synth: createSynth(config, secrets, (m) => log.warn(m)),
+    clock,
+    onError: (m) => log.error(m),
+  });
+  const bargeIn = new BargeIn(speaker, rules.words.stop, () => log.info('stop: playback ended'));
   const turn = new TurnLogic({
-    commands: config.commands,
+    commands: rules.words,
     frames,
     threads,
-    speaker: new AplaySpeaker({ device: config.speaker.device, voice: config.speaker.voice, rate: config.speaker.rate }),
+    speaker,
+    ...(cloud ? { transcribe: (from: number, to: number, offline: string) => cloud.transcribe(from, to, offline) } : {}),
     indicator,
     log,
     emit: (e) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event)),
@@ -69,7 +91,8 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   indicator.set('listening');
   log.info('listening');
   for await (const chunk of audio) {
-    for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
+    cloud?.hear(chunk);
+    for (const e of bargeIn.filter(recogniser.accept(chunk))) turn.onRecognition(e);
     turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
@@ -77,6 +100,6 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   await frames?.stop();
   recogniser.close();
   log.info('stopped');
-  // The microphone ending by itself is a failure: systemd's Restart=on-failure then brings the service back.
+  // The microphone is reopened when it fails; ending otherwise is a failure: systemd's Restart=on-failure then brings the service back.
   return stopRequested ? 0 : 1;
 }

@@ -12,9 +12,25 @@ export interface Config {
     assistantId?: string;
     timeoutMs: number;
   };
-  commands: { snapshot: string; reply: string };
-  recogniser: { engine: 'vosk' | 'pocketsphinx'; modelDir?: string };
-  audio: { device?: string };
+  commands: { snapshot: string; reply: string; cancel: string; stop: string };
+  recogniser: {
+    engine: 'vosk' | 'pocketsphinx';
+    modelDir?: string;
+    /** Seconds without speech after "reply" before it counts (the end of the utterance). */
+    replyGapSeconds?: number;
+    /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
+    thresholds?: Record<string, number>;
+  };
+  audio: {
+    device?: string;
+    /** First wait before reopening a microphone that went away; doubles up to `reopenMaxMs`. */
+    reopenMs?: number;
+    reopenMaxMs?: number;
+  };
+  /** Optional cloud transcription of the question at "reply" (the keywords stay offline). */
+  transcription: { enabled: boolean; model: string; timeoutMs: number };
+  /** Speech of the answers: OpenAI's speech endpoint, or espeak-ng offline (also the fallback). */
+  tts: { engine: 'openai' | 'espeak'; model: string; voice: string; format: 'pcm' | 'wav'; timeoutMs: number };
   camera: {
     kind: 'rpicam' | 'none';
     width: number;
@@ -25,7 +41,7 @@ export interface Config {
     /** Sensor-to-pipe delay subtracted from arrival times, milliseconds. */
     pipelineDelayMs: number;
   };
-  speaker: { device?: string; voice: string; rate: number };
+  speaker: { device?: string; voice: string; rate: number; cues: boolean };
   zapier: { timeoutMs: number };
   stateDir: string;
 }
@@ -46,12 +62,14 @@ export const DEFAULT_CONFIG: Config = {
     detail: 'high',
     timeoutMs: 60_000,
   },
-  commands: { snapshot: 'snapshot', reply: 'reply' },
+  commands: { snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' },
   // modelDir unset: each engine's own default (createRecogniser).
   recogniser: { engine: 'vosk' },
   audio: {},
+  transcription: { enabled: false, model: 'gpt-4o-transcribe', timeoutMs: 8000 },
+  tts: { engine: 'espeak', model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 },
   camera: { kind: 'rpicam', width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60 },
-  speaker: { voice: 'en-us', rate: 165 },
+  speaker: { voice: 'en-us', rate: 165, cues: true },
   zapier: { timeoutMs: 10_000 },
   stateDir: '/var/lib/snapask',
 };
@@ -77,9 +95,26 @@ const RULES: Record<string, [Check, string]> = {
   'openai.timeoutMs': [isPos, 'a positive number of milliseconds'],
   'commands.snapshot': [isStr, 'a word'],
   'commands.reply': [isStr, 'a word'],
+  'commands.cancel': [isStr, 'a word'],
+  'commands.stop': [isStr, 'a word'],
   'recogniser.engine': [oneOf('vosk', 'pocketsphinx'), 'vosk or pocketsphinx'],
   'recogniser.modelDir': [isStr, 'a directory path'],
+  'recogniser.replyGapSeconds': [(v) => typeof v === 'number' && v >= 0.2 && v <= 5, 'seconds, 0.2 to 5'],
+  'recogniser.thresholds': [
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'number' && t > 0 && t < 1),
+    'an object of word: threshold (a number between 0 and 1, e.g. 1e-25)',
+  ],
   'audio.device': [isStr, 'an ALSA device name'],
+  'audio.reopenMs': [isPos, 'milliseconds'],
+  'audio.reopenMaxMs': [isPos, 'milliseconds'],
+  'transcription.enabled': [(v) => typeof v === 'boolean', 'true or false'],
+  'transcription.model': [isStr, 'a transcription model (gpt-4o-transcribe or newer)'],
+  'transcription.timeoutMs': [isPos, 'milliseconds'],
+  'tts.engine': [oneOf('openai', 'espeak'), 'openai or espeak'],
+  'tts.model': [isStr, 'a speech model (gpt-4o-mini-tts, tts-1, ...)'],
+  'tts.voice': [isStr, 'a voice (alloy, coral, ...)'],
+  'tts.format': [oneOf('pcm', 'wav'), 'pcm or wav'],
+  'tts.timeoutMs': [isPos, 'milliseconds'],
   'camera.kind': [oneOf('rpicam', 'none'), 'rpicam or none'],
   'camera.width': [isPos, 'pixels'],
   'camera.height': [isPos, 'pixels'],
@@ -90,6 +125,7 @@ const RULES: Record<string, [Check, string]> = {
   'speaker.device': [isStr, 'an ALSA device name'],
   'speaker.voice': [isStr, 'an espeak-ng voice'],
   'speaker.rate': [isPos, 'words per minute'],
+  'speaker.cues': [(v) => typeof v === 'boolean', 'true or false'],
   'zapier.timeoutMs': [isPos, 'milliseconds'],
   stateDir: [isStr, 'a directory path'],
 };

@@ -6,6 +6,7 @@ export type TurnEvent =
   | { event: 'keyword'; word: string; start: number; end: number; detected_at: number }
   | { event: 'snapshot'; frame_index: number; frame_time: number; bytes: number; sha256: string }
   | { event: 'snapshot-failed'; reason: string }
+  | { event: 'cancelled'; pictures: number }
   | { event: 'upload'; file_id: string; sha256: string; ms: number }
   | { event: 'upload-failed'; sha256: string; reason: string }
   | { event: 'message'; text: string; file_ids: string[]; dialect: string }

@@ -12,6 +12,8 @@ import type { TurnEvent } from './turn-events';
 export interface CommandWords {
   snapshot: string;
   reply: string;
+  /** Discards the question so far and its pictures (issue 4). */
+  cancel?: string;
 }
 
 export interface TurnLogicOptions {
@@ -28,6 +30,8 @@ export interface TurnLogicOptions {
    * before it; the transcript engine closes an utterance only after silence.
    */
   transcriptWaitSeconds?: number;
+  /** Issue 4: the question's text from another transcriber (the cloud), given the offline text for [from, to). */
+  transcribe?: (from: number, to: number, offline: string) => Promise<string>;
 }
 
 interface SnapshotJob {
@@ -60,7 +64,7 @@ export class TurnLogic {
   private readonly commandWords: Set<string>;
 
   constructor(private readonly o: TurnLogicOptions) {
-    this.commandWords = new Set([o.commands.snapshot, o.commands.reply].map((w) => w.toLowerCase()));
+    this.commandWords = new Set([o.commands.snapshot, o.commands.reply, ...(o.commands.cancel ? [o.commands.cancel] : [])].map((w) => w.toLowerCase()));
   }
 
   onRecognition(e: RecognitionEvent): void {
@@ -73,6 +77,7 @@ export class TurnLogic {
       const word = e.word.toLowerCase();
       if (word === this.o.commands.snapshot.toLowerCase()) this.takeSnapshot(e);
       else if (word === this.o.commands.reply.toLowerCase()) this.closeQuestion(e);
+      else if (word === this.o.commands.cancel?.toLowerCase()) this.cancelQuestion(e);
     }
     this.release();
   }
@@ -124,6 +129,23 @@ export class TurnLogic {
     this.questionStart = reply.end;
   }
 
+  /** Issue 4: "cancel" forgets the words and pictures gathered since the last reply, and says so. */
+  private cancelQuestion(k: KeywordEvent): void {
+    const pictures = this.snapshots.length;
+    this.snapshots = [];
+    this.words = this.words.filter((w) => w.start >= k.end);
+    this.keywords = this.keywords.filter((x) => x.end > k.end);
+    this.questionStart = k.end;
+    this.o.emit({ event: 'cancelled', pictures });
+    this.speakNotice(cancelNotice(pictures));
+  }
+
+  private speakNotice(text: string): void {
+    this.answering = this.answering.then(async () => {
+      await this.o.speaker.speak((async function* () { yield text; })()).catch((e: Error) => this.o.log.error({ err: e.message }, 'notice not spoken'));
+    });
+  }
+
   private release(): void {
     const wait = this.o.transcriptWaitSeconds ?? 3;
     while (this.pending.length) {
@@ -131,16 +153,18 @@ export class TurnLogic {
       const complete = this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
       if (!complete) return;
       this.pending.shift();
-      const text = questionText(this.words, this.keywords, this.commandWords, q.from, q.reply.start);
+      const offline = questionText(this.words, this.keywords, this.commandWords, q.from, q.reply.start);
+      const text = this.o.transcribe ? this.o.transcribe(q.from, q.reply.start, offline) : offline;
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       this.answering = this.answering.then(() => this.answer(text, q.snapshots));
     }
   }
 
-  private async answer(text: string, snapshots: SnapshotJob[]): Promise<void> {
+  private async answer(questionSaid: string | Promise<string>, snapshots: SnapshotJob[]): Promise<void> {
     this.o.indicator.set('thinking');
     try {
+      const text = await questionSaid;
       const uploads = await Promise.all(snapshots.map((s) => s.upload));
       const fileIds = uploads.filter((u): u is UploadedImage => u !== undefined).map((u) => u.fileId);
       const lost = snapshots.length - fileIds.length;
@@ -174,4 +198,9 @@ export class TurnLogic {
       this.o.indicator.set('error', message);
     }
   }
+}
+
+function cancelNotice(pictures: number): string {
+  if (pictures === 0) return 'Cancelled.';
+  return `Cancelled, and ${pictures === 1 ? 'one picture' : `${pictures} pictures`} discarded.`;
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assistantsRoutes } from './assistants-routes';
+import { audioRoutes } from './audio-routes';
 import { loadContract, type Contract } from './contract';
 import { ApiError, defaultFaultBody, errorBody } from './errors';
 import { FaultQueue, type FaultSpec } from './faults';
@@ -66,7 +67,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const ids = new IdGenerator();
   const faults = new FaultQueue();
   const files = new Map<string, StoredFile>();
-  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(), ...responsesRoutes() };
+  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(), ...responsesRoutes(), ...audioRoutes() };
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const toolsSeen: string[] = [];

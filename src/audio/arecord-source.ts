@@ -21,6 +21,8 @@ export interface ArecordOptions {
   reopen?: boolean;
   reopenMs?: number;
   reopenMaxMs?: number;
+  /** arecord's environment; the service's own if unset (tests put the fake on PATH). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A run this long counts as a working microphone: the next outage starts again from the shortest wait. */
@@ -73,7 +75,7 @@ export class ArecordSource implements AudioSource {
 
   /** One arecord process: yields its chunks; returns why it ended. */
   private async *runOnce(onAudio: () => void): AsyncGenerator<AudioChunk, string> {
-    const proc = spawnArecord(this.opts.device);
+    const proc = spawnArecord(this.opts.device, this.opts.env);
     this.proc = proc;
     const lastErr = lastLineOf(proc.stderr);
     let spawnError: Error | undefined;
@@ -119,8 +121,8 @@ export class ArecordSource implements AudioSource {
   }
 }
 
-function spawnArecord(device: string | undefined) {
+function spawnArecord(device: string | undefined, env: NodeJS.ProcessEnv | undefined) {
   const args = ['-q', '-t', 'raw', '-f', 'S16_LE', '-r', String(SAMPLE_RATE), '-c', '1'];
   if (device) args.push('-D', device);
-  return spawn('arecord', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('arecord', args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
 }

@@ -30,8 +30,8 @@ export class QuestionAudio {
     const parts: Buffer[] = [];
     for (const c of this.chunks) {
       const n = c.pcm.length / BYTES_PER_SAMPLE;
-      const a = Math.max(0, Math.ceil((from - c.t) * SAMPLE_RATE));
-      const b = Math.min(n, Math.floor((to - c.t) * SAMPLE_RATE));
+      const a = Math.max(0, Math.round((from - c.t) * SAMPLE_RATE));
+      const b = Math.min(n, Math.round((to - c.t) * SAMPLE_RATE));
       if (b > a) parts.push(c.pcm.subarray(a * BYTES_PER_SAMPLE, b * BYTES_PER_SAMPLE));
     }
     this.forgetBefore(to);

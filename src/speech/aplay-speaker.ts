@@ -7,12 +7,12 @@ import { SpeakerError, type RoomSpeaker, type SpokenAnswer } from './speaker';
 import type { SpeechSynth } from './speech-synth';
 
 /** Plays a WAV through `aplay`; resolves when playback has finished (the cues). */
-export function aplay(wav: Buffer, device?: string): Promise<void> {
+export function aplay(wav: Buffer, device?: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
     const args = ['-q'];
     if (device) args.push('-D', device);
     args.push('-');
-    const p = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'], env });
     const lastErr = lastLineOf(p.stderr);
     p.on('error', (e) => reject(new SpeakerError(`cannot run aplay: ${e.message}`)));
     p.on('close', (code) => {
@@ -32,6 +32,8 @@ export interface AplaySpeakerOptions {
   clock: Clock;
   /** A sentence that could not be synthesised, or playback that failed (the answer goes on in the log). */
   onError?: (message: string) => void;
+  /** aplay's environment; the service's own if unset. */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface Session {
@@ -113,7 +115,7 @@ export class AplaySpeaker implements RoomSpeaker {
 
   private open(): AplayStream {
     if (this.openPlayers++ === 0) this.openedAt = this.o.clock.now();
-    return new AplayStream(this.o.device);
+    return new AplayStream(this.o.device, this.o.env);
   }
 
   private closed(): void {

@@ -21,11 +21,11 @@ export class AplayStream {
   private readonly exited: Promise<void>;
   private killed = false;
 
-  constructor(device: string | undefined, rate = PLAYBACK_RATE) {
+  constructor(device: string | undefined, env: NodeJS.ProcessEnv = process.env, rate = PLAYBACK_RATE) {
     const args = ['-q'];
     if (device) args.push('-D', device);
     args.push('-');
-    this.proc = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.proc = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'], env });
     const lastErr = lastLineOf(this.proc.stderr);
     this.exited = new Promise((resolve) => {
       this.proc.on('error', (e) => {

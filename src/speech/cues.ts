@@ -43,13 +43,14 @@ export class CueIndicator implements Indicator {
     private readonly cues: Record<CueName, Buffer>,
     private readonly device: string | undefined,
     private readonly onError: (message: string) => void,
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   set(state: IndicatorState, detail?: string): void {
     this.inner.set(state, detail);
     const cue = CUE_OF[state];
     if (!cue) return;
-    aplay(this.cues[cue], this.device).then(
+    aplay(this.cues[cue], this.device, this.env).then(
       () => {
         this.failing = false;
       },

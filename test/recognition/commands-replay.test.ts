@@ -35,7 +35,7 @@ describe('cancel, mid-question reply and cloud transcription, end to end', () =>
     );
     writeFileSync(join(dir, 'q.wav'), speech.wav);
     writeFileSync(join(dir, 'c.mjpeg'), mjpegFrames(Math.ceil(speech.duration * FPS) + 1, '320x240', FPS));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ transcription: { enabled: true } }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ transcription: { enabled: true }, stateDir: join(dir, 'state') }));
     const run = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', join(dir, 'c.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--json', '--out', dir, '--config', join(dir, 'config.json')]);
     expect(run.events.filter((e) => e.event === 'error')).toEqual([]);
     expect(fake.violations).toEqual([]);

@@ -2,16 +2,12 @@
  * `make bench`: one JSON line per figure. Each benchmark runs the project's own
  * code on real inputs (real speech, real JPEGs, the HTTP test double).
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import OpenAI from 'openai';
 import { AssistantsThreadManager } from '../../src/assistant/assistants-thread-manager';
 import { ZapierHookTool } from '../../src/assistant/zapier-tool';
-import { parseWav } from '../../src/audio/wav';
 import { FrameRingBuffer } from '../../src/camera/ring-buffer';
 import { LogIndicator } from '../../src/indicator/indicator';
 import { createLogger } from '../../src/log';
-import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import { JsonStateFile } from '../../src/spool/json-state-file';
 import { TurnLogic } from '../../src/turn/turn-logic';
 import type { TurnEvent } from '../../src/turn/turn-events';
@@ -23,24 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Speaker } from '../../src/speech/speaker';
 import { percentile, printMetric } from './metric';
-
-const FIXTURES = resolve(__dirname, '../../../test/fixtures/demo');
-
-/** CPU seconds PocketSphinx (keyword and transcript decoders) spends per second of audio. */
-function recognitionCost(): void {
-  const pcm = parseWav(readFileSync(join(FIXTURES, 'question.wav'))).pcm;
-  const rec = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'] });
-  const rounds = 5;
-  const before = process.cpuUsage();
-  for (let r = 0; r < rounds; r++) {
-    for (let off = 0; off < pcm.length; off += 3200) rec.accept({ pcm: pcm.subarray(off, off + 3200), t: r * 100 + off / 32000 });
-    rec.flush();
-  }
-  const used = process.cpuUsage(before);
-  rec.close();
-  const audioSeconds = (rounds * pcm.length) / 32000;
-  printMetric({ metric: 'recognition_core_s_per_audio_s', value: (used.user + used.system) / 1e6 / audioSeconds, unit: 's/s', target: 0.15, engine: 'pocketsphinx' });
-}
+import { keywordBench } from './keywords';
+import { serviceRss } from './keywords-service';
+import { speakingBench } from './speaking';
 
 /** From the "snapshot" keyword event to the JPEG in hand, with a 3 s ring of 1280x720 frames. */
 async function keywordToJpeg(): Promise<void> {
@@ -79,8 +60,11 @@ async function keywordToJpeg(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  recognitionCost();
   await keywordToJpeg();
+  // Issue 4: listening and speaking.
+  await keywordBench();
+  await serviceRss();
+  await speakingBench();
 }
 
 main().catch((e: unknown) => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
+import { ClipMonitor } from '../audio/clip-monitor';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createThreadManager } from '../app/thread-manager-factory';
 import type { FrameSource } from '../camera/frame';
@@ -69,6 +70,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     clock,
     onError: (m) => log.error(m),
   });
+  const clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
   const bargeIn = new BargeIn(speaker, rules.words.stop, () => log.info('stop: playback ended'));
   const turn = new TurnLogic({
     commands: rules.words,
@@ -92,6 +94,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   log.info('listening');
   for await (const chunk of audio) {
     cloud?.hear(chunk);
+    clipping.push(chunk);
     for (const e of bargeIn.filter(recogniser.accept(chunk))) turn.onRecognition(e);
     turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
   }

@@ -44,6 +44,7 @@ import {
   type TimedWord,
   type TranscriptEvent,
 } from './recogniser';
+import { checkPocketSphinxModel } from './pocketsphinx-model-check';
 import { SampleClock } from './sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from './words';
 
@@ -283,6 +284,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     const transcribe = options.transcribe ?? true;
     if (transcribe) requirePath(lmFile, 'language model');
 
+    checkPocketSphinxModel(modelDir, transcribe);
     pocketSphinxApi(); // library errors first, with their own message
     const common: PsArgs = { '-hmm': hmm, '-dict': dict, '-logfn': '/dev/null', '-cmn': 'live' };
     const thresholds: Record<string, number> = {};

@@ -114,20 +114,20 @@ async function questionFigures(engine: EngineUnderTest): Promise<void> {
 
 async function falseAlarmFigures(engine: EngineUnderTest): Promise<void> {
   const passages = await falseAlarmPassages(FALSE_ALARM_MINUTES * 60);
-  const streams: Buffer[] = [librivox()];
+  const streams: Array<{ name: string; pcm: Buffer }> = [{ name: 'librivox', pcm: librivox() }];
   // One continuous stream per voice, as the service would hear it.
   for (const v of VOICES) {
     const mine = passages.filter((p) => p.voice === v).map((p) => p.pcm);
-    if (mine.length) streams.push(Buffer.concat(mine));
+    if (mine.length) streams.push({ name: `${v.engine}/${v.voice}`, pcm: Buffer.concat(mine) });
   }
   let seconds = 0;
   const count: Record<string, number> = {};
   const heard: string[] = [];
-  for (const pcm of streams) {
+  for (const { name, pcm } of streams) {
     seconds += (pcm.length >> 1) / 16000;
     for (const e of recognise(engine, pcm).events) {
       count[e.word] = (count[e.word] ?? 0) + 1;
-      heard.push(`${e.word}@${e.start.toFixed(1)}`);
+      heard.push(`${e.word}@${name}:${e.start.toFixed(1)}s`);
     }
   }
   process.stderr.write(`  ${engine.name} false-alarm set: ${(seconds / 60).toFixed(1)} min, heard ${heard.join(' ') || 'nothing'}\n`);
@@ -136,6 +136,8 @@ async function falseAlarmFigures(engine: EngineUnderTest): Promise<void> {
   printMetric({ metric: 'kws_false_sends_per_hour', value: perHour(RULES.words.reply), unit: '1/h', target: 0, engine: engine.name });
   printMetric({ metric: 'kws_false_snapshots_per_hour', value: perHour(RULES.words.snapshot), unit: '1/h', target: 1, engine: engine.name });
   printMetric({ metric: 'kws_false_cancels_per_hour', value: perHour(RULES.words.cancel), unit: '1/h', engine: engine.name });
+  // "stop" only acts while the appliance speaks (barge-in); heard otherwise it is dropped.
+  printMetric({ metric: 'kws_false_stops_per_hour', value: perHour(RULES.words.stop), unit: '1/h', engine: engine.name });
 }
 
 /** CPU seconds PocketSphinx (keyword and transcript decoders) spends per second of audio. */

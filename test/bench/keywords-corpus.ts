@@ -224,6 +224,8 @@ const FILLER_SENTENCES = [
 export interface FalseAlarmPassage {
   voice: Voice;
   pcm: Buffer;
+  /** Each sentence and where it lies (seconds from the passage's start), to name what a false alarm was heard in. */
+  sentences: Occurrence[];
 }
 
 /** Synthetic passages of ordinary speech (half near-miss sentences) until there is at least `minSeconds` of it, spread over the voices. */
@@ -240,7 +242,7 @@ export async function falseAlarmPassages(minSeconds: number): Promise<FalseAlarm
       parts.push({ text: pool[Math.floor(rand() * pool.length)]! }, { silence: 0.3 + 0.9 * rand() });
     }
     const speech = await synthesise(parts, { engine: voice.engine, voice: voice.voice, rate: RATES[p % RATES.length]! });
-    out.push({ voice, pcm: speech.pcm });
+    out.push({ voice, pcm: speech.pcm, sentences: speech.words.map((w) => ({ word: w.text, start: w.start, end: w.end })) });
     total += speech.duration;
   }
   return out;

@@ -112,25 +112,33 @@ async function questionFigures(engine: EngineUnderTest): Promise<void> {
   printMetric({ metric: 'kws_snapshot_frame_offset_ms_p95', value: percentile(timing.frameOffsetMs, 95), unit: 'ms', engine: engine.name });
 }
 
-async function falseAlarmFigures(engine: EngineUnderTest): Promise<void> {
+export async function falseAlarmFigures(engine: EngineUnderTest): Promise<void> {
   const passages = await falseAlarmPassages(FALSE_ALARM_MINUTES * 60);
-  const streams: Array<{ name: string; pcm: Buffer }> = [{ name: 'librivox', pcm: librivox() }];
+  const streams: Array<{ name: string; pcm: Buffer; sentences: Occurrence[] }> = [{ name: 'librivox', pcm: librivox(), sentences: [] }];
   // One continuous stream per voice, as the service would hear it.
   for (const v of VOICES) {
-    const mine = passages.filter((p) => p.voice === v).map((p) => p.pcm);
-    if (mine.length) streams.push({ name: `${v.engine}/${v.voice}`, pcm: Buffer.concat(mine) });
+    const mine = passages.filter((p) => p.voice === v);
+    if (!mine.length) continue;
+    let at = 0;
+    const sentences: Occurrence[] = [];
+    for (const p of mine) {
+      sentences.push(...p.sentences.map((x) => ({ word: x.word, start: x.start + at, end: x.end + at })));
+      at += (p.pcm.length >> 1) / 16000;
+    }
+    streams.push({ name: `${v.engine}/${v.voice}`, pcm: Buffer.concat(mine.map((p) => p.pcm)), sentences });
   }
   let seconds = 0;
   const count: Record<string, number> = {};
   const heard: string[] = [];
-  for (const { name, pcm } of streams) {
+  for (const { name, pcm, sentences } of streams) {
     seconds += (pcm.length >> 1) / 16000;
     for (const e of recognise(engine, pcm).events) {
       count[e.word] = (count[e.word] ?? 0) + 1;
-      heard.push(`${e.word}@${name}:${e.start.toFixed(1)}s`);
+      const said = sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2);
+      heard.push(`${e.word}@${name}:${e.start.toFixed(1)}s${said ? ` in "${said.word}"` : ''}`);
     }
   }
-  process.stderr.write(`  ${engine.name} false-alarm set: ${(seconds / 60).toFixed(1)} min, heard ${heard.join(' ') || 'nothing'}\n`);
+  process.stderr.write(`  ${engine.name} false-alarm set: ${(seconds / 60).toFixed(1)} min, heard ${heard.join(', ') || 'nothing'}\n`);
   const perHour = (w: string) => ((count[w] ?? 0) * 3600) / seconds;
   printMetric({ metric: 'kws_false_alarm_set_minutes', value: seconds / 60, unit: 'min', target: 30, better: 'higher', engine: engine.name });
   printMetric({ metric: 'kws_false_sends_per_hour', value: perHour(RULES.words.reply), unit: '1/h', target: 0, engine: engine.name });

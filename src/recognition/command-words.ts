@@ -54,3 +54,31 @@ export function roleOf(r: CommandRules, word: string): CommandRole | undefined {
   const w = word.toLowerCase();
   return COMMAND_ROLES.find((role) => r.words[role] === w);
 }
+
+/**
+ * PocketSphinx detection thresholds (-kws_threshold of each word's keyphrase:
+ * the minimum likelihood ratio of the keyword path, pause included, against
+ * the phone loop); `recogniser.thresholds` overrides them. snapshot and reply
+ * were tuned on flite (kal, kal16, slt, awb, rms), festival (kal_diphone) and
+ * espeak-ng (en-us) voices at three speaking rates (see the measurements at the
+ * top of test/recognition/pocketsphinx-recogniser.test.ts); stop on the tuning
+ * set of test/bench/keywords-tuning.ts (flite and festival voices, 3 rates:
+ * 36/45 found, no false stop in near misses such as "shop", "post",
+ * "stops"; 1e-15 found 37/45 with 1 false stop, 1e-25 38/45 with 7). A word
+ * without a tuned threshold gets the engine's fallback by length.
+ */
+export const POCKETSPHINX_THRESHOLDS: Readonly<Record<string, number>> = {
+  snapshot: 1e-25,
+  reply: 1e-30,
+  stop: 1e-10,
+};
+
+/**
+ * Words a command word is easily heard in even with a pause after it: "snap." fits "snapshot." once the
+ * silence phones swallow a weak "shot". (For "reply", decoys such as "replies" or "replied" also veto
+ * the real word in several voices, so none by default: the pause check is what keeps those out.)
+ */
+export const POCKETSPHINX_DECOYS: Readonly<Record<string, readonly string[]>> = {
+  snapshot: ['snap'],
+  reply: [],
+};

@@ -44,33 +44,16 @@ import {
   type TimedWord,
   type TranscriptEvent,
 } from './recogniser';
+import { POCKETSPHINX_DECOYS, POCKETSPHINX_THRESHOLDS } from './command-words';
 import { checkPocketSphinxModel } from './pocketsphinx-model-check';
 import { SampleClock } from './sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from './words';
 
 export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
-/**
- * Detection thresholds (-kws_threshold of each word's keyphrase: the minimum
- * likelihood ratio of the keyword path, pause included, against the phone
- * loop). Tuned on flite (kal, kal16, slt, awb, rms), festival (kal_diphone)
- * and espeak-ng (en-us) voices at three speaking rates (see the measurements at
- * the top of test/recognition/pocketsphinx-recogniser.test.ts).
- */
-export const DEFAULT_KEYWORD_THRESHOLDS: Readonly<Record<string, number>> = {
-  snapshot: 1e-25,
-  reply: 1e-30,
-};
-
-/**
- * Words a command word is easily heard in even with a pause after it: "snap." fits "snapshot." once the
- * silence phones swallow a weak "shot". (For "reply", decoys such as "replies" or "replied" also veto
- * the real word in several voices, so none by default: the pause check is what keeps those out.)
- */
-export const DEFAULT_DECOYS: Readonly<Record<string, readonly string[]>> = {
-  snapshot: ['snap'],
-  reply: [],
-};
+/** Tuned thresholds and decoys: kept with the other command-word rules (command-words.ts). */
+export const DEFAULT_KEYWORD_THRESHOLDS = POCKETSPHINX_THRESHOLDS;
+export const DEFAULT_DECOYS = POCKETSPHINX_DECOYS;
 const DECOY_THRESHOLD = 1e-40;
 /** How much better (in the decoder's log units) a decoy must fit than the command word to veto it. */
 const DECOY_MARGIN = 0;

@@ -56,4 +56,21 @@ describe('cancel, mid-question reply and cloud transcription, end to end', () =>
     const notice = parseWav(readFileSync(join(dir, 'answer-1.wav')));
     expect(notice.pcm.length / 2 / notice.sampleRate).toBeGreaterThan(1.2);
   }, 120_000);
+
+  it('takes other command words from the config ("picture" and "send")', async () => {
+    const speech = await synthesise(
+      [{ silence: 0.5 }, { text: 'what is this' }, { silence: 0.3 }, { text: 'picture' }, { silence: 0.4 }, { text: 'and this' }, { silence: 0.3 }, { text: 'picture' }, { silence: 0.9 }, { text: 'send' }, { silence: 1.5 }],
+      { engine: 'flite', voice: 'rms' },
+    );
+    writeFileSync(join(dir, 'q2.wav'), speech.wav);
+    writeFileSync(join(dir, 'c2.mjpeg'), mjpegFrames(Math.ceil(speech.duration * FPS) + 1, '320x240', FPS));
+    writeFileSync(join(dir, 'config2.json'), JSON.stringify({ commands: { snapshot: 'picture', reply: 'send' }, stateDir: join(dir, 'state2') }));
+    const run = await runCli(['replay', '--audio', join(dir, 'q2.wav'), '--camera', join(dir, 'c2.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--json', '--config', join(dir, 'config2.json')]);
+    expect(run.events.filter((e) => e.event === 'error')).toEqual([]);
+    expect(run.events.filter((e) => e.event === 'keyword').map((e) => e.word)).toEqual(['picture', 'picture', 'send']);
+    const messages = run.events.filter((e) => e.event === 'message') as Array<{ text: string; file_ids: string[] }>;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.file_ids).toHaveLength(2);
+    expect(messages[0]!.text).not.toMatch(/picture|send/);
+  }, 120_000);
 });

@@ -62,6 +62,6 @@ export class CloudTranscriber {
 
 /** The question without the command words said in it ("What is this? Snapshot. Is it ripe? Reply." -> "What is this? Is it ripe?"). */
 export function withoutCommandWords(text: string, words: string[]): string {
-  const re = new RegExp(`(^|[\\s,.;:!?]+)(?:${words.map((w) => w.replace(/[^a-z']/g, '')).join('|')})(?=$|[\\s,.;:!?]+)[.,;:!]*`, 'gi');
+  const re = new RegExp(`(^|[\\s,.;:!?]+)(?:${words.map((w) => w.replace(/[^\p{L}']/gu, '')).join('|')})(?=$|[\\s,.;:!?]+)[.,;:!]*`, 'giu');
   return text.replace(re, '$1').replace(/\s{2,}/g, ' ').replace(/\s+([.,;:!?])/g, '$1').trim();
 }

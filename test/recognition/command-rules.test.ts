@@ -29,6 +29,9 @@ describe('withoutCommandWords', () => {
     expect(withoutCommandWords('snapshot, snapshot and the other side snapshot reply', w)).toBe('and the other side');
     expect(withoutCommandWords('Will the reply come today?', ['snapshot'])).toBe('Will the reply come today?');
     expect(withoutCommandWords('Replying to snapshots', w)).toBe('Replying to snapshots');
+    // Another language (with its own Vosk model): words of any letters.
+    expect(withoutCommandWords('Was ist das? Schnappschuss. Ist es reif? Antwort.', ['schnappschuss', 'antwort'])).toBe('Was ist das? Ist es reif?');
+    expect(spottedWords(commandRules({ snapshot: 'photo', reply: 'réponds', cancel: 'annule', stop: 'arrête' }))).toEqual(['photo', 'réponds', 'annule', 'arrête']);
   });
 });
 

@@ -4,7 +4,8 @@
  * (with "snapshot" and "reply") and then silence, the fake camera streams
  * 1280x720 MJPEG at 15 fps into the ring buffer, the fake aplay plays the
  * answer and the cues, the API is the local test double. Sampled from
- * /proc/PID/status every 200 ms; the figure is the peak.
+ * /proc/PID/status every 200 ms; the figure is the peak. Node runs with the
+ * flags the systemd unit gives it (deploy/snapask.service).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,15 @@ import { mjpegFrames } from '../support/jpeg';
 import { printMetric } from './metric';
 
 const RUN_SECONDS = 25;
+const REPO = resolve(__dirname, '../../..');
+
+/** The node flags of the deployed service: what ExecStart puts between `node` and the script. */
+function deployedNodeFlags(): string[] {
+  const unit = readFileSync(join(REPO, 'deploy/snapask.service'), 'utf8');
+  const exec = /^ExecStart=.*?\bnode\s+(.*?)\s*\/opt\/snapask\/dist\/src\/cli\/main\.js/m.exec(unit);
+  if (!exec) throw new Error('deploy/snapask.service: no ExecStart running node on /opt/snapask/dist/src/cli/main.js');
+  return exec[1]!.split(/\s+/).filter(Boolean);
+}
 
 function rssMb(pid: number): number | undefined {
   try {
@@ -39,12 +49,12 @@ export async function serviceRss(): Promise<void> {
       stateDir: join(dir, 'state'),
     }));
     const env = fakeEnv({
-      FAKE_ARECORD_WAV: resolve(__dirname, '../../../test/fixtures/demo/question.wav'),
+      FAKE_ARECORD_WAV: join(REPO, 'test/fixtures/demo/question.wav'),
       FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'),
       FAKE_APLAY_DIR: join(dir, 'played'),
     });
     delete env.OPENAI_API_KEY;
-    const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...deployedNodeFlags(), CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     let peak = 0;

@@ -3,7 +3,9 @@
  * benchmark, but other phrases, pauses and noise stretches (seeds the
  * benchmark never uses), so settings chosen here are judged on audio they
  * were not chosen on. Prints recall per condition for the options given as
- * JSON on the command line (PocketSphinxOptions, e.g. '{"thresholds":{"snapshot":1e-30}}').
+ * JSON on the command line (PocketSphinxOptions, e.g. '{"thresholds":{"snapshot":1e-30}}'),
+ * or with `stop THRESHOLD` the recall and false alarms of "stop".
+ * Run: node dist/test/bench/keywords-tuning.js '{}' clean,10
  */
 import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
@@ -48,10 +50,12 @@ async function main(): Promise<void> {
   }
 }
 
-(process.argv[2] === 'stop' ? tuneStop(Number(process.argv[3])) : main()).catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  (process.argv[2] === 'stop' ? tuneStop(Number(process.argv[3])) : main()).catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
 
 /** Tuning sentences for "stop": near misses the appliance's own answers are full of (none used by the benchmark). */
 const STOP_NEAR_MISSES = ['the bus stops at the top of the hill', 'the shop sells stock pots', 'put a stamp on the post card', 'drop it in the box on the desk', 'the stone skipped across the pond', 'a spot of rain fell on the step'];

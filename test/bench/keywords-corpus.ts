@@ -167,7 +167,7 @@ export function librivox(): Buffer {
 }
 
 /** Ordinary speech with near misses of every command word, none of them a command. */
-const NEAR_MISS_SENTENCES = [
+export const NEAR_MISS_SENTENCES = [
   'please reapply the sun cream before you go back outside',
   'we are still waiting for the replies',
   'I heard a loud snap from the garden',
@@ -202,7 +202,7 @@ const NEAR_MISS_SENTENCES = [
   'the applause went on for a long time',
 ];
 
-const FILLER_SENTENCES = [
+export const FILLER_SENTENCES = [
   'the train to the city leaves at half past eight',
   'my sister grows tomatoes and beans in the garden',
   'the library is closed on sundays and public holidays',

@@ -22,6 +22,7 @@ import { percentile, printMetric } from './metric';
 import { keywordBench } from './keywords';
 import { serviceRss } from './keywords-service';
 import { speakingBench } from './speaking';
+import { bargeInBench } from './speaking-barge-in';
 
 /** From the "snapshot" keyword event to the JPEG in hand, with a 3 s ring of 1280x720 frames. */
 async function keywordToJpeg(): Promise<void> {
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   await keywordBench();
   await serviceRss();
   await speakingBench();
+  await bargeInBench();
 }
 
 main().catch((e: unknown) => {

@@ -38,7 +38,7 @@ test: build
 	exit $$status
 
 run: build
-	node dist/src/cli/main.js run $(if $(CONFIG),--config $(CONFIG))
+	node --max-semi-space-size=4 dist/src/cli/main.js run $(if $(CONFIG),--config $(CONFIG))
 
 demo: build
 	node dist/test/demo/main.js

@@ -10,6 +10,8 @@ import { VirtualClock } from '../clock';
 import { type Config, type Secrets, spokenCommands } from '../config/config';
 import { LogIndicator } from '../indicator/indicator';
 import { createRecogniser } from '../recognition/create-recogniser';
+import { commandRules } from '../recognition/command-words';
+import { createTranscriber } from '../recognition/create-transcriber';
 import { WavFileSpeaker } from '../speech/wav-file-speaker';
 import { TurnLogic } from '../turn/turn-logic';
 import type { TurnEvent } from '../turn/turn-events';
@@ -31,7 +33,8 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
   const clock = new VirtualClock(0);
   const audio = await WavFileSource.open(o.audio, { pace: 'fast', clock });
   const frames = o.camera ? await createFrameSource({ ...config.camera, kind: 'file', file: o.camera, fps: o.fps }, { clock }) : undefined;
-  const recogniser = createRecogniser(config.recogniser, spokenCommands(config));
+  const rules = commandRules(spokenCommands(config), config.recogniser);
+  const recogniser = createRecogniser(config.recogniser, rules);
   try {
     let errors = 0;
     const counting = (e: TurnEvent) => {
@@ -40,17 +43,27 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
     };
     const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-'));
     const indicator = new LogIndicator(log);
+    const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
     const side = createAssistantSide(config, secrets, log, {
       speaker: new WavFileSpeaker(outDir, { voice: config.speaker.voice, rate: config.speaker.rate }),
       indicator,
       emit: counting,
     });
     await assertReachable(config.openai.baseURL);
-    const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit: counting });
+    const turn = new TurnLogic({
+      commands: rules.words,
+      frames,
+      ...side,
+      ...(cloud ? { transcribe: (from: number, to: number, offline: string) => cloud.transcribe(from, to, offline) } : {}),
+      indicator,
+      log,
+      emit: counting,
+    });
     // Questions a killed replay left unfinished go first, as on the device.
     turn.restore(await side.spool.list((id, why) => counting({ event: 'error', stage: 'spool', message: `turn ${id}: ${why}` })));
     await frames?.start();
     for await (const chunk of audio) {
+      cloud?.hear(chunk);
       for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
       turn.onAudioTime(clock.now());
     }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
+import { ClipMonitor } from '../audio/clip-monitor';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createAssistantSide } from '../app/thread-manager-factory';
 import type { FrameSource } from '../camera/frame';
@@ -16,6 +17,11 @@ import { AplaySpeaker } from '../speech/aplay-speaker';
 import { notifierFromEnv } from '../systemd/notifier';
 import { StatusIndicator } from '../systemd/status-indicator';
 import { PipelineWatchdog, watchdogPingInterval } from '../systemd/watchdog';
+import { commandRules, spottedWords } from '../recognition/command-words';
+import { createTranscriber } from '../recognition/create-transcriber';
+import { BargeIn } from '../speech/barge-in';
+import { CueIndicator, loadCues } from '../speech/cues';
+import { createSynth } from '../speech/create-synth';
 import { TurnLogic } from '../turn/turn-logic';
 import type { TurnEvent } from '../turn/turn-events';
 
@@ -31,7 +37,9 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const watchdog = new PipelineWatchdog(notifier, watchdogPingInterval(process.env));
   let voiceOnly = false;
   const reporters: Indicator[] = [new StatusIndicator(notifier, () => (voiceOnly ? ' (voice only)' : ''))];
-  const indicator = new FanoutIndicator(reporters);
+  const fanout = new FanoutIndicator(reporters);
+  // A click for a snapshot, a chime when the question goes, a low tone on error: played with the LEDs' states.
+  const indicator: Indicator = config.speaker.cues ? new CueIndicator(fanout, loadCues(), config.speaker.device, (m) => log.warn(m)) : fanout;
 
   // Presses before the turn logic exists (the model is still loading) are logged and dropped.
   let onButton = (e: ButtonEvent) => log.info({ button: e.press }, 'button pressed while starting: ignored');
@@ -48,8 +56,9 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   if (!gpio) reporters.push(new LogIndicator(log));
 
   notifier.status('loading the speech model');
-  const commands = spokenCommands(config);
-  const recogniser = createRecogniser(config.recogniser, commands);
+  const rules = commandRules(spokenCommands(config), config.recogniser);
+  const recogniser = createRecogniser(config.recogniser, rules);
+  const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
 
   let frames: FrameSource | undefined;
   if (config.camera.kind !== 'none') notifier.status('starting the camera');
@@ -63,21 +72,48 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   }
   voiceOnly = !frames;
 
+  let lostPings: NodeJS.Timeout | undefined;
   const audio = new ArecordSource({
     device: config.audio.device,
     clock,
-    onExit: (why) => {
+    reopenMs: config.audio.reopenMs,
+    reopenMaxMs: config.audio.reopenMaxMs,
+    onLost: (why) => {
       log.error(why);
       indicator.set('error', why);
+      // A microphone known to be gone is not a hung pipeline: the reopen loop is alive, so systemd hears that.
+      lostPings ??= setInterval(() => watchdog.alive(clock.now()), 1000);
+    },
+    onBack: () => {
+      log.info('microphone back');
+      clearInterval(lostPings);
+      lostPings = undefined;
+      indicator.set('listening');
     },
   });
+  const speaker = new AplaySpeaker({
+    device: config.speaker.device,
+    synth: createSynth(config, secrets, (m) => log.warn(m)),
+    clock,
+    onError: (m) => log.error(m),
+  });
+  const clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
+  const bargeIn = new BargeIn(speaker, rules.words.stop, () => log.info('stop: playback ended'));
   const emit = (e: TurnEvent) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event));
   const side = createAssistantSide(config, secrets, log, {
-    speaker: new AplaySpeaker({ device: config.speaker.device, voice: config.speaker.voice, rate: config.speaker.rate }),
+    speaker,
     indicator,
     emit,
   });
-  const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
+  const turn = new TurnLogic({
+    commands: rules.words,
+    frames,
+    ...side,
+    ...(cloud ? { transcribe: (from: number, to: number, offline: string) => cloud.transcribe(from, to, offline) } : {}),
+    indicator,
+    log,
+    emit,
+  });
   // Questions from before a crash or power cut: sent (exactly once) or continued.
   turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));
   const sweep = () => side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed'));
@@ -86,19 +122,19 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   sweeper.unref();
 
   // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
-  const commandWords = new Set(commands.map((w) => w.toLowerCase()));
+  const commandWords = new Set(spottedWords(rules));
   let questionFrom = -Infinity;
   const noteQuestion = (e: RecognitionEvent) => {
     if (e.type === 'keyword') {
       const word = e.word.toLowerCase();
       if (word === config.commands.reply.toLowerCase()) {
         questionFrom = e.end;
-        indicator.questionEnded();
+        fanout.questionEnded();
       } else if (word === config.commands.snapshot.toLowerCase()) {
-        indicator.questionStarted();
+        fanout.questionStarted();
       }
     } else if (e.words.some((w) => w.start >= questionFrom && !commandWords.has(w.word.toLowerCase()))) {
-      indicator.questionStarted();
+      fanout.questionStarted();
     }
   };
 
@@ -108,7 +144,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     log.info({ button: e.press, t: e.t }, `button: ${e.press} press`);
     if (e.press === 'short' && side.gate.confirm()) return;
     questionFrom = e.t;
-    indicator.questionEnded();
+    fanout.questionEnded();
     if (e.press === 'short') {
       turn.replyNow(e.t);
       // A question held back (no network) is tried again now too.
@@ -129,7 +165,9 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   process.once('SIGINT', stop);
   let ready = false;
   for await (const chunk of audio) {
-    for (const e of recogniser.accept(chunk)) {
+    cloud?.hear(chunk);
+    clipping.push(chunk);
+    for (const e of bargeIn.filter(recogniser.accept(chunk))) {
       noteQuestion(e);
       turn.onRecognition(e);
     }
@@ -144,6 +182,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     watchdog.alive(clock.now());
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
+  clearInterval(lostPings);
   await turn.finish();
   clearInterval(sweeper);
   await side.sender.stop();
@@ -152,6 +191,6 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   gpio?.close();
   await notifier.flush();
   log.info('stopped');
-  // The microphone ending by itself is a failure: systemd's Restart=on-failure then brings the service back.
+  // The microphone is reopened when it fails; ending otherwise is a failure: systemd's Restart=on-failure then brings the service back.
   return stopRequested ? 0 : 1;
 }

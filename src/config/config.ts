@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ImageDetail } from '../assistant/thread-manager';
 import type { FunctionToolDefinition } from '../assistant/zapier-tool';
 import { DEFAULT_ZAPIER_TOOL } from '../assistant/zapier-tool';
+import type { CommandWordSet } from '../recognition/command-words';
 
 /** Everything the service can be told. Secrets are not here: they come from the environment. */
 export interface Config {
@@ -40,9 +41,25 @@ export interface Config {
     /** Questions older than this are given up, said aloud. */
     maxAgeHours: number;
   };
-  commands: { snapshot: string; reply: string; confirm: string };
-  recogniser: { engine: 'vosk' | 'pocketsphinx'; modelDir?: string };
-  audio: { device?: string };
+  commands: { snapshot: string; reply: string; confirm: string; cancel: string; stop: string };
+  recogniser: {
+    engine: 'vosk' | 'pocketsphinx';
+    modelDir?: string;
+    /** Seconds without speech after "reply" before it counts (the end of the utterance). */
+    replyGapSeconds?: number;
+    /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
+    thresholds?: Record<string, number>;
+  };
+  audio: {
+    device?: string;
+    /** First wait before reopening a microphone that went away; doubles up to `reopenMaxMs`. */
+    reopenMs?: number;
+    reopenMaxMs?: number;
+  };
+  /** Optional cloud transcription of the question at "reply" (the keywords stay offline). */
+  transcription: { enabled: boolean; model: string; timeoutMs: number };
+  /** Speech of the answers: OpenAI's speech endpoint, or espeak-ng offline (also the fallback). */
+  tts: { engine: 'openai' | 'espeak'; model: string; voice: string; format: 'pcm' | 'wav'; timeoutMs: number };
   camera: {
     /** rpicam: Pi camera (rpicam-vid or libcamera-vid); v4l2: USB webcam through ffmpeg; still: kept-warm rpicam-still; file: MJPEG or one JPEG. */
     kind: 'rpicam' | 'v4l2' | 'still' | 'file' | 'none';
@@ -64,7 +81,7 @@ export interface Config {
     /** Sensor-to-pipe delay subtracted from arrival times, milliseconds. */
     pipelineDelayMs: number;
   };
-  speaker: { device?: string; voice: string; rate: number };
+  speaker: { device?: string; voice: string; rate: number; cues: boolean };
   zapier: {
     transport: 'hook' | 'mcp' | 'none';
     /** The function the model sees (hook transport). */
@@ -120,15 +137,17 @@ export const DEFAULT_CONFIG: Config = {
   conversation: { resetAfterIdleMinutes: 0 },
   uploads: { concurrency: 3, budgetMs: 60_000, backoffMs: 500, waitAtReplyMs: 8_000, qscale: 4, deleteAfterHours: 24 },
   spool: { retryMs: 2_000, maxRetryMs: 60_000, refusedRetryMs: 600_000, maxAgeHours: 24 },
-  commands: { snapshot: 'snapshot', reply: 'reply', confirm: 'confirm' },
+  commands: { snapshot: 'snapshot', reply: 'reply', confirm: 'confirm', cancel: 'cancel', stop: 'stop' },
   // modelDir unset: each engine's own default (createRecogniser).
   recogniser: { engine: 'vosk' },
   audio: {},
+  transcription: { enabled: false, model: 'gpt-4o-transcribe', timeoutMs: 8000 },
+  tts: { engine: 'espeak', model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 },
   camera: {
     kind: 'rpicam', device: '/dev/video0', quality: 85, stallSeconds: 5, choose: 'first',
     width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60,
   },
-  speaker: { voice: 'en-us', rate: 165 },
+  speaker: { voice: 'en-us', rate: 165, cues: true },
   zapier: {
     transport: 'hook',
     name: DEFAULT_ZAPIER_TOOL.name,
@@ -202,9 +221,26 @@ const RULES: Record<string, [Check, string]> = {
   'commands.snapshot': [isStr, 'a word'],
   'commands.reply': [isStr, 'a word'],
   'commands.confirm': [isStr, 'a word'],
+  'commands.cancel': [isStr, 'a word'],
+  'commands.stop': [isStr, 'a word'],
   'recogniser.engine': [oneOf('vosk', 'pocketsphinx'), 'vosk or pocketsphinx'],
   'recogniser.modelDir': [isStr, 'a directory path'],
+  'recogniser.replyGapSeconds': [(v) => typeof v === 'number' && v >= 0.2 && v <= 5, 'seconds, 0.2 to 5'],
+  'recogniser.thresholds': [
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'number' && t > 0 && t < 1),
+    'an object of word: threshold (a number between 0 and 1, e.g. 1e-25)',
+  ],
   'audio.device': [isStr, 'an ALSA device name'],
+  'audio.reopenMs': [isPos, 'milliseconds'],
+  'audio.reopenMaxMs': [isPos, 'milliseconds'],
+  'transcription.enabled': [(v) => typeof v === 'boolean', 'true or false'],
+  'transcription.model': [isStr, 'a transcription model (gpt-4o-transcribe or newer)'],
+  'transcription.timeoutMs': [isPos, 'milliseconds'],
+  'tts.engine': [oneOf('openai', 'espeak'), 'openai or espeak'],
+  'tts.model': [isStr, 'a speech model (gpt-4o-mini-tts, tts-1, ...)'],
+  'tts.voice': [isStr, 'a voice (alloy, coral, ...)'],
+  'tts.format': [oneOf('pcm', 'wav'), 'pcm or wav'],
+  'tts.timeoutMs': [isPos, 'milliseconds'],
   'camera.kind': [oneOf('rpicam', 'v4l2', 'still', 'file', 'none'), 'rpicam, v4l2, still, file or none'],
   'camera.device': [isStr, 'a V4L2 device path (/dev/video0)'],
   'camera.file': [isStr, 'an MJPEG or JPEG file path'],
@@ -220,6 +256,7 @@ const RULES: Record<string, [Check, string]> = {
   'speaker.device': [isStr, 'an ALSA device name'],
   'speaker.voice': [isStr, 'an espeak-ng voice'],
   'speaker.rate': [isPos, 'words per minute'],
+  'speaker.cues': [(v) => typeof v === 'boolean', 'true or false'],
   'zapier.transport': [oneOf('hook', 'mcp', 'none'), 'hook (a catch hook), mcp (Zapier\'s MCP server, api = "responses" only) or none'],
   'zapier.name': [(v) => typeof v === 'string' && /^[a-zA-Z0-9_-]{1,64}$/.test(v), 'a function name of letters, digits, _ or -, up to 64'],
   'zapier.description': [isStr, 'text'],
@@ -347,8 +384,8 @@ function set(root: Record<string, unknown>, key: string, value: unknown, where: 
   obj[parts[parts.length - 1]!] = value;
 }
 
-/** The words the recogniser spots: "confirm" only when actions wait for it. */
-export function spokenCommands(config: Config): string[] {
-  const c = config.commands;
-  return [c.snapshot, c.reply, ...(config.zapier.confirm === 'always' ? [c.confirm] : [])];
+/** The command words the recogniser spots: "confirm" only when actions wait for it. */
+export function spokenCommands(config: Config): CommandWordSet {
+  const { confirm, ...always } = config.commands;
+  return config.zapier.confirm === 'always' ? { ...always, confirm } : always;
 }

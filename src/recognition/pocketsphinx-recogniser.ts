@@ -44,32 +44,16 @@ import {
   type TimedWord,
   type TranscriptEvent,
 } from './recogniser';
+import { POCKETSPHINX_DECOYS, POCKETSPHINX_THRESHOLDS } from './command-words';
+import { checkPocketSphinxModel } from './pocketsphinx-model-check';
 import { SampleClock } from './sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from './words';
 
 export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
-/**
- * Detection thresholds (-kws_threshold of each word's keyphrase: the minimum
- * likelihood ratio of the keyword path, pause included, against the phone
- * loop). Tuned on flite (kal, kal16, slt, awb, rms), festival (kal_diphone)
- * and espeak-ng (en-us) voices at three speaking rates (see the measurements at
- * the top of test/recognition/pocketsphinx-recogniser.test.ts).
- */
-export const DEFAULT_KEYWORD_THRESHOLDS: Readonly<Record<string, number>> = {
-  snapshot: 1e-25,
-  reply: 1e-30,
-};
-
-/**
- * Words a command word is easily heard in even with a pause after it: "snap." fits "snapshot." once the
- * silence phones swallow a weak "shot". (For "reply", decoys such as "replies" or "replied" also veto
- * the real word in several voices, so none by default: the pause check is what keeps those out.)
- */
-export const DEFAULT_DECOYS: Readonly<Record<string, readonly string[]>> = {
-  snapshot: ['snap'],
-  reply: [],
-};
+/** Tuned thresholds and decoys: kept with the other command-word rules (command-words.ts). */
+export const DEFAULT_KEYWORD_THRESHOLDS = POCKETSPHINX_THRESHOLDS;
+export const DEFAULT_DECOYS = POCKETSPHINX_DECOYS;
 const DECOY_THRESHOLD = 1e-40;
 /** How much better (in the decoder's log units) a decoy must fit than the command word to veto it. */
 const DECOY_MARGIN = 0;
@@ -147,6 +131,13 @@ const LM_SPEED_ARGS: PsArgs = {
   '-fwdflat': false,
   '-bestpath': false,
 };
+
+/** The dictionary's lines for `words`, alternate pronunciations ("reply(2)") included. */
+function dictionaryLines(dict: string, words: string[]): string {
+  const want = new Set(words.map((w) => w.toLowerCase()));
+  const lines = fs.readFileSync(dict, 'utf8').split('\n');
+  return lines.filter((l) => want.has(l.slice(0, l.indexOf(' ')).replace(/\(\d+\)$/, ''))).join('\n') + '\n';
+}
 
 function requirePath(p: string, what: string): void {
   if (!fs.existsSync(p)) throw new RecogniserError(`pocketsphinx ${what} not found: ${p}`);
@@ -283,15 +274,22 @@ export class PocketSphinxRecogniser implements Recogniser {
     const transcribe = options.transcribe ?? true;
     if (transcribe) requirePath(lmFile, 'language model');
 
+    checkPocketSphinxModel(modelDir, transcribe);
     pocketSphinxApi(); // library errors first, with their own message
     const common: PsArgs = { '-hmm': hmm, '-dict': dict, '-logfn': '/dev/null', '-cmn': 'live' };
     const thresholds: Record<string, number> = {};
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapask-kws-'));
     try {
+      // The kws decoder only needs the command words and decoys: a dictionary of just their lines saves the
+      // memory of the full one (measured: about 25 MB of service_rss_mb).
+      const kwsDict = path.join(tmp, 'keywords.dict');
+      const decoyWords = this.keywords.flatMap((k) => options.decoys?.[k] ?? DEFAULT_DECOYS[k] ?? []);
+      fs.writeFileSync(kwsDict, dictionaryLines(dict, [...this.keywords, ...decoyWords]));
       // -vad_prespeech 0: with -remove_silence no the library still runs its pre-speech buffer at each utterance
       // start and, with the default 20 frames, counts every utterance after the first 10 frames (0.1 s) early
       // (measured). With 0, frames stay stream frames across restarts.
       const kws = PsDecoder.create(
-        { ...common, '-remove_silence': false, '-vad_prespeech': 0, '-kws_delay': 0, ...options.kwsArgs },
+        { ...common, '-dict': kwsDict, '-remove_silence': false, '-vad_prespeech': 0, '-kws_delay': 0, ...options.kwsArgs },
         modelDir,
       );
       this.kws = kws;
@@ -329,14 +327,9 @@ export class PocketSphinxRecogniser implements Recogniser {
           dprons.forEach((pron, i) => this.phrases.set(addPhrase(`decoy_${k}_${d}_${i}`, pron, DECOY_THRESHOLD), { keyword: k, decoy: true }));
         }
       }
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapask-kws-'));
-      try {
-        const keyfile = path.join(tmp, 'keywords.kws');
-        fs.writeFileSync(keyfile, lines.join('\n') + '\n');
-        kws.setKws('keywords', keyfile); // read at once
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
+      const keyfile = path.join(tmp, 'keywords.kws');
+      fs.writeFileSync(keyfile, lines.join('\n') + '\n');
+      kws.setKws('keywords', keyfile); // read at once
       kws.setSearch('keywords');
       kws.startStream(); // utterances start with speech (see feedKws)
       this.speechCmn = new SpeechCmn(kws.cmnState().mean); // the model's -cmninit as the prior
@@ -352,6 +345,8 @@ export class PocketSphinxRecogniser implements Recogniser {
     } catch (e) {
       this.close();
       throw e;
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
     this.thresholds = thresholds;
   }

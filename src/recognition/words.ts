@@ -16,7 +16,7 @@ export function normaliseKeywords(keywords: readonly string[], makeError: (msg: 
   if (!Array.isArray(keywords) || keywords.length === 0) throw makeError('at least one keyword is required');
   const out: string[] = [];
   for (const k of keywords) {
-    if (typeof k !== 'string' || !/^[a-z][a-z']*$/.test(k.trim().toLowerCase())) throw makeError(`invalid keyword ${JSON.stringify(k)}: one word of letters expected`);
+    if (typeof k !== 'string' || !/^\p{L}[\p{L}']*$/u.test(k.trim().toLowerCase())) throw makeError(`invalid keyword ${JSON.stringify(k)}: one word of letters expected`);
     const w = k.trim().toLowerCase();
     if (!out.includes(w)) out.push(w);
   }

@@ -1,20 +1,18 @@
 import { spawn } from 'node:child_process';
+import type { Clock } from '../clock';
+import { resamplePcm } from '../audio/resample';
 import { lastLineOf } from '../process/last-line';
-import { espeakWav, type EspeakOptions } from './espeak-synth';
-import { SpeakerError, type Speaker, type SpokenAnswer } from './speaker';
+import { AplayStream, PLAYBACK_RATE } from './aplay-stream';
+import { SpeakerError, type RoomSpeaker, type SpokenAnswer } from './speaker';
+import type { SpeechSynth } from './speech-synth';
 
-export interface AplaySpeakerOptions extends EspeakOptions {
-  /** ALSA playback device; `default` if unset. */
-  device?: string;
-}
-
-/** Plays a WAV through `aplay`; resolves when playback has finished. */
-export function aplay(wav: Buffer, device?: string): Promise<void> {
+/** Plays a WAV through `aplay`; resolves when playback has finished (the cues). */
+export function aplay(wav: Buffer, device?: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
     const args = ['-q'];
     if (device) args.push('-D', device);
     args.push('-');
-    const p = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'], env });
     const lastErr = lastLineOf(p.stderr);
     p.on('error', (e) => reject(new SpeakerError(`cannot run aplay: ${e.message}`)));
     p.on('close', (code) => {
@@ -26,24 +24,106 @@ export function aplay(wav: Buffer, device?: string): Promise<void> {
   });
 }
 
+export interface AplaySpeakerOptions {
+  /** ALSA playback device; `default` if unset. */
+  device?: string;
+  synth: SpeechSynth;
+  /** The audio clock, for `playingDuring`. */
+  clock: Clock;
+  /** A sentence that could not be synthesised, or playback that failed (the answer goes on in the log). */
+  onError?: (message: string) => void;
+  /** aplay's environment; the service's own if unset. */
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Session {
+  stopped: boolean;
+  player?: AplayStream;
+}
+
+/** Playing intervals remembered for the barge-in gate (the recogniser reports words a little late). */
+const KEEP_INTERVALS = 16;
+
 /**
- * espeak-ng into aplay. The next sentence is synthesised while the current one
- * plays, so sentences follow each other without a synthesis gap.
+ * The answer's sentences are synthesised as they arrive (the next while the
+ * current one plays) and fed in order into one `aplay`, which starts with the
+ * first sentence's sound. A failing device does not stop the answer: the text
+ * is still consumed (and logged by the turn), the failure reported once.
  */
-export class AplaySpeaker implements Speaker {
-  constructor(private readonly o: AplaySpeakerOptions = {}) {}
+export class AplaySpeaker implements RoomSpeaker {
+  private readonly sessions = new Set<Session>();
+  private readonly intervals: Array<{ from: number; to: number }> = [];
+  private openPlayers = 0;
+  private openedAt = 0;
+
+  constructor(private readonly o: AplaySpeakerOptions) {}
 
   async speak(sentences: AsyncIterable<string>): Promise<SpokenAnswer> {
-    let playing: Promise<void> = Promise.resolve();
+    const session: Session = { stopped: false };
+    this.sessions.add(session);
     let count = 0;
-    for await (const sentence of sentences) {
-      const wav = espeakWav(sentence, this.o);
-      // Chain: play this sentence once it is synthesised and the previous one has finished.
-      playing = Promise.all([wav, playing]).then(([w]) => aplay(w, this.o.device));
-      playing.catch(() => undefined); // surfaced by the final await
-      count++;
+    let failed: string | undefined;
+    let firstAudioAt: number | undefined;
+    const fail = (message: string) => {
+      if (failed) return;
+      failed = message;
+      this.o.onError?.(message);
+    };
+    let chain: Promise<void> = Promise.resolve();
+    try {
+      for await (const sentence of sentences) {
+        count++;
+        if (session.stopped || failed) continue;
+        const audio = this.o.synth.synthesise(sentence);
+        audio.catch(() => undefined); // handled in order below
+        chain = chain.then(async () => {
+          let pcm: Buffer;
+          try {
+            const a = await audio;
+            pcm = resamplePcm(a.pcm, a.rate, PLAYBACK_RATE);
+          } catch (e) {
+            this.o.onError?.(`could not synthesise "${sentence.slice(0, 40)}": ${e instanceof Error ? e.message : String(e)}`);
+            return;
+          }
+          if (session.stopped || failed) return;
+          session.player ??= this.open();
+          if (session.player.failure) return fail(session.player.failure);
+          session.player.write(pcm);
+          // The turn's timings line: first token to first sound (the first sample handed to aplay).
+          firstAudioAt ??= performance.now();
+        });
+      }
+      await chain;
+      if (session.player) {
+        await session.player.end().catch((e: Error) => fail(e.message));
+        this.closed();
+      }
+    } finally {
+      this.sessions.delete(session);
     }
-    await playing;
-    return { sentences: count };
+    return { sentences: count, ...(firstAudioAt !== undefined ? { firstAudioAt } : {}), ...(session.stopped ? { interrupted: true } : {}), ...(failed ? { failed } : {}) };
+  }
+
+  stop(): void {
+    for (const s of this.sessions) {
+      s.stopped = true;
+      s.player?.kill();
+    }
+  }
+
+  playingDuring(from: number, to: number): boolean {
+    if (this.openPlayers > 0 && to >= this.openedAt) return true;
+    return this.intervals.some((i) => from <= i.to && to >= i.from);
+  }
+
+  private open(): AplayStream {
+    if (this.openPlayers++ === 0) this.openedAt = this.o.clock.now();
+    return new AplayStream(this.o.device, this.o.env);
+  }
+
+  private closed(): void {
+    if (--this.openPlayers > 0) return;
+    this.intervals.push({ from: this.openedAt, to: this.o.clock.now() });
+    if (this.intervals.length > KEEP_INTERVALS) this.intervals.shift();
   }
 }

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { parseWav } from '../audio/wav';
 import { lastLineOf } from '../process/last-line';
 import { SpeakerError } from './speaker';
+import type { Pcm, SpeechSynth } from './speech-synth';
 
 export interface EspeakOptions {
   voice?: string;
@@ -25,4 +27,17 @@ export function espeakWav(text: string, o: EspeakOptions = {}): Promise<Buffer> 
     p.stdin.on('error', () => undefined);
     p.stdin.end(text);
   });
+}
+
+/** The offline voice. */
+export class EspeakSynth implements SpeechSynth {
+  readonly name: string;
+  constructor(private readonly o: EspeakOptions = {}) {
+    this.name = `espeak-ng ${o.voice ?? 'en-us'}`;
+  }
+
+  async synthesise(text: string): Promise<Pcm> {
+    const wav = parseWav(await espeakWav(text, this.o), 'espeak-ng output');
+    return { pcm: wav.pcm, rate: wav.sampleRate };
+  }
 }

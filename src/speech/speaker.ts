@@ -4,6 +4,10 @@ export interface SpokenAnswer {
   wav?: string;
   /** performance.now() when the first audio sample went to the device, where the sink knows it. */
   firstAudioAt?: number;
+  /** Playback was stopped ("stop" while speaking). */
+  interrupted?: boolean;
+  /** Playback failed (the answer's text was still consumed): why. */
+  failed?: string;
 }
 
 /**
@@ -12,6 +16,14 @@ export interface SpokenAnswer {
  */
 export interface Speaker {
   speak(sentences: AsyncIterable<string>): Promise<SpokenAnswer>;
+}
+
+/** A speaker that plays into the room, which the microphone also hears. */
+export interface RoomSpeaker extends Speaker {
+  /** Ends playback at once (barge-in). */
+  stop(): void;
+  /** Was the speaker playing at any moment of [from, to] (seconds on the audio clock)? */
+  playingDuring(from: number, to: number): boolean;
 }
 
 export class SpeakerError extends Error {

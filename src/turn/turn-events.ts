@@ -6,6 +6,7 @@ export type TurnEvent =
   | { event: 'keyword'; word: string; start: number; end: number; detected_at: number }
   | { event: 'snapshot'; frame_index: number; frame_time: number; bytes: number; sha256: string }
   | { event: 'snapshot-failed'; reason: string }
+  | { event: 'cancelled'; pictures: number }
   | { event: 'upload'; file_id: string; sha256: string; ms: number; bytes: number; attempts: number }
   | { event: 'upload-failed'; sha256: string; reason: string }
   /** The closed question is safe on disk: from here on it is sent, exactly once, whatever happens. */

@@ -16,6 +16,10 @@ export interface CommandWords {
   reply: string;
   /** Heard only while an action waits for the user's yes. */
   confirm?: string;
+  /** Discards the question so far and its pictures. */
+  cancel?: string;
+  /** Ends playback; heard while the appliance speaks (the barge-in gate passes it), kept out of questions. */
+  stop?: string;
 }
 
 export interface TurnLogicOptions {
@@ -35,6 +39,8 @@ export interface TurnLogicOptions {
    * before it; the transcript engine closes an utterance only after silence.
    */
   transcriptWaitSeconds?: number;
+  /** The question's text from another transcriber (the cloud), given the offline text for [from, to). */
+  transcribe?: (from: number, to: number, offline: string) => Promise<string>;
 }
 
 interface PendingQuestion {
@@ -68,7 +74,9 @@ export class TurnLogic {
   private readonly snapshotWork = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: TurnLogicOptions) {
-    this.commandWords = new Set([o.commands.snapshot, o.commands.reply, o.commands.confirm].filter((w): w is string => !!w).map((w) => w.toLowerCase()));
+    this.commandWords = new Set(
+      [o.commands.snapshot, o.commands.reply, o.commands.confirm, o.commands.cancel, o.commands.stop].filter((w): w is string => !!w).map((w) => w.toLowerCase()),
+    );
   }
 
   onRecognition(e: RecognitionEvent): void {
@@ -83,6 +91,8 @@ export class TurnLogic {
       if (word === this.o.commands.snapshot.toLowerCase()) this.takeSnapshot(e);
       else if (word === this.o.commands.reply.toLowerCase()) this.closeQuestion(e);
       else if (word === this.o.commands.confirm?.toLowerCase()) this.o.gate?.confirm();
+      // "cancel" while an action waits for its yes is a no; otherwise it drops the question so far.
+      else if (word === this.o.commands.cancel?.toLowerCase() && !this.o.gate?.decline()) this.cancelQuestion(e);
     }
     this.release();
   }
@@ -230,6 +240,14 @@ export class TurnLogic {
     this.questionStart = reply.end;
   }
 
+  /** "cancel" forgets the words and pictures gathered since the last reply (spool included), and says so. */
+  private cancelQuestion(k: KeywordEvent): void {
+    const pictures = this.current?.snapshots.length ?? 0;
+    this.startOver(k.end);
+    this.o.emit({ event: 'cancelled', pictures });
+    this.o.sender.announce(cancelNotice(pictures));
+  }
+
   private release(): void {
     const wait = this.o.transcriptWaitSeconds ?? 3;
     while (this.pending.length) {
@@ -237,13 +255,20 @@ export class TurnLogic {
       const complete = this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
       if (!complete) return;
       this.pending.shift();
-      const words = questionText(this.words, this.keywords, this.commandWords, q.from, q.reply.start);
+      const offline = questionText(this.words, this.keywords, this.commandWords, q.from, q.reply.start);
+      // The cloud's transcript of the same audio, when configured; the sender waits for it (it falls back to the offline text).
+      const refined = this.o.transcribe?.(q.from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
-      turn.text = [q.prefix, words].filter(Boolean).join(' ');
+      turn.text = [q.prefix, offline].filter(Boolean).join(' ');
       turn.state = 'closed';
-      this.o.sender.submit(turn, q.heardAt);
+      this.o.sender.submit(turn, q.heardAt, refined);
     }
   }
+}
+
+function cancelNotice(pictures: number): string {
+  if (pictures === 0) return 'Cancelled.';
+  return `Cancelled, and ${pictures === 1 ? 'one picture' : `${pictures} pictures`} discarded.`;
 }

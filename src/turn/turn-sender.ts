@@ -62,6 +62,8 @@ export class TurnSender {
   private readonly uploads = new Map<string, Map<string, Promise<void>>>();
   private readonly marks = new Map<string, Marks>();
   private readonly durable = new Map<string, Promise<void>>();
+  /** The cloud transcript of a question, on its way: it replaces the offline text before the question goes. */
+  private readonly refined = new Map<string, Promise<string>>();
   /** Fresh questions whose first write (and `queued` event) is their `sending` write. */
   private readonly unqueued = new Set<string>();
   private running?: Promise<void>;
@@ -111,14 +113,15 @@ export class TurnSender {
    * A closed question (or one found unfinished in the spool at start). It is
    * on disk as closed before anything else happens to it; `queued` says so.
    */
-  submit(record: TurnRecord, replyAt = performance.now()): void {
+  submit(record: TurnRecord, replyAt = performance.now(), refined?: Promise<string>): void {
     this.marksOf(record.id).reply ??= replyAt;
+    if (refined) this.refined.set(record.id, refined);
     const fresh = record.state === 'open' || record.state === 'closed';
     if (fresh) record.state = 'closed';
     // A question that can go at once is made safe by its `sending` write, which follows at once:
     // one fsynced write fewer between "reply" and the request. Anything that makes it wait
     // (another question ahead, a picture still uploading) gets its `closed` write first.
-    const goesNow = fresh && !this.queue.length && !this.running && !(this.uploads.get(record.id)?.size ?? 0) && record.snapshots.every((s) => s.fileId);
+    const goesNow = fresh && !refined && !this.queue.length && !this.running && !(this.uploads.get(record.id)?.size ?? 0) && record.snapshots.every((s) => s.fileId);
     if (goesNow) {
       this.unqueued.add(record.id);
     } else {
@@ -188,6 +191,7 @@ export class TurnSender {
       if (outcome.kind === 'done') {
         this.queue.shift();
         this.unqueued.delete(record.id);
+        this.refined.delete(record.id);
         this.uploads.delete(record.id);
         this.marks.delete(record.id);
         continue;
@@ -241,6 +245,11 @@ export class TurnSender {
       if (!events) {
         // Not on the server: the question may still gain pictures (a still being taken, an upload that failed before).
         await this.settleUploads(record);
+        const refined = this.refined.get(record.id);
+        if (refined) {
+          this.refined.delete(record.id);
+          record.text = await refined.catch(() => record.text);
+        }
         if (!record.text && !record.snapshots.length) {
           this.o.log.info('reply with no question and no picture: nothing sent');
           this.unqueued.delete(record.id);

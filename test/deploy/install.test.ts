@@ -56,7 +56,7 @@ describe('deploy scripts', () => {
     const unit = join(root, 'etc/systemd/system/snapask.service');
     expect(readFileSync(unit, 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'deploy/snapask.service'), 'utf8'));
     // The unit starts what was installed.
-    expect(readFileSync(unit, 'utf8')).toMatch(/^ExecStart=\/opt\/snapask\/node\/bin\/node \/opt\/snapask\/app\/dist\/src\/cli\/main\.js run --config \/etc\/snapask\/config\.json$/m);
+    expect(readFileSync(unit, 'utf8')).toMatch(/^ExecStart=\/opt\/snapask\/node\/bin\/node --max-semi-space-size=4 \/opt\/snapask\/app\/dist\/src\/cli\/main\.js run --config \/etc\/snapask\/config\.json$/m);
     expect(existsSync(join(root, 'opt/snapask/app/dist/src/cli/main.js'))).toBe(true);
     const secrets = join(root, 'etc/snapask/secrets.env');
     expect(statSync(secrets).mode & 0o777).toBe(0o600);

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assistantsRoutes } from './assistants-routes';
+import { audioRoutes } from './audio-routes';
 import { loadContract, type Contract } from './contract';
 import { ApiError, defaultFaultBody, errorBody } from './errors';
 import { FaultQueue, type FaultSpec } from './faults';
@@ -69,7 +70,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const faults = new FaultQueue();
   const files = new Map<string, StoredFile>();
   const questions: string[] = [];
-  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(questions), ...responsesRoutes(questions) };
+  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(questions), ...responsesRoutes(questions), ...audioRoutes() };
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const toolsSeen: string[] = [];

@@ -1,0 +1,87 @@
+/**
+ * The command words and every rule about them, in one place: which word plays
+ * which part, how sure the engine must be (thresholds), and when a heard word
+ * counts (timing). The recognisers, the utterance-end gate, the barge-in gate
+ * and the turn logic all read them from here.
+ */
+import { RecogniserError } from './recogniser';
+import { normaliseKeywords } from './words';
+
+/** What a command word does. */
+export type CommandRole = 'snapshot' | 'reply' | 'cancel' | 'stop';
+export const COMMAND_ROLES: readonly CommandRole[] = ['snapshot', 'reply', 'cancel', 'stop'];
+
+/** The always-heard words, and "confirm", heard only when actions wait for a spoken yes. */
+export type CommandWordSet = Record<CommandRole, string> & { confirm?: string };
+
+export interface CommandRules {
+  words: CommandWordSet;
+  /**
+   * "reply" counts only when it ends the utterance: no speech for this long
+   * after it ("please reply to Anna" in mid-question does not send).
+   */
+  replyGapSeconds: number;
+  /** Engine thresholds per word (PocketSphinx -kws_threshold); unset words use the engine's tuned default. */
+  thresholds: Record<string, number>;
+}
+
+export const DEFAULT_REPLY_GAP_SECONDS = 0.8;
+
+/** Builds the rules from the configuration, refusing ambiguous word sets with one clear line. */
+export function commandRules(words: CommandWordSet, o: { replyGapSeconds?: number; thresholds?: Record<string, number> } = {}): CommandRules {
+  const norm = {} as CommandWordSet;
+  const roles: Array<CommandRole | 'confirm'> = [...COMMAND_ROLES, ...(words.confirm ? (['confirm'] as const) : [])];
+  for (const role of roles) {
+    const [w] = normaliseKeywords([words[role]!], (m) => new RecogniserError(`commands.${role}: ${m}`));
+    const clash = roles.find((r) => r !== role && norm[r] === w);
+    if (clash) throw new RecogniserError(`commands.${role} and commands.${clash} are the same word "${w}"`);
+    norm[role] = w!;
+  }
+  const thresholds: Record<string, number> = {};
+  for (const [w, t] of Object.entries(o.thresholds ?? {})) {
+    const word = w.trim().toLowerCase();
+    if (!Object.values(norm).includes(word)) throw new RecogniserError(`recogniser.thresholds: "${w}" is not one of the command words`);
+    thresholds[word] = t;
+  }
+  return { words: norm, replyGapSeconds: o.replyGapSeconds ?? DEFAULT_REPLY_GAP_SECONDS, thresholds };
+}
+
+/** The words the engine spots. */
+export function spottedWords(r: CommandRules): string[] {
+  return [...COMMAND_ROLES.map((role) => r.words[role]), ...(r.words.confirm ? [r.words.confirm] : [])];
+}
+
+/** The part a heard word plays, if it is a command word. */
+export function roleOf(r: CommandRules, word: string): CommandRole | 'confirm' | undefined {
+  const w = word.toLowerCase();
+  if (r.words.confirm === w) return 'confirm';
+  return COMMAND_ROLES.find((role) => r.words[role] === w);
+}
+
+/**
+ * PocketSphinx detection thresholds (-kws_threshold of each word's keyphrase:
+ * the minimum likelihood ratio of the keyword path, pause included, against
+ * the phone loop); `recogniser.thresholds` overrides them. snapshot and reply
+ * were tuned on flite (kal, kal16, slt, awb, rms), festival (kal_diphone) and
+ * espeak-ng (en-us) voices at three speaking rates (see the measurements at the
+ * top of test/recognition/pocketsphinx-recogniser.test.ts); stop on the tuning
+ * set of test/bench/keywords-tuning.ts (flite and festival voices, 3 rates:
+ * 36/45 found, no false stop in near misses such as "shop", "post",
+ * "stops"; 1e-15 found 37/45 with 1 false stop, 1e-25 38/45 with 7). A word
+ * without a tuned threshold gets the engine's fallback by length.
+ */
+export const POCKETSPHINX_THRESHOLDS: Readonly<Record<string, number>> = {
+  snapshot: 1e-25,
+  reply: 1e-30,
+  stop: 1e-10,
+};
+
+/**
+ * Words a command word is easily heard in even with a pause after it: "snap." fits "snapshot." once the
+ * silence phones swallow a weak "shot". (For "reply", decoys such as "replies" or "replied" also veto
+ * the real word in several voices, so none by default: the pause check is what keeps those out.)
+ */
+export const POCKETSPHINX_DECOYS: Readonly<Record<string, readonly string[]>> = {
+  snapshot: ['snap'],
+  reply: [],
+};

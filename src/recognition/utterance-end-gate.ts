@@ -1,0 +1,114 @@
+import type { AudioChunk } from '../audio/audio-source';
+import { SAMPLE_RATE } from '../audio/audio-source';
+import { FRAME_SAMPLES, FrameLevels } from './audio-history';
+import type { KeywordEvent, Recogniser, RecognitionEvent } from './recogniser';
+
+/** A frame is speech this far above the noise floor and above an absolute floor (dB re 1 LSB^2, about -60 dBFS). */
+const SPEECH_ABOVE_NOISE_DB = 12;
+const SPEECH_MIN_DB = 30;
+/** The noise floor: this quantile of the last this-many frame levels. */
+const NOISE_QUANTILE = 0.05;
+const NOISE_WINDOW_FRAMES = 1000;
+/** Speech this soon after the word's end still belongs to it (its release, a recogniser's early end). */
+const TAIL_SECONDS = 0.06;
+/** Speech frame times kept, seconds (longer than any gap). */
+const KEEP_SECONDS = 8;
+
+/**
+ * Engine-independent rule for the word that sends ("reply"): it counts only
+ * when it ends the utterance, that is when no speech follows it for
+ * `gapSeconds`. Its event is held back until then (with `detectedAt` moved to
+ * the moment the gap was complete) and dropped if speech comes first, so
+ * "please reply to Anna" in mid-question never sends half a question. Other
+ * events pass at once. Speech is judged by level against the noise floor, on
+ * the same audio the engine hears.
+ */
+export class UtteranceEndGate implements Recogniser {
+  /** Replies dropped because speech followed (diagnostics). */
+  droppedMidUtterance = 0;
+  private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
+  private noise = -Infinity;
+  /** End times of recent speech frames, ascending. */
+  private speechEnds: number[] = [];
+  private held: KeywordEvent[] = [];
+  private frameT: number | undefined;
+  private pendingSamples = 0;
+
+  constructor(
+    private readonly inner: Recogniser,
+    private readonly word: string,
+    private readonly gapSeconds: number,
+  ) {}
+
+  accept(chunk: AudioChunk): RecognitionEvent[] {
+    this.track(chunk);
+    const out = this.pass(this.inner.accept(chunk));
+    const now = chunk.t + (chunk.pcm.length >> 1) / SAMPLE_RATE;
+    out.push(...this.decide(now, false));
+    return out;
+  }
+
+  flush(): RecognitionEvent[] {
+    const out = this.pass(this.inner.flush());
+    // End of input ends the utterance: a reply not contradicted by speech counts.
+    out.push(...this.decide(Infinity, true));
+    return out;
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+
+  private pass(events: RecognitionEvent[]): RecognitionEvent[] {
+    const out: RecognitionEvent[] = [];
+    for (const e of events) {
+      if (e.type === 'keyword' && e.word === this.word) this.held.push(e);
+      else out.push(e);
+    }
+    return out;
+  }
+
+  private decide(now: number, final: boolean): RecognitionEvent[] {
+    const out: RecognitionEvent[] = [];
+    this.held = this.held.filter((k) => {
+      const from = k.end + TAIL_SECONDS;
+      const spoke = this.speechEnds.some((t) => t > from && t <= k.end + this.gapSeconds);
+      if (spoke) {
+        this.droppedMidUtterance++;
+        return false;
+      }
+      if (final || now >= k.end + this.gapSeconds) {
+        out.push({ ...k, detectedAt: Math.max(k.detectedAt, final ? k.detectedAt : k.end + this.gapSeconds) });
+        return false;
+      }
+      return true;
+    });
+    return out;
+  }
+
+  /** Level of every 10 ms frame, and the times of the ones that are speech. */
+  private track(chunk: AudioChunk): void {
+    const n = chunk.pcm.length >> 1;
+    // Frame times follow the chunks' clock; a gap in it restarts the frame grid.
+    const expected = this.frameT === undefined ? undefined : this.frameT + this.pendingSamples / SAMPLE_RATE;
+    if (expected === undefined || Math.abs(expected - chunk.t) > 0.002) {
+      this.frameT = chunk.t - this.pendingSamples / SAMPLE_RATE;
+    }
+    const before = this.levels.count;
+    this.levels.push(chunk.pcm);
+    const after = this.levels.count;
+    this.noise = this.levels.quantile(after - NOISE_WINDOW_FRAMES, after, NOISE_QUANTILE) ?? -Infinity;
+    const limit = Math.max(after >= 100 ? this.noise + SPEECH_ABOVE_NOISE_DB : -Infinity, SPEECH_MIN_DB);
+    for (let f = before; f < after; f++) {
+      const end = this.frameT! + ((f - before + 1) * FRAME_SAMPLES) / SAMPLE_RATE;
+      if ((this.levels.at(f) ?? -Infinity) > limit) this.speechEnds.push(end);
+    }
+    const consumed = (after - before) * FRAME_SAMPLES;
+    this.frameT! += consumed / SAMPLE_RATE;
+    this.pendingSamples = this.pendingSamples + n - consumed;
+    const horizon = chunk.t - KEEP_SECONDS;
+    let drop = 0;
+    while (drop < this.speechEnds.length && this.speechEnds[drop]! < horizon) drop++;
+    if (drop) this.speechEnds.splice(0, drop);
+  }
+}

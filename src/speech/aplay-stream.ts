@@ -1,0 +1,60 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { wavHeader } from '../audio/wav';
+import { lastLineOf } from '../process/last-line';
+import { SpeakerError } from './speaker';
+
+/** Every answer is played at this rate (OpenAI's pcm rate); other voices are resampled to it. */
+export const PLAYBACK_RATE = 24000;
+/** A streamed WAV's data size: as large as the header allows (aplay plays until the pipe closes). */
+const STREAM_DATA_BYTES = 0x7ffff000;
+
+/**
+ * One `aplay` for a whole answer, fed as sentences are synthesised: no process
+ * start between sentences, so they follow without gaps. The PCM goes in as a
+ * WAV stream on stdin.
+ */
+export class AplayStream {
+  /** Set once aplay has exited with an error (no such device...): the reason. */
+  failure: string | undefined;
+  private readonly proc: ChildProcessByStdio<Writable, null, Readable>;
+  private readonly exited: Promise<void>;
+  private killed = false;
+
+  constructor(device: string | undefined, env: NodeJS.ProcessEnv = process.env, rate = PLAYBACK_RATE) {
+    const args = ['-q'];
+    if (device) args.push('-D', device);
+    args.push('-');
+    this.proc = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'], env });
+    const lastErr = lastLineOf(this.proc.stderr);
+    this.exited = new Promise((resolve) => {
+      this.proc.on('error', (e) => {
+        this.failure = `cannot run aplay: ${e.message}`;
+        resolve();
+      });
+      this.proc.on('close', (code) => {
+        if (code !== 0 && !this.killed) this.failure ??= `aplay failed on device ${device ?? 'default'} (exit ${code}): ${lastErr()}`;
+        resolve();
+      });
+    });
+    this.proc.stdin.on('error', () => undefined); // a dead aplay is reported by its exit
+    this.proc.stdin.write(wavHeader(STREAM_DATA_BYTES, rate));
+  }
+
+  write(pcm: Buffer): void {
+    if (!this.failure && !this.killed) this.proc.stdin.write(pcm);
+  }
+
+  /** No more sound: resolves once aplay has played it all (or failed, see `failure`). */
+  async end(): Promise<void> {
+    this.proc.stdin.end();
+    await this.exited;
+    if (this.failure) throw new SpeakerError(this.failure);
+  }
+
+  /** Silence now (barge-in): aplay's buffered sound goes too. */
+  kill(): void {
+    this.killed = true;
+    this.proc.kill('SIGKILL');
+  }
+}

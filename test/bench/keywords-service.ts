@@ -1,0 +1,75 @@
+/**
+ * service_rss_mb: the resident memory of the real service process
+ * (`snapask run`) on fake devices: the fake arecord speaks the demo question
+ * (with "snapshot" and "reply") and then silence, the fake camera streams
+ * 1280x720 MJPEG at 15 fps into the ring buffer, the fake aplay plays the
+ * answer and the cues, the API is the local test double. Sampled from
+ * /proc/PID/status every 200 ms; the figure is the peak. Node runs with the
+ * flags the systemd unit gives it (deploy/snapask.service).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startFakeOpenAI } from '../fake-openai/server';
+import { CLI } from '../support/cli';
+import { fakeEnv } from '../support/fake-bin';
+import { mjpegFrames } from '../support/jpeg';
+import { printMetric } from './metric';
+
+const RUN_SECONDS = 25;
+const REPO = resolve(__dirname, '../../..');
+
+/** The node flags of the deployed service: what ExecStart puts between `node` and the script. */
+function deployedNodeFlags(): string[] {
+  const unit = readFileSync(join(REPO, 'deploy/snapask.service'), 'utf8');
+  const exec = /^ExecStart=.*?\bnode\s+(.*?)\s*\/opt\/snapask\/app\/dist\/src\/cli\/main\.js/m.exec(unit);
+  if (!exec) throw new Error('deploy/snapask.service: no ExecStart running node on /opt/snapask/app/dist/src/cli/main.js');
+  return exec[1]!.split(/\s+/).filter(Boolean);
+}
+
+function rssMb(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function serviceRss(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'snapask-bench-rss-'));
+  const fake = await startFakeOpenAI();
+  try {
+    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(45, '1280x720', 15));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({
+      openai: { baseURL: fake.url },
+      recogniser: { engine: 'pocketsphinx' },
+      camera: { kind: 'rpicam', width: 1280, height: 720, fps: 15 },
+      stateDir: join(dir, 'state'),
+    }));
+    const env = fakeEnv({
+      FAKE_ARECORD_WAV: join(REPO, 'test/fixtures/demo/question.wav'),
+      FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'),
+      FAKE_APLAY_DIR: join(dir, 'played'),
+    });
+    delete env.OPENAI_API_KEY;
+    const proc = spawn(process.execPath, [...deployedNodeFlags(), CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let peak = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < RUN_SECONDS * 1000 && proc.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 200));
+      peak = Math.max(peak, rssMb(proc.pid!) ?? 0);
+    }
+    const exited = new Promise((r) => proc.on('close', r));
+    proc.kill('SIGTERM');
+    await exited;
+    // The figure only counts if the service really did its work meanwhile.
+    if (!out.includes('"event":"spoken"')) throw new Error(`service_rss_mb: the service answered nothing in ${RUN_SECONDS} s: ${out.slice(-500)}`);
+    printMetric({ metric: 'service_rss_mb', value: peak, unit: 'MB', target: 250, engine: 'pocketsphinx' });
+  } finally {
+    await fake.close();
+  }
+}

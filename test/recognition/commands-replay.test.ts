@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseWav } from '../../src/audio/wav';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { runCli } from '../support/cli';
+import { mjpegFrames } from '../support/jpeg';
+import { synthesise } from '../support/speech';
+
+const FPS = 15;
+const dir = mkdtempSync(join(tmpdir(), 'snapask-cmd-'));
+
+/**
+ * The command words through the whole appliance (replay on the test double,
+ * PocketSphinx on flite speech): "cancel" drops the question so far and its
+ * picture and says so; "reply" in mid-question does not send; with cloud
+ * transcription on, the question's audio since the cancel goes to the double.
+ */
+describe('cancel, mid-question reply and cloud transcription, end to end', () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  afterAll(() => fake.close());
+
+  it('discards the cancelled question and its picture, sends only what follows', async () => {
+    const speech = await synthesise(
+      [
+        { silence: 0.5 }, { text: 'what is on the shelf' }, { silence: 0.3 }, { text: 'snapshot' }, { silence: 0.6 },
+        { text: 'cancel' }, { silence: 1.0 },
+        { text: 'send a' }, { silence: 0.1 }, { text: 'reply' }, { silence: 0.35 }, { text: 'to anna about this' }, { silence: 0.3 },
+        { text: 'snapshot' }, { silence: 1.0 }, { text: 'reply' }, { silence: 2.0 },
+      ],
+      { engine: 'flite', voice: 'slt' },
+    );
+    writeFileSync(join(dir, 'q.wav'), speech.wav);
+    writeFileSync(join(dir, 'c.mjpeg'), mjpegFrames(Math.ceil(speech.duration * FPS) + 1, '320x240', FPS));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ transcription: { enabled: true }, stateDir: join(dir, 'state') }));
+    const run = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', join(dir, 'c.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--json', '--out', dir, '--config', join(dir, 'config.json')]);
+    expect(run.events.filter((e) => e.event === 'error')).toEqual([]);
+    expect(fake.violations).toEqual([]);
+    expect(run.events.filter((e) => e.event === 'cancelled')).toEqual([{ event: 'cancelled', pictures: 1 }]);
+    expect(run.events.filter((e) => e.event === 'snapshot')).toHaveLength(2);
+    const messages = run.events.filter((e) => e.event === 'message') as Array<{ text: string; file_ids: string[] }>;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.file_ids).toHaveLength(1);
+    // The cloud heard the audio from the end of "cancel" to the start of the last "reply".
+    const cancel = speech.words.find((w) => w.text === 'cancel')!;
+    const reply = speech.words[speech.words.length - 1]!;
+    const seconds = Number(/^Heard ([\d.]+) seconds of speech\.$/.exec(messages[0]!.text)?.[1]);
+    expect(Math.abs(seconds - (reply.start - cancel.end))).toBeLessThan(0.4);
+    const req = fake.requests.find((r) => r.operation === 'POST /audio/transcriptions');
+    expect((req?.body as { model?: string }).model).toBe('gpt-4o-transcribe');
+    // "Cancelled, and one picture discarded." was spoken (to a WAV in a replay) before the answer.
+    expect(run.events.filter((e) => e.event === 'spoken').map((e) => e.wav)).toEqual([join(dir, 'answer-2.wav')]);
+    const notice = parseWav(readFileSync(join(dir, 'answer-1.wav')));
+    expect(notice.pcm.length / 2 / notice.sampleRate).toBeGreaterThan(1.2);
+  }, 120_000);
+
+  it('takes other command words from the config ("picture" and "send")', async () => {
+    const speech = await synthesise(
+      [{ silence: 0.5 }, { text: 'what is this' }, { silence: 0.3 }, { text: 'picture' }, { silence: 0.4 }, { text: 'and this' }, { silence: 0.3 }, { text: 'picture' }, { silence: 0.9 }, { text: 'send' }, { silence: 1.5 }],
+      { engine: 'flite', voice: 'rms' },
+    );
+    writeFileSync(join(dir, 'q2.wav'), speech.wav);
+    writeFileSync(join(dir, 'c2.mjpeg'), mjpegFrames(Math.ceil(speech.duration * FPS) + 1, '320x240', FPS));
+    writeFileSync(join(dir, 'config2.json'), JSON.stringify({ commands: { snapshot: 'picture', reply: 'send' }, stateDir: join(dir, 'state2') }));
+    const run = await runCli(['replay', '--audio', join(dir, 'q2.wav'), '--camera', join(dir, 'c2.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--json', '--config', join(dir, 'config2.json')]);
+    expect(run.events.filter((e) => e.event === 'error')).toEqual([]);
+    expect(run.events.filter((e) => e.event === 'keyword').map((e) => e.word)).toEqual(['picture', 'picture', 'send']);
+    const messages = run.events.filter((e) => e.event === 'message') as Array<{ text: string; file_ids: string[] }>;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.file_ids).toHaveLength(2);
+    expect(messages[0]!.text).not.toMatch(/picture|send/);
+  }, 120_000);
+});

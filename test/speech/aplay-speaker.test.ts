@@ -1,0 +1,87 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseWav } from '../../src/audio/wav';
+import { MonotonicClock } from '../../src/clock';
+import { AplaySpeaker } from '../../src/speech/aplay-speaker';
+import { PLAYBACK_RATE } from '../../src/speech/aplay-stream';
+import { BargeIn } from '../../src/speech/barge-in';
+import { EspeakSynth } from '../../src/speech/espeak-synth';
+import type { KeywordEvent } from '../../src/recognition/recogniser';
+import { fakeEnv } from '../support/fake-bin';
+
+async function* stream(parts: string[], gapMs = 0): AsyncIterable<string> {
+  for (const p of parts) {
+    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+    yield p;
+  }
+}
+
+const clock = new MonotonicClock();
+const kw = (word: string, start: number): KeywordEvent => ({ type: 'keyword', word, start, end: start + 0.4, detectedAt: start + 0.6 });
+
+describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
+  it('plays an answer streamed sentence by sentence through one aplay, in order, as one WAV', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-spk-'));
+    const errors: string[] = [];
+    const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_DIR: dir }), onError: (m) => errors.push(m) });
+    const out = await speaker.speak(stream(['Hello there.', 'It is a red apple.', 'It looks ripe.'], 30));
+    expect(out).toEqual({ sentences: 3 });
+    expect(errors).toEqual([]);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const wav = parseWav(readFileSync(join(dir, files[0]!)));
+    expect(wav.sampleRate).toBe(PLAYBACK_RATE);
+    // Three sentences of espeak-ng at 165 wpm: well over two seconds of sound.
+    expect(wav.pcm.length / 2 / PLAYBACK_RATE).toBeGreaterThan(2);
+  });
+
+  it('on a missing playback device: reports once, still consumes the whole answer', async () => {
+    const errors: string[] = [];
+    const speaker = new AplaySpeaker({ device: 'hw:9', synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_MISSING_DEVICE: 'hw:9' }), onError: (m) => errors.push(m) });
+    let consumed = 0;
+    const answer = async function* () {
+      for (const s of ['One.', 'Two.', 'Three.', 'Four.']) {
+        consumed++;
+        await new Promise((r) => setTimeout(r, 150));
+        yield s;
+      }
+    };
+    const out = await speaker.speak(answer());
+    expect(consumed).toBe(4);
+    expect(out.sentences).toBe(4);
+    expect(out.failed).toMatch(/aplay failed on device hw:9 \(exit 1\): aplay: main:831: audio open error/);
+    expect(errors).toEqual([out.failed]);
+  });
+
+  it('barge-in: "stop" while playing ends playback at once; other keywords heard over the playback are ignored', async () => {
+    const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_SPEEDUP: '1' }) });
+    const gate = new BargeIn(speaker, 'stop');
+    const before = clock.now();
+    expect(gate.filter([kw('stop', before - 2)])).toEqual([]); // nothing playing: "stop" means nothing
+    expect(gate.filter([kw('snapshot', before - 2)])).toHaveLength(1);
+    const long = Array.from({ length: 6 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`);
+    const speaking = speaker.speak(stream(long));
+    await new Promise((r) => setTimeout(r, 1500)); // espeak-ng has produced the sound; the fake aplay plays it in real time
+    const now = clock.now();
+    expect(speaker.playingDuring(now - 0.5, now)).toBe(true);
+    expect(gate.filter([kw('snapshot', now - 0.5), kw('reply', now - 0.4)])).toEqual([]);
+    expect(gate.ignored).toBe(2);
+    const t0 = performance.now();
+    expect(gate.filter([kw('stop', now - 0.4)]).map((e) => e.type === 'keyword' && e.word)).toEqual(['stop']);
+    const out = await speaking;
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(out).toMatchObject({ sentences: 6, interrupted: true });
+    // Afterwards (past the room's tail) keywords count again.
+    await new Promise((r) => setTimeout(r, 400));
+    const later = clock.now();
+    expect(gate.filter([kw('snapshot', later)])).toHaveLength(1);
+  }, 20_000);
+
+  it("drops transcript words heard over the playback (the appliance's own voice), keeps the rest", () => {
+    const playing = { stop: () => undefined, speak: async () => ({ sentences: 0 }), playingDuring: (from: number, to: number) => from < 12 && to > 10 };
+    const gate = new BargeIn(playing, 'stop');
+    const [t] = gate.filter([{ type: 'transcript', text: 'a b c', start: 9, end: 13, words: [{ word: 'a', start: 9, end: 9.3 }, { word: 'b', start: 10.5, end: 11 }, { word: 'c', start: 12.5, end: 13 }] }]);
+    expect(t).toMatchObject({ text: 'a c', start: 9, end: 13 });
+  });
+});

@@ -73,6 +73,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   voiceOnly = !frames;
 
   let lostPings: NodeJS.Timeout | undefined;
+  let ready = false;
   const audio = new ArecordSource({
     device: config.audio.device,
     clock,
@@ -81,8 +82,9 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     onLost: (why) => {
       log.error(why);
       indicator.set('error', why);
-      // A microphone known to be gone is not a hung pipeline: the reopen loop is alive, so systemd hears that.
-      lostPings ??= setInterval(() => watchdog.alive(clock.now()), 1000);
+      // A microphone known to be gone after start is not a hung pipeline: the reopen loop is alive, so systemd
+      // hears that. Before the first sound there is no readiness and no ping: systemd's start timeout applies.
+      if (ready) lostPings ??= setInterval(() => watchdog.alive(clock.now()), 1000);
     },
     onBack: () => {
       log.info('microphone back');
@@ -163,7 +165,6 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  let ready = false;
   for await (const chunk of audio) {
     cloud?.hear(chunk);
     clipping.push(chunk);

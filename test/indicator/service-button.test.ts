@@ -150,12 +150,15 @@ describe('snapask run with GPIO enabled where there is none', () => {
         openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, camera: { kind: 'none' }, stateDir: join(dir, 'state3'),
         gpio: { enabled: true, sysfsRoot: join(dir, 'no-such-sys/class/gpio') },
       }));
-      const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'quiet.wav'), FAKE_ARECORD_EXIT_AT_END: '1' });
+      const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'quiet.wav') });
       delete env.NOTIFY_SOCKET;
       const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'nogpio.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      await new Promise((r) => proc.on('close', r));
+      const closed = new Promise((r) => proc.on('close', r));
+      for (let i = 0; i < 1000 && !out.includes('"indicator":"listening"'); i++) await new Promise((r) => setTimeout(r, 20));
+      proc.kill('SIGTERM');
+      await closed;
       const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; err?: string; indicator?: string });
       const gpio = lines.filter((l) => /GPIO|LEDs/.test(l.msg));
       expect(gpio).toEqual([expect.objectContaining({ msg: 'status LEDs and button not available: states go to the log' })]);

@@ -25,8 +25,11 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapask-spk-'));
     const errors: string[] = [];
     const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_DIR: dir }), onError: (m) => errors.push(m) });
+    const before = performance.now();
     const out = await speaker.speak(stream(['Hello there.', 'It is a red apple.', 'It looks ripe.'], 30));
-    expect(out).toEqual({ sentences: 3 });
+    expect(out).toEqual({ sentences: 3, firstAudioAt: expect.any(Number) });
+    // The first sound went out while the answer was still arriving (three sentences, 30 ms apart).
+    expect(out.firstAudioAt!).toBeGreaterThan(before);
     expect(errors).toEqual([]);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createAssistantSide } from '../../src/app/thread-manager-factory';
 import { DEFAULT_CONFIG, spokenCommands } from '../../src/config/config';
 import { LogIndicator } from '../../src/indicator/indicator';
+import { commandRules, spottedWords } from '../../src/recognition/command-words';
 import { createLogger } from '../../src/log';
 import type { Speaker } from '../../src/speech/speaker';
 import { confirmationPrompt } from '../../src/turn/confirmation-gate';
@@ -57,9 +58,11 @@ async function setup() {
 describe('the spoken confirmation before an action', () => {
   it('listens for "confirm" only when confirmation is on', () => {
     const config = structuredClone(DEFAULT_CONFIG);
-    expect(spokenCommands(config)).toEqual(['snapshot', 'reply']);
+    expect(spottedWords(commandRules(spokenCommands(config)))).toEqual(['snapshot', 'reply', 'cancel', 'stop']);
     config.zapier.confirm = 'always';
-    expect(spokenCommands(config)).toEqual(['snapshot', 'reply', 'confirm']);
+    expect(spottedWords(commandRules(spokenCommands(config)))).toEqual(['snapshot', 'reply', 'cancel', 'stop', 'confirm']);
+    config.commands.confirm = 'reply';
+    expect(() => commandRules(spokenCommands(config))).toThrow(/commands\.confirm and commands\.reply are the same word "reply"/);
   });
 
   it('says what it is about to do, and runs it when "confirm" is heard', async () => {

@@ -122,6 +122,8 @@ export class TurnLogic {
     this.snapshotWork.delete(dropped.id);
     void Promise.resolve(work)
       .then(() => this.o.spool.remove(dropped.id))
+      // The pictures already on OpenAI go too: nobody will ask about them.
+      .then(() => this.o.sender.discardFiles(dropped.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : []))))
       .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
   }
 

@@ -75,5 +75,9 @@ describe('the button in the turn logic', () => {
     expect(message).toMatchObject({ text: 'what colour is it', file_ids: [] });
     expect(existsSync(turnsDir) ? readdirSync(turnsDir) : []).toEqual([]);
     expect(events.filter((e) => e.event === 'error')).toEqual([]);
+    // The dropped picture reached OpenAI before the press; it is deleted there too.
+    const uploaded = events.find((e): e is Extract<TurnEvent, { event: 'upload' }> => e.event === 'upload')!;
+    expect(fake.files.has(uploaded.file_id)).toBe(false);
+    expect(fake.requests.some((r) => r.operation === 'DELETE /files/{file_id}' && r.path.endsWith(uploaded.file_id))).toBe(true);
   });
 });

@@ -69,4 +69,16 @@ describe('ArecordSource (fake arecord on PATH)', () => {
     expect(await collect(src, () => false)).toEqual([]);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
+
+  it('with reopen off (a recording, a benchmark), ends when arecord ends, and reports why', async () => {
+    const lost: string[] = [];
+    const src = new ArecordSource({ clock: new MonotonicClock(), env: fakeEnv({ FAKE_ARECORD_WAV: wav, FAKE_ARECORD_EXIT_AT_END: '1' }), reopen: false, onLost: (why) => lost.push(why) });
+    const timer = setTimeout(() => src.stop(), 20_000);
+    const chunks: AudioChunk[] = [];
+    for await (const c of src) chunks.push(c);
+    clearTimeout(timer);
+    const samples = chunks.reduce((n, c) => n + c.pcm.length / 2, 0);
+    expect(samples).toBe(16000 * 2);
+    expect(lost).toHaveLength(1);
+  }, 30_000);
 });

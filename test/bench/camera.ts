@@ -227,7 +227,8 @@ async function frameOffsets(fake: FakeOpenAI, rpicam: Camera, webcam: Camera, mj
       if (e.event === 'keyword' && e.word === 'snapshot') naive.push(naiveStill(mjpeg, ++naiveCount, truthStart(micLog, truths, e.start)));
     });
     const recogniser = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'] });
-    const audio = new ArecordSource({ clock });
+    // The recording ends the run: no reopening after the fake microphone's file is played.
+    const audio = new ArecordSource({ clock, reopen: false });
     for await (const chunk of audio) for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
     for (const e of recogniser.flush()) turn.onRecognition(e);
     recogniser.close();

@@ -34,6 +34,8 @@ export interface TurnRecord {
   question?: { text: string; fileIds: string[] };
   dialect?: string;
   attempts: number;
+  /** Times a question the server acknowledged was looked for in vain. */
+  lookups?: number;
   /** Failed attempts in a row: the wait before the next one grows with it. */
   failures?: number;
   lastError?: string;

@@ -50,6 +50,9 @@ interface Marks {
 
 type Outcome = { kind: 'done' } | { kind: 'held'; retryMs: number };
 
+/** How often a question the server acknowledged is looked for before it is taken as lost and sent again. */
+const SENT_LOOKUPS = 3;
+
 /**
  * Sends closed questions, one at a time and in order, from the spool: waits
  * (bounded) for their pictures, sends each exactly once (a question whose fate
@@ -239,7 +242,13 @@ export class TurnSender {
       if ((record.state === 'sending' || record.state === 'sent') && record.question) {
         events = await this.o.threads.resume(record.question);
         resumed = events !== undefined;
-        if (!events && record.state === 'sent') this.o.log.warn({ turn: record.id }, 'a question the server had taken is not in the conversation: sending it again');
+        if (!events && record.state === 'sent') {
+          // The server said it had the question: it may just not be listed yet. Look again a few
+          // times before concluding it is lost; only then is it sent again.
+          record.lookups = (record.lookups ?? 0) + 1;
+          if (record.lookups <= SENT_LOOKUPS) throw new AssistantError('the question the server took is not in the conversation yet', 'retry');
+          this.o.log.warn({ turn: record.id }, 'a question the server had taken is not in the conversation: sending it again');
+        }
       }
       let question = record.question;
       if (!events) {

@@ -29,6 +29,15 @@ function manager(fake: FakeOpenAI, o: { stateDir?: string; gate?: ApprovalGate; 
   });
 }
 
+/** Polls until the condition holds (a loaded machine may take a while to reach it). */
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function collect(events: AsyncIterable<AnswerEvent>): Promise<AnswerEvent[]> {
   const out: AnswerEvent[] = [];
   for await (const e of events) out.push(e);
@@ -80,19 +89,18 @@ describe('ResponsesThreadManager against the test double', () => {
   });
 
   it('with confirmation on, runs the action only after a yes, and tells the model when the user said no', async () => {
-    const gate = new ConfirmationGate('always', 2000);
+    const gate = new ConfirmationGate('always', 10_000);
     const declined = manager(fake, { gate });
     const pending = collect(declined.ask({ text: 'please use zapier to order more coffee', fileIds: [] }));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(gate.waiting).toBe(true);
+    await waitFor(() => gate.waiting);
     gate.decline();
     const events = await pending;
     expect(events.map((e) => e.type)).toContain('approval-needed');
     expect((events.find((e) => e.type === 'tool-call') as { output: string }).output).toMatch(/did not confirm/);
 
-    const yes = new ConfirmationGate('always', 2000);
+    const yes = new ConfirmationGate('always', 10_000);
     const confirmed = collect(manager(fake, { gate: yes }).ask({ text: 'please use zapier to order more coffee', fileIds: [] }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => yes.waiting);
     yes.confirm();
     expect(((await confirmed).find((e) => e.type === 'tool-call') as { output: string }).output).toMatch(/no Zapier hook is configured/);
   });
@@ -106,10 +114,10 @@ describe('ResponsesThreadManager against the test double', () => {
   });
 
   it('Zapier MCP: an mcp tool with the secret as Authorization header; approval requests go through the gate', async () => {
-    const gate = new ConfirmationGate('always', 2000);
+    const gate = new ConfirmationGate('always', 10_000);
     const mcp: ZapierMcpOptions = { serverUrl: 'https://mcp.zapier.com/api/mcp/mcp', serverLabel: 'zapier', authorization: 'Bearer zmcp-secret', allowedTools: ['gmail_send_email'], requireApproval: 'always' };
     const pending = collect(manager(fake, { gate, mcp, hook: false }).ask({ text: 'use zapier to email Anna the list', fileIds: [] }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => gate.waiting);
     expect(gate.confirm()).toBe(true);
     const events = await pending;
     const [ask, follow] = bodiesOf(fake, 'POST /responses');

@@ -141,6 +141,14 @@ export function responsesRoutes(questions: string[] = []): RouteTable {
       checkImageIds(input, ctx.files, 'input');
 
       const plan = decide([...history, ...input], functionNames(b.tools), mcpTool(b.tools), ctx.files, ctx);
+      // The input joins the conversation as the response is created, before any event: a client that
+      // loses the stream (or sees the response fail) finds its question there at once.
+      const before = [...history];
+      const storedInput = input.map((i) => storedItem(ctx, i));
+      if (conversation) {
+        conversation.items.push(...storedInput);
+        noteQuestions(storedInput, questions);
+      }
       const output: OutputItem[] = [];
       const response = newResponse(ctx, b, conversationId, output);
       const stream = b.stream === true ? ctx.openStream('responses') : undefined;
@@ -207,13 +215,10 @@ export function responsesRoutes(questions: string[] = []): RouteTable {
         },
       });
 
-      // The turn is stored even if the client went away mid-stream, as the real service does.
-      const newItems: Item[] = [...input.map((i) => storedItem(ctx, i)), ...output.map((o) => ({ ...o }) as Item)];
-      if (conversation) {
-        conversation.items.push(...newItems);
-        noteQuestions(newItems, questions);
-      }
-      responses.set(String(response.id), { response, history: [...history, ...newItems] });
+      // The output is stored even if the client went away mid-stream, as the real service does.
+      const outputItems = output.map((o) => ({ ...o }) as Item);
+      if (conversation) conversation.items.push(...outputItems);
+      responses.set(String(response.id), { response, history: [...before, ...storedInput, ...outputItems] });
 
       if (!stream) return json(response);
       if (!outcome) await emit('response.completed', { response });

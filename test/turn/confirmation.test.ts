@@ -45,7 +45,7 @@ async function setup() {
     turn.onRecognition({ type: 'keyword', word: 'reply', start: 10, end: 10.4, detectedAt: 10.6 });
   };
   const until = async (pred: () => boolean) => {
-    for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
   };
   const close = async () => {
     await side.sender.stop();

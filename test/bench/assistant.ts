@@ -19,6 +19,7 @@ import { TurnLogic } from '../../src/turn/turn-logic';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
+import { onJsonLines } from '../support/json-lines';
 import { percentile, printMetric } from './metric';
 
 const WORK = resolve(REPO_ROOT, 'build/bench');
@@ -162,17 +163,11 @@ export async function soak(turns: number, api: Config['api'] = 'responses'): Pro
         // A question the device had not taken when it died is asked again, in other words ("take N").
         const args = [driver, '--api-base', fake.url, '--api', api, '--state', state, '--jpeg', jpeg, '--from', String(from), '--to', String(turns), '--gap-ms', '40', '--take', String(kills)];
         const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-        let buffered = '';
-        child.stdout.on('data', (d: Buffer) => {
-          const lines = (buffered + d.toString()).split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) {
-            const e = JSON.parse(line) as { event: string; text?: string };
-            if (e.event === 'keyword') arm();
-            if (e.event !== 'queued' || !e.text) continue;
-            queued.add(e.text);
-            for (const m of e.text.matchAll(/question number (\d+)/g)) next = Math.max(next, Number(m[1]) + 1);
-          }
+        onJsonLines<{ event: string; text?: string }>(child.stdout, (e) => {
+          if (e.event === 'keyword') arm();
+          if (e.event !== 'queued' || !e.text) return;
+          queued.add(e.text);
+          for (const m of e.text.matchAll(/question number (\d+)/g)) next = Math.max(next, Number(m[1]) + 1);
         });
         // The clock starts when the child asks its first new question: a kill during Node's start-up
         // would test nothing, and one before any new question could stall the soak.

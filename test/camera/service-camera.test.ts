@@ -8,6 +8,7 @@ import { CLI } from '../support/cli';
 import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
 import { mjpegFrames } from '../support/jpeg';
 import { synthesise } from '../support/speech';
+import { onJsonLines } from '../support/json-lines';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-svccam-'));
 
@@ -25,7 +26,6 @@ async function runService(config: object, env: NodeJS.ProcessEnv, done: (lines: 
   const lines: LogLine[] = [];
   let stderr = '';
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  let buf = '';
   const exited = new Promise<number | null>((r) => proc.on('close', r));
   await new Promise<void>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out; stderr: ${stderr}; log: ${JSON.stringify(lines.map((l) => l.msg))}`)), 60_000);
@@ -36,14 +36,7 @@ async function runService(config: object, env: NodeJS.ProcessEnv, done: (lines: 
         resolvePromise();
       }
     }, 100);
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        lines.push(JSON.parse(buf.slice(0, nl)) as LogLine);
-        buf = buf.slice(nl + 1);
-      }
-    });
+    onJsonLines<LogLine>(proc.stdout, (l) => lines.push(l));
   }).catch((e: unknown) => {
     proc.kill('SIGKILL');
     throw e;

@@ -9,6 +9,7 @@ import { CLI } from '../support/cli';
 import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
 import { mjpegFrames } from '../support/jpeg';
 import { synthesise } from '../support/speech';
+import { onJsonLines } from '../support/json-lines';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-svc-'));
 const FPS = 15;
@@ -56,21 +57,14 @@ describe('snapask run on fake microphone, camera and speaker', () => {
     const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let buf = '';
     const spoken = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer spoken in time; stderr: ${stderr}; log: ${JSON.stringify(lines.map((l) => l.msg))}`)), 60_000);
       proc.on('close', (code) => reject(new Error(`snapask run exited (${code}) before answering: ${stderr}`)));
-      proc.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = JSON.parse(buf.slice(0, nl)) as LogLine;
-          buf = buf.slice(nl + 1);
-          lines.push(line);
-          if (line.turn?.event === 'spoken' || line.turn?.event === 'error') {
-            clearTimeout(timer);
-            resolve();
-          }
+      onJsonLines<LogLine>(proc.stdout, (line) => {
+        lines.push(line);
+        if (line.turn?.event === 'spoken' || line.turn?.event === 'error') {
+          clearTimeout(timer);
+          resolve();
         }
       });
     });

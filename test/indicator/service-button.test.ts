@@ -10,6 +10,7 @@ import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
 import { synthesise } from '../support/speech';
 import { BOARDS, FakeSysfs } from './fake-sysfs';
+import { onJsonLines } from '../support/json-lines';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-btn-'));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
@@ -61,17 +62,9 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
     delete env.NOTIFY_SOCKET;
     const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: LogLine[] = [];
-    let buf = '';
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        lines.push(JSON.parse(buf.slice(0, nl)) as LogLine);
-        buf = buf.slice(nl + 1);
-      }
-    });
+    onJsonLines<LogLine>(proc.stdout, (l) => lines.push(l));
     // The LEDs as a sequence of what was lit, sampled every few milliseconds.
     const shown: string[] = [];
     const sampler = setInterval(() => {

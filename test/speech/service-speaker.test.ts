@@ -8,6 +8,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
 import { synthesise } from '../support/speech';
+import { onJsonLines } from '../support/json-lines';
 
 interface LogLine {
   msg: string;
@@ -22,16 +23,10 @@ async function runService(config: object, env: Record<string, string>, done: (li
   delete e.OPENAI_API_KEY;
   const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: LogLine[] = [];
-  let buf = '';
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, seconds * 1000);
-    proc.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        lines.push(JSON.parse(buf.slice(0, nl)) as LogLine);
-        buf = buf.slice(nl + 1);
-      }
+    onJsonLines<LogLine>(proc.stdout, (l) => {
+      lines.push(l);
       if (done(lines)) {
         clearTimeout(timer);
         resolve();

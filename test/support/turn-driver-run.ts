@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { onJsonLines } from './json-lines';
 
 export interface DriverRun {
   events: Array<Record<string, unknown> & { event: string }>;
@@ -15,17 +16,10 @@ export function runDriver(args: string[], opts: { timeoutMs?: number; onEvent?: 
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [DRIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' } });
     const events: DriverRun['events'] = [];
-    let buffered = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      const lines = (buffered + d.toString()).split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        const e = JSON.parse(line) as DriverRun['events'][number];
-        events.push(e);
-        opts.onEvent?.(e);
-      }
+    onJsonLines<DriverRun['events'][number]>(child.stdout, (e) => {
+      events.push(e);
+      opts.onEvent?.(e);
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {

@@ -8,9 +8,9 @@ import type { JsonStateFile } from '../spool/json-state-file';
 import { describeApiError } from './api-errors';
 import { deleteUploadedFile, uploadVisionImage } from './vision-files';
 import { type ApprovalGate, DECLINED_OUTPUT, NO_CONFIRMATION } from './approval';
-import { guardIdle, sameQuestion } from './stream-guard';
+import { guardIdle } from './stream-guard';
 import type { AnswerEvent, ImageDetail, Question, ThreadManager, UploadedImage } from './thread-manager';
-import { AssistantError } from './thread-manager';
+import { AssistantError, sameQuestion } from './thread-manager';
 import type { FunctionToolDefinition, ToolRunner } from './zapier-tool';
 
 export interface AssistantsSession {

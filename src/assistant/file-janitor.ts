@@ -23,6 +23,12 @@ export class FileJanitor {
     return this.deleteWhere((f) => f.uploadedAt <= cutoff);
   }
 
+  /** A dropped question's pictures (cancel, a long press): nobody will ask about them. */
+  discard(fileIds: readonly string[]): Promise<number> {
+    const dropped = new Set(fileIds);
+    return this.deleteWhere((f) => dropped.has(f.id));
+  }
+
   /** A new conversation: the old one's pictures are no use to anyone. */
   deleteAll(): Promise<number> {
     return this.deleteWhere(() => true);

@@ -28,8 +28,3 @@ export async function* guardIdle<T>(stream: AsyncIterable<T>, idleMs: number, ab
     yield next.value;
   }
 }
-
-/** Same text and the same images, in order: how a question is recognised in a conversation after a crash. */
-export function sameQuestion(a: { text: string; fileIds: readonly string[] }, b: { text: string; fileIds: readonly string[] }): boolean {
-  return a.text === b.text && a.fileIds.length === b.fileIds.length && a.fileIds.every((id, i) => id === b.fileIds[i]);
-}

@@ -14,6 +14,11 @@ export interface Question {
   fileIds: string[];
 }
 
+/** Same text and the same images, in order: how a question is recognised in a conversation after a crash. */
+export function sameQuestion(a: Question, b: Question): boolean {
+  return a.text === b.text && a.fileIds.length === b.fileIds.length && a.fileIds.every((id, i) => id === b.fileIds[i]);
+}
+
 /** What comes back while a question is answered, in order. */
 export type AnswerEvent =
   /** The server holds the question now: sending it again would ask it twice. */

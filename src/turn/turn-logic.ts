@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { FileJanitor } from '../assistant/file-janitor';
 import type { UploadQueue } from '../assistant/upload-queue';
 import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
@@ -29,6 +30,8 @@ export interface TurnLogicOptions {
   spool: TurnSpool;
   uploads: UploadQueue;
   ledger: FileLedger;
+  /** Deletes a dropped question's pictures on OpenAI. */
+  janitor: FileJanitor;
   sender: TurnSender;
   gate?: ConfirmationGate;
   indicator: Indicator;
@@ -123,7 +126,7 @@ export class TurnLogic {
     void Promise.resolve(work)
       .then(() => this.o.spool.remove(dropped.id))
       // The pictures already on OpenAI go too: nobody will ask about them.
-      .then(() => this.o.sender.discardFiles(dropped.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : []))))
+      .then(() => this.o.janitor.discard(dropped.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : []))))
       .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
   }
 
@@ -137,10 +140,8 @@ export class TurnLogic {
       if (r.state === 'open' && !this.current) {
         this.current = r;
         this.prefix = r.text;
-      } else if (r.state === 'open') {
-        r.state = 'closed';
-        this.o.sender.submit(r);
       } else {
+        // A second open one (only one can be current) goes as it is; submit closes it.
         this.o.sender.submit(r);
       }
     }

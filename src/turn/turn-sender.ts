@@ -398,20 +398,6 @@ export class TurnSender {
     return { kind: 'held', retryMs };
   }
 
-  /** Deletes uploads of a dropped question on OpenAI; one that fails stays in the ledger for the janitor. */
-  async discardFiles(fileIds: string[]): Promise<void> {
-    const gone: string[] = [];
-    for (const id of fileIds) {
-      try {
-        await this.o.threads.deleteFile(id);
-        gone.push(id);
-      } catch (e) {
-        this.o.log.warn({ fileId: id, err: (e as Error).message }, 'could not delete a dropped picture: the janitor will');
-      }
-    }
-    if (gone.length) await this.o.ledger.forget(gone);
-  }
-
   /** Resolves when nothing is being said or waiting to be said. */
   quiet(): Promise<void> {
     return this.voice;

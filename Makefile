@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # libturbojpeg0 (the camera's sharpest-frame choice decodes JPEGs at 1/8 scale).
 DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival festvox-kallpc16k \
                 pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
-                systemd python3 libturbojpeg0
+                systemd python3 libturbojpeg0 libspeexdsp1
 
 .PHONY: setup deps build test run demo bench fake-openai clean install uninstall
 

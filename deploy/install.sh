@@ -31,7 +31,7 @@ MODEL_SHA256=30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498
 # Runtime packages; build-essential and python3 build onoff's epoll addon for this Node;
 # libturbojpeg0 scores frames for camera.choose = "sharpest".
 DEB_PACKAGES=(alsa-utils rpicam-apps espeak-ng ffmpeg sox unzip xz-utils curl ca-certificates
-  build-essential python3 pocketsphinx pocketsphinx-en-us libpocketsphinx3 libturbojpeg0)
+  build-essential python3 pocketsphinx pocketsphinx-en-us libpocketsphinx3 libturbojpeg0 libspeexdsp1)
 
 PREFIX=/opt/snapask
 APP=$PREFIX/app

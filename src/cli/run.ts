@@ -11,6 +11,7 @@ import type { ButtonEvent } from '../indicator/button';
 import { FanoutIndicator } from '../indicator/fanout-indicator';
 import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio-devices';
 import { LogIndicator, type Indicator } from '../indicator/indicator';
+import { PlaybackReference } from '../audio/playback-reference';
 import { createRecogniser } from '../recognition/create-recogniser';
 import type { RecognitionEvent } from '../recognition/recogniser';
 import { AplaySpeaker } from '../speech/aplay-speaker';
@@ -57,7 +58,9 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
 
   notifier.status('loading the speech model');
   const rules = commandRules(spokenCommands(config), config.recogniser);
-  const recogniser = createRecogniser(config.recogniser, rules);
+  // What the speaker plays, for the echo canceller in front of the recogniser.
+  const echo = config.speaker.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
+  const recogniser = createRecogniser(config.recogniser, rules, { ...(echo ? { echo } : {}), warn: (m) => log.warn(m) });
   const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
 
   let frames: FrameSource | undefined;
@@ -98,6 +101,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     synth: createSynth(config, secrets, (m) => log.warn(m)),
     clock,
     onError: (m) => log.error(m),
+    ...(echo ? { echo } : {}),
   });
   const clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
   const bargeIn = new BargeIn(speaker, rules.words.stop, () => log.info('stop: playback ended'));

@@ -49,6 +49,8 @@ export interface Config {
     replyGapSeconds?: number;
     /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
     thresholds?: Record<string, number>;
+    /** Noise suppression in a noisy room, dB of attenuation (negative); 0 turns it off. */
+    noiseSuppressDb?: number;
   };
   audio: {
     device?: string;
@@ -81,7 +83,19 @@ export interface Config {
     /** Sensor-to-pipe delay subtracted from arrival times, milliseconds. */
     pipelineDelayMs: number;
   };
-  speaker: { device?: string; voice: string; rate: number; cues: boolean };
+  speaker: {
+    device?: string;
+    voice: string;
+    rate: number;
+    cues: boolean;
+    /** Cancel the speaker's echo from the microphone's audio (barge-in "stop" over an answer). */
+    echoCancel: boolean;
+    /**
+     * The least time from handing sound to aplay to the microphone hearing it. Err low: the canceller
+     * covers an echo up to 250 ms later than this, none earlier.
+     */
+    echoLatencyMs: number;
+  };
   zapier: {
     transport: 'hook' | 'mcp' | 'none';
     /** The function the model sees (hook transport). */
@@ -147,7 +161,7 @@ export const DEFAULT_CONFIG: Config = {
     kind: 'rpicam', device: '/dev/video0', quality: 85, stallSeconds: 5, choose: 'first',
     width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60,
   },
-  speaker: { voice: 'en-us', rate: 165, cues: true },
+  speaker: { voice: 'en-us', rate: 165, cues: true, echoCancel: true, echoLatencyMs: 20 },
   zapier: {
     transport: 'hook',
     name: DEFAULT_ZAPIER_TOOL.name,
@@ -226,6 +240,7 @@ const RULES: Record<string, [Check, string]> = {
   'recogniser.engine': [oneOf('vosk', 'pocketsphinx'), 'vosk or pocketsphinx'],
   'recogniser.modelDir': [isStr, 'a directory path'],
   'recogniser.replyGapSeconds': [(v) => typeof v === 'number' && v >= 0.2 && v <= 5, 'seconds, 0.2 to 5'],
+  'recogniser.noiseSuppressDb': [(v) => typeof v === 'number' && v >= -40 && v <= 0, 'dB, -40 to 0 (0 turns it off)'],
   'recogniser.thresholds': [
     (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'number' && t > 0 && t < 1),
     'an object of word: threshold (a number between 0 and 1, e.g. 1e-25)',
@@ -257,6 +272,8 @@ const RULES: Record<string, [Check, string]> = {
   'speaker.voice': [isStr, 'an espeak-ng voice'],
   'speaker.rate': [isPos, 'words per minute'],
   'speaker.cues': [(v) => typeof v === 'boolean', 'true or false'],
+  'speaker.echoCancel': [(v) => typeof v === 'boolean', 'true or false'],
+  'speaker.echoLatencyMs': [(v) => typeof v === 'number' && v >= 0 && v <= 1000, 'milliseconds, 0 to 1000'],
   'zapier.transport': [oneOf('hook', 'mcp', 'none'), 'hook (a catch hook), mcp (Zapier\'s MCP server, api = "responses" only) or none'],
   'zapier.name': [(v) => typeof v === 'string' && /^[a-zA-Z0-9_-]{1,64}$/.test(v), 'a function name of letters, digits, _ or -, up to 64'],
   'zapier.description': [isStr, 'text'],

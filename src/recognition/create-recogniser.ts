@@ -1,4 +1,6 @@
+import type { PlaybackReference } from '../audio/playback-reference';
 import type { Config } from '../config/config';
+import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB } from './cleaned-recogniser';
 import { spottedWords, type CommandRules } from './command-words';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { Recogniser } from './recogniser';
@@ -20,7 +22,23 @@ export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { 
   });
 }
 
-/** The engine with the command rules applied: "reply" only at the end of an utterance. */
-export function createRecogniser(c: Config['recogniser'], rules: CommandRules, o: { transcribe?: boolean } = {}): Recogniser {
-  return new UtteranceEndGate(createEngine(c, rules, o), rules.words.reply, rules.replyGapSeconds);
+/**
+ * The engine with the command rules applied ("reply" only at the end of an utterance), hearing the
+ * microphone cleaned: the speaker's echo cancelled (given what it played) and noise suppressed.
+ */
+export function createRecogniser(
+  c: Config['recogniser'],
+  rules: CommandRules,
+  o: { transcribe?: boolean; echo?: PlaybackReference; warn?: (message: string) => void } = {},
+): Recogniser {
+  const gated = new UtteranceEndGate(createEngine(c, rules, o), rules.words.reply, rules.replyGapSeconds);
+  const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
+  if (suppressDb === 0 && !o.echo) return gated;
+  try {
+    return new CleanedRecogniser(gated, { suppressDb: suppressDb === 0 ? false : suppressDb, ...(o.echo ? { echo: o.echo } : {}) });
+  } catch (e) {
+    // Without the cleaner the appliance still hears commands in a quiet room: run, and say what is missing.
+    o.warn?.(`microphone cleaning off (no echo cancelling, no noise suppression): ${(e as Error).message}`);
+    return gated;
+  }
 }

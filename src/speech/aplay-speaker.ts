@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Clock } from '../clock';
+import { SAMPLE_RATE } from '../audio/audio-source';
+import type { PlaybackReference } from '../audio/playback-reference';
 import { resamplePcm } from '../audio/resample';
 import { lastLineOf } from '../process/last-line';
 import { AplayStream, PLAYBACK_RATE } from './aplay-stream';
@@ -34,11 +36,15 @@ export interface AplaySpeakerOptions {
   onError?: (message: string) => void;
   /** aplay's environment; the service's own if unset. */
   env?: NodeJS.ProcessEnv;
+  /** Where what is played is recorded, on `clock`, for the echo canceller. */
+  echo?: PlaybackReference;
 }
 
 interface Session {
   stopped: boolean;
   player?: AplayStream;
+  /** When its first sound was handed over (for the echo reference). */
+  handedFrom?: number;
 }
 
 /** Playing intervals remembered for the barge-in gate (the recogniser reports words a little late). */
@@ -67,6 +73,8 @@ export class AplaySpeaker implements RoomSpeaker {
     const fail = (message: string) => {
       if (failed) return;
       failed = message;
+      // Nothing played: the echo canceller must not expect (and suppress) an echo of it.
+      if (session.handedFrom !== undefined) this.o.echo?.cut(session.handedFrom);
       this.o.onError?.(message);
     };
     let chain: Promise<void> = Promise.resolve();
@@ -89,6 +97,8 @@ export class AplaySpeaker implements RoomSpeaker {
           session.player ??= this.open();
           if (session.player.failure) return fail(session.player.failure);
           session.player.write(pcm);
+          session.handedFrom ??= this.o.clock.now();
+          this.o.echo?.append(resamplePcm(pcm, PLAYBACK_RATE, SAMPLE_RATE), this.o.clock.now());
           // The turn's timings line: first token to first sound (the first sample handed to aplay).
           firstAudioAt ??= performance.now();
         });
@@ -105,6 +115,7 @@ export class AplaySpeaker implements RoomSpeaker {
   }
 
   stop(): void {
+    if (this.sessions.size > 0) this.o.echo?.cut(this.o.clock.now());
     for (const s of this.sessions) {
       s.stopped = true;
       s.player?.kill();

@@ -6,6 +6,12 @@ import { SpeakerError } from './speaker';
 
 /** Every answer is played at this rate (OpenAI's pcm rate); other voices are resampled to it. */
 export const PLAYBACK_RATE = 24000;
+/**
+ * aplay's buffer: sound handed over plays this long after (aplay starts once the buffer is full). Its own
+ * default is up to half a second, which delays the first sound and, worse, makes the echo canceller's
+ * reference guess the timing of what plays.
+ */
+export const PLAYBACK_BUFFER_MS = 100;
 /** A streamed WAV's data size: as large as the header allows (aplay plays until the pipe closes). */
 const STREAM_DATA_BYTES = 0x7ffff000;
 
@@ -22,7 +28,7 @@ export class AplayStream {
   private killed = false;
 
   constructor(device: string | undefined, env: NodeJS.ProcessEnv = process.env, rate = PLAYBACK_RATE) {
-    const args = ['-q'];
+    const args = ['-q', `--buffer-time=${PLAYBACK_BUFFER_MS * 1000}`];
     if (device) args.push('-D', device);
     args.push('-');
     this.proc = spawn('aplay', args, { stdio: ['pipe', 'ignore', 'pipe'], env });

@@ -9,6 +9,7 @@
  */
 import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
+import { CleanedRecogniser } from '../../src/recognition/cleaned-recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
 import { toChunks } from '../support/speech';
 import { pinkNoise, questionStream, RATES, VOICES, withNoise } from './keywords-corpus';
@@ -16,7 +17,7 @@ import { pinkNoise, questionStream, RATES, VOICES, withNoise } from './keywords-
 const TUNING_SEED_OFFSET = 500;
 
 async function main(): Promise<void> {
-  const opts = JSON.parse(process.argv[2] ?? '{}') as Partial<PocketSphinxOptions>;
+  const { denoise, ...opts } = JSON.parse(process.argv[2] ?? '{}') as Partial<PocketSphinxOptions> & { denoise?: number };
   const snrs = (process.argv[3] ?? 'clean,10').split(',');
   const noise = pinkNoise();
   const voices = VOICES.filter((v) => v.group === 'target');
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
       for (const rate of RATES) {
         const s = await questionStream(voice, rate, TUNING_SEED_OFFSET + i++);
         const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + i * 1.3);
-        const rec = new UtteranceEndGate(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts }), 'reply', 0.8);
+        const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts });
+        const rec = new UtteranceEndGate(denoise !== undefined ? new CleanedRecogniser(engine, { suppressDb: denoise }) : engine, 'reply', 0.8);
         const events: KeywordEvent[] = [];
         for (const c of toChunks(pcm)) for (const e of rec.accept(c)) if (e.type === 'keyword') events.push(e);
         for (const e of rec.flush()) if (e.type === 'keyword') events.push(e);

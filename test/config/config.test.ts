@@ -60,6 +60,15 @@ describe('the API side', () => {
     expect(() => loadConfig(file('q.json', JSON.stringify({ uploads: { qscale: 1 } })), {})).toThrow(/uploads\.qscale/);
     expect(() => loadConfig(file('age.json', JSON.stringify({ spool: { maxAgeHours: -1 } })), {})).toThrow(/spool\.maxAgeHours = -1/);
   });
+
+  it('bounds the microphone cleaning: echo cancelling on by default, noise suppression in dB of attenuation', () => {
+    const { config: c } = loadConfig(file('clean.json', JSON.stringify({ recogniser: { noiseSuppressDb: 0 }, speaker: { echoLatencyMs: 80 } })), {});
+    expect(c.speaker).toMatchObject({ echoCancel: true, echoLatencyMs: 80 });
+    expect(c.recogniser.noiseSuppressDb).toBe(0);
+    expect(() => loadConfig(file('ns.json', JSON.stringify({ recogniser: { noiseSuppressDb: 10 } })), {})).toThrow(/recogniser\.noiseSuppressDb = 10 is not allowed; expected dB, -40 to 0/);
+    expect(() => loadConfig(file('el.json', JSON.stringify({ speaker: { echoLatencyMs: -5 } })), {})).toThrow(/speaker\.echoLatencyMs = -5 is not allowed/);
+    expect(() => loadConfig(file('ec.json', JSON.stringify({ speaker: { echoCancel: 'yes' } })), {})).toThrow(/speaker\.echoCancel = "yes" is not allowed; expected true or false/);
+  });
 });
 
 describe('engine defaults', () => {

@@ -1,5 +1,5 @@
 import { commandRules } from '../../src/recognition/command-words';
-import { createRecogniser } from '../../src/recognition/create-recogniser';
+import { createEngine } from '../../src/recognition/create-recogniser';
 import type { KeywordEvent, RecognitionEvent } from '../../src/recognition/recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
 import { addNoise, synthesise, toChunks, type SpeechPart } from '../support/speech';
@@ -8,7 +8,8 @@ const RULES = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'canc
 
 async function keywordsOf(parts: SpeechPart[], voice = 'slt'): Promise<{ events: KeywordEvent[]; gate: UtteranceEndGate; truth: { text: string; start: number; end: number }[] }> {
   const speech = await synthesise(parts, { engine: 'flite', voice });
-  const rec = createRecogniser({ engine: 'pocketsphinx' }, RULES, { transcribe: false }) as UtteranceEndGate;
+  // The gate itself, over the engine (the service's recogniser wraps it further in the microphone cleaner).
+  const rec = new UtteranceEndGate(createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false }), RULES.words.reply, RULES.replyGapSeconds);
   const events: RecognitionEvent[] = [];
   for (const c of toChunks(addNoise(speech.pcm, -55))) events.push(...rec.accept(c));
   events.push(...rec.flush());

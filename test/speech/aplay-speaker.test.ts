@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
 import { MonotonicClock } from '../../src/clock';
+import { PlaybackReference } from '../../src/audio/playback-reference';
 import { AplaySpeaker } from '../../src/speech/aplay-speaker';
 import { PLAYBACK_RATE } from '../../src/speech/aplay-stream';
 import { BargeIn } from '../../src/speech/barge-in';
@@ -86,5 +87,40 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
     const gate = new BargeIn(playing, 'stop');
     const [t] = gate.filter([{ type: 'transcript', text: 'a b c', start: 9, end: 13, words: [{ word: 'a', start: 9, end: 9.3 }, { word: 'b', start: 10.5, end: 11 }, { word: 'c', start: 12.5, end: 13 }] }]);
     expect(t).toMatchObject({ text: 'a c', start: 9, end: 13 });
+  });
+
+  it('records what it hands to aplay, at the microphone rate, for the echo canceller; a stop cuts it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-spk-'));
+    const echo = new PlaybackReference(0.02);
+    const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, echo, env: fakeEnv({ FAKE_APLAY_DIR: dir }) });
+    const before = clock.now();
+    await speaker.speak(stream(['Hello there.', 'It is a red apple.']));
+    const after = clock.now();
+    const wav = parseWav(readFileSync(join(dir, readdirSync(dir)[0]!)));
+    const seconds = wav.pcm.length / 2 / PLAYBACK_RATE;
+    // All of it, in order, starting the latency after it was handed over.
+    expect(echo.playedDuring(before, before + 0.02)).toBe(false);
+    expect(echo.playedDuring(before + 0.02, after + 0.05)).toBe(true);
+    const heard = echo.read(before, new Int16Array(Math.ceil((after - before + seconds + 0.1) * 16000)));
+    const sounding = heard.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) / 16000;
+    expect(sounding).toBeGreaterThan(seconds * 0.5);
+    expect(sounding).toBeLessThanOrEqual(seconds + 0.01);
+
+    // A stop: nothing after it sounds.
+    const playing = speaker.speak(stream(['This answer is cut short by the user saying stop.', 'It never ends.'], 20));
+    await new Promise((r) => setTimeout(r, 150));
+    const stoppedAt = clock.now();
+    speaker.stop();
+    await playing;
+    expect(echo.playedDuring(stoppedAt + 0.001, stoppedAt + 30)).toBe(false);
+  });
+
+  it('a playback that failed leaves no echo to expect (the canceller would suppress the user\'s next question)', async () => {
+    const echo = new PlaybackReference(0.02);
+    const speaker = new AplaySpeaker({ device: 'hw:9', synth: new EspeakSynth(), clock, echo, env: fakeEnv({ FAKE_APLAY_MISSING_DEVICE: 'hw:9' }), onError: () => undefined });
+    const before = clock.now();
+    const out = await speaker.speak(stream(['The capital of France is Paris.']));
+    expect(out.failed).toMatch(/aplay failed on device hw:9/);
+    expect(echo.playedDuring(before, before + 60)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import type { AudioChunk } from '../audio/audio-source';
 import { SAMPLE_RATE } from '../audio/audio-source';
 import type { PlaybackReference } from '../audio/playback-reference';
 import { EchoCanceller, NoiseSuppressor } from '../audio/speex-dsp';
+import { FrameLevels } from './audio-history';
 import type { Recogniser, RecognitionEvent } from './recogniser';
 
 /** 20 ms frames: speexdsp is tuned for 10 to 20 ms. */
@@ -9,21 +10,22 @@ export const CLEAN_FRAME_SAMPLES = 320;
 /** The echo canceller's tail: the room's echo and what the playback timing model gets wrong. */
 export const ECHO_TAIL_SECONDS = 0.25;
 /**
- * Noise is suppressed only where there is noise to speak of: a frame-energy floor above this (dB re 1 LSB^2,
+ * Noise is suppressed only where there is noise to speak of: a frame-level floor above this (dB re 1 LSB^2,
  * about -50 dBFS). In a quiet room suppression only costs (measured on the tuning set: 3 of 60 clean
  * "reply" lost at -10 dB).
  */
 const NOISY_FLOOR_DB = 40;
-/** The floor: this quantile of the frame energies of the last NOISE_WINDOW frames. */
+/** The floor: this quantile of the levels of the last NOISE_WINDOW_FRAMES 10 ms frames (5 s), once half a second is known. */
 const NOISE_QUANTILE = 0.1;
-const NOISE_WINDOW = 250;
+const NOISE_WINDOW_FRAMES = 500;
+const NOISE_MIN_FRAMES = 50;
 
 /** Noise attenuation in a noisy room (measured on the tuning set at 10 dB SNR: -10 and -12 best, -20 and -30 worse). */
 export const DEFAULT_NOISE_SUPPRESS_DB = -10;
 
 export interface CleaningOptions {
-  /** Maximum noise attenuation in dB (negative), or false for none. */
-  suppressDb?: number | false;
+  /** Maximum noise attenuation in dB (negative); 0 for none. */
+  suppressDb?: number;
   /** What the speaker played: its echo is cancelled from the microphone's audio. */
   echo?: PlaybackReference;
 }
@@ -45,20 +47,17 @@ export class CleanedRecogniser implements Recogniser {
   private output = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly played = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly cancelled = new Int16Array(CLEAN_FRAME_SAMPLES);
-  private readonly energies = new Float64Array(NOISE_WINDOW);
-  private frames = 0;
-  /** Frames processed with the echo canceller (diagnostics). */
-  echoFrames = 0;
+  private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
 
   constructor(
     private readonly inner: Recogniser,
     private readonly o: CleaningOptions = {},
   ) {
     this.aec = o.echo ? new EchoCanceller({ sampleRate: SAMPLE_RATE, frameSamples: CLEAN_FRAME_SAMPLES, tailSamples: Math.round(ECHO_TAIL_SECONDS * SAMPLE_RATE) }) : null;
-    const suppress = o.suppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
+    const suppressDb = o.suppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
     this.ns =
-      suppress !== false || this.aec
-        ? new NoiseSuppressor({ sampleRate: SAMPLE_RATE, frameSamples: CLEAN_FRAME_SAMPLES, suppressDb: suppress === false ? 0 : suppress, ...(this.aec ? { echo: this.aec } : {}) })
+      suppressDb < 0 || this.aec
+        ? new NoiseSuppressor({ sampleRate: SAMPLE_RATE, frameSamples: CLEAN_FRAME_SAMPLES, suppressDb, ...(this.aec ? { echo: this.aec } : {}) })
         : null;
   }
 
@@ -85,12 +84,15 @@ export class CleanedRecogniser implements Recogniser {
     input.set(this.input);
     for (let i = 0; i < n; i++) input[this.input.length + i] = chunk.pcm.readInt16LE(i * 2);
     const t0 = chunk.t - this.input.length / SAMPLE_RATE;
+    // Is the room noisy? Judged once per chunk, on the level history the other recognisers keep too.
+    this.levels.push(chunk.pcm);
+    const noisy = this.noisy();
     const frames = Math.floor(input.length / CLEAN_FRAME_SAMPLES);
     const done = new Int16Array(this.output.length + frames * CLEAN_FRAME_SAMPLES);
     done.set(this.output);
     for (let k = 0; k < frames; k++) {
       const frame = input.slice(k * CLEAN_FRAME_SAMPLES, (k + 1) * CLEAN_FRAME_SAMPLES);
-      done.set(this.clean(frame, t0 + (k * CLEAN_FRAME_SAMPLES) / SAMPLE_RATE), this.output.length + k * CLEAN_FRAME_SAMPLES);
+      done.set(this.clean(frame, t0 + (k * CLEAN_FRAME_SAMPLES) / SAMPLE_RATE, noisy), this.output.length + k * CLEAN_FRAME_SAMPLES);
     }
     this.input = input.slice(frames * CLEAN_FRAME_SAMPLES);
     this.output = done.slice(n);
@@ -100,30 +102,24 @@ export class CleanedRecogniser implements Recogniser {
   }
 
   /** One frame heard at `t`, cleaned. */
-  private clean(frame: Int16Array, t: number): Int16Array {
-    let e = 0;
-    for (let i = 0; i < frame.length; i++) e += frame[i]! * frame[i]!;
-    this.energies[this.frames++ % NOISE_WINDOW] = e / frame.length;
+  private clean(frame: Int16Array, t: number, noisy: boolean): Int16Array {
     const frameSeconds = CLEAN_FRAME_SAMPLES / SAMPLE_RATE;
     // The canceller runs while anything played within its tail; otherwise there is no echo to take out.
     if (this.aec && this.o.echo!.playedDuring(t - ECHO_TAIL_SECONDS, t + frameSeconds)) {
       this.o.echo!.read(t, this.played);
       this.aec.cancel(frame, this.played, this.cancelled);
-      this.echoFrames++;
       this.ns!.run(this.cancelled); // with the canceller's state: residual echo suppression too
       return this.cancelled;
     }
     if (!this.ns) return frame;
     const denoised = frame.slice();
     this.ns.run(denoised); // always, so its noise estimate follows the room
-    return this.noisy() ? denoised : frame;
+    return noisy ? denoised : frame;
   }
 
   private noisy(): boolean {
-    const n = Math.min(this.frames, NOISE_WINDOW);
-    if (n < 25) return false;
-    const sorted = Array.from(this.energies.subarray(0, n)).sort((a, b) => a - b);
-    const floor = sorted[Math.floor(n * NOISE_QUANTILE)]!;
-    return 10 * Math.log10(Math.max(floor, 1e-9)) > NOISY_FLOOR_DB;
+    const n = this.levels.count;
+    if (n < NOISE_MIN_FRAMES) return false;
+    return (this.levels.quantile(n - NOISE_WINDOW_FRAMES, n, NOISE_QUANTILE) ?? -Infinity) > NOISY_FLOOR_DB;
   }
 }

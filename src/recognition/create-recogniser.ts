@@ -35,7 +35,7 @@ export function createRecogniser(
   const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
   if (suppressDb === 0 && !o.echo) return gated;
   try {
-    return new CleanedRecogniser(gated, { suppressDb: suppressDb === 0 ? false : suppressDb, ...(o.echo ? { echo: o.echo } : {}) });
+    return new CleanedRecogniser(gated, { suppressDb, ...(o.echo ? { echo: o.echo } : {}) });
   } catch (e) {
     // Without the cleaner the appliance still hears commands in a quiet room: run, and say what is missing.
     o.warn?.(`microphone cleaning off (no echo cancelling, no noise suppression): ${(e as Error).message}`);

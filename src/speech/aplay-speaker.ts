@@ -85,9 +85,10 @@ export class AplaySpeaker implements RoomSpeaker {
         const audio = this.o.synth.synthesise(sentence);
         audio.catch(() => undefined); // handled in order below
         chain = chain.then(async () => {
+          let a: Awaited<typeof audio>;
           let pcm: Buffer;
           try {
-            const a = await audio;
+            a = await audio;
             pcm = resamplePcm(a.pcm, a.rate, PLAYBACK_RATE);
           } catch (e) {
             this.o.onError?.(`could not synthesise "${sentence.slice(0, 40)}": ${e instanceof Error ? e.message : String(e)}`);
@@ -97,8 +98,10 @@ export class AplaySpeaker implements RoomSpeaker {
           session.player ??= this.open();
           if (session.player.failure) return fail(session.player.failure);
           session.player.write(pcm);
-          session.handedFrom ??= this.o.clock.now();
-          this.o.echo?.append(resamplePcm(pcm, PLAYBACK_RATE, SAMPLE_RATE), this.o.clock.now());
+          const handedAt = this.o.clock.now();
+          session.handedFrom ??= handedAt;
+          // From the synthesised sound itself: one resampling, not a second one of the playback copy.
+          this.o.echo?.append(resamplePcm(a.pcm, a.rate, SAMPLE_RATE), handedAt);
           // The turn's timings line: first token to first sound (the first sample handed to aplay).
           firstAudioAt ??= performance.now();
         });

@@ -7,9 +7,9 @@ import { SpeakerError } from './speaker';
 /** Every answer is played at this rate (OpenAI's pcm rate); other voices are resampled to it. */
 export const PLAYBACK_RATE = 24000;
 /**
- * aplay's buffer: sound handed over plays this long after (aplay starts once the buffer is full). Its own
- * default is up to half a second, which delays the first sound and, worse, makes the echo canceller's
- * reference guess the timing of what plays.
+ * aplay's buffer: at most this much sound waits in the device, so what is handed over sounds within about
+ * this long (after aplay's start, for the first sentence). Its own default is up to half a second, which
+ * delays the first sound and, worse, leaves the echo canceller's reference guessing when things play.
  */
 export const PLAYBACK_BUFFER_MS = 100;
 /** A streamed WAV's data size: as large as the header allows (aplay plays until the pipe closes). */

@@ -11,7 +11,7 @@ import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/reco
 import type { KeywordEvent } from '../../src/recognition/recogniser';
 import { CleanedRecogniser } from '../../src/recognition/cleaned-recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
-import { toChunks } from '../support/speech';
+import { keywordsIn } from '../support/recognise';
 import { pinkNoise, questionStream, RATES, VOICES, withNoise } from './keywords-corpus';
 
 const TUNING_SEED_OFFSET = 500;
@@ -30,12 +30,9 @@ async function main(): Promise<void> {
       for (const rate of RATES) {
         const s = await questionStream(voice, rate, TUNING_SEED_OFFSET + i++);
         const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + i * 1.3);
-        const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts });
-        const rec = new UtteranceEndGate(denoise !== undefined ? new CleanedRecogniser(engine, { suppressDb: denoise }) : engine, 'reply', 0.8);
-        const events: KeywordEvent[] = [];
-        for (const c of toChunks(pcm)) for (const e of rec.accept(c)) if (e.type === 'keyword') events.push(e);
-        for (const e of rec.flush()) if (e.type === 'keyword') events.push(e);
-        rec.close();
+        // In the service's order: the cleaner in front of the reply gate, which judges the cleaned audio.
+        const gate = new UtteranceEndGate(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts }), 'reply', 0.8);
+        const events = keywordsIn(denoise !== undefined ? new CleanedRecogniser(gate, { suppressDb: denoise }) : gate, pcm);
         const used = new Set<KeywordEvent>();
         for (const t of s.truth) {
           said[t.word] = (said[t.word] ?? 0) + 1;
@@ -78,11 +75,7 @@ export async function tuneStop(threshold: number): Promise<void> {
       }
       i++;
       const s = await synthesise(parts, { engine: voice.engine, voice: voice.voice, rate });
-      const rec = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, thresholds: { stop: threshold } });
-      const events: KeywordEvent[] = [];
-      for (const c of toChunks(s.pcm)) for (const e of rec.accept(c)) if (e.type === 'keyword') events.push(e);
-      for (const e of rec.flush()) if (e.type === 'keyword') events.push(e);
-      rec.close();
+      const events = keywordsIn(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, thresholds: { stop: threshold } }), s.pcm);
       for (const t of s.words.filter((w) => w.text === 'stop')) {
         said++;
         if (events.some((e) => e.word === 'stop' && e.start >= t.start - 0.3 && e.start <= t.end)) found++;

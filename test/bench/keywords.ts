@@ -21,7 +21,7 @@ import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { Config } from '../../src/config/config';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
-import { toChunks } from '../support/speech';
+import { keywordsIn } from '../support/recognise';
 import { falseAlarmPassages, librivox, pinkNoise, questionStream, RATES, VOICES, withNoise, type Occurrence, type Stream } from './keywords-corpus';
 import { percentile, printMetric } from './metric';
 
@@ -40,13 +40,7 @@ interface EngineUnderTest {
 function recognise(engine: EngineUnderTest, pcm: Buffer): { events: KeywordEvent[]; cpu: number } {
   const rec = createRecogniser(engine.config, RULES, { transcribe: false });
   const c0 = process.cpuUsage();
-  const events: KeywordEvent[] = [];
-  try {
-    for (const chunk of toChunks(pcm)) for (const e of rec.accept(chunk)) if (e.type === 'keyword') events.push(e);
-    for (const e of rec.flush()) if (e.type === 'keyword') events.push(e);
-  } finally {
-    rec.close();
-  }
+  const events = keywordsIn(rec, pcm);
   const c = process.cpuUsage(c0);
   return { events, cpu: (c.user + c.system) / 1e6 };
 }

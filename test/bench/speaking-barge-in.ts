@@ -16,7 +16,8 @@ import { PlaybackReference } from '../../src/audio/playback-reference';
 import { commandRules } from '../../src/recognition/command-words';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
-import { synthesise, toChunks } from '../support/speech';
+import { synthesise } from '../support/speech';
+import { keywordsIn } from '../support/recognise';
 import { FILLER_SENTENCES, NEAR_MISS_SENTENCES, RATES, rng, VOICES } from './keywords-corpus';
 import { printMetric } from './metric';
 import { ECHO_LATENCY, echoGainFor, throughRoom, withVoice } from '../support/room';
@@ -46,14 +47,7 @@ function stops(voice: { pcm: Buffer; at: number } | null, played: Buffer, before
   const echoed = throughRoom(played, undefined, echoGain);
   const heard = voice ? withVoice(echoed, voice.pcm, voice.at) : echoed;
   const mic = Buffer.concat([throughRoom(warm, WARM_SECONDS + 1, echoGain), heard]);
-  const out: KeywordEvent[] = [];
-  try {
-    for (const c of toChunks(mic, -(WARM_SECONDS + 1))) for (const e of rec.accept(c)) if (e.type === 'keyword' && e.word === 'stop' && e.start >= 0) out.push(e);
-    for (const e of rec.flush()) if (e.type === 'keyword' && e.word === 'stop' && e.start >= 0) out.push(e);
-  } finally {
-    rec.close();
-  }
-  return out;
+  return keywordsIn(rec, mic, -(WARM_SECONDS + 1)).filter((e) => e.word === 'stop' && e.start >= 0);
 }
 
 export async function bargeInBench(): Promise<void> {

@@ -6,6 +6,7 @@ import { commandRules } from '../../src/recognition/command-words';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { Recogniser, RecognitionEvent } from '../../src/recognition/recogniser';
 import { addNoise, synthesise, toChunks } from '../support/speech';
+import { keywordsIn } from '../support/recognise';
 import { echoGainFor, throughRoom, withVoice } from '../support/room';
 
 /** The engine's side of the seam: it keeps what it was fed. */
@@ -76,14 +77,8 @@ describe('CleanedRecogniser (speexdsp in front of the engine)', () => {
     const played = Buffer.concat([answer.pcm, Buffer.alloc(16000 * 2), answer.pcm]);
     const at = second + 6;
     const heard = withVoice(throughRoom(played, undefined, echoGainFor(answer.pcm, 0)), stop.pcm, at);
-    const stopsHeard = (echo?: PlaybackReference): number[] => {
-      const rec = createRecogniser({ engine: 'pocketsphinx' }, rules, { transcribe: false, ...(echo ? { echo } : {}) });
-      const out: number[] = [];
-      for (const c of toChunks(heard)) for (const e of rec.accept(c)) if (e.type === 'keyword') out.push(e.start);
-      for (const e of rec.flush()) if (e.type === 'keyword') out.push(e.start);
-      rec.close();
-      return out;
-    };
+    const stopsHeard = (echo?: PlaybackReference): number[] =>
+      keywordsIn(createRecogniser({ engine: 'pocketsphinx' }, rules, { transcribe: false, ...(echo ? { echo } : {}) }), heard).map((e) => e.start);
     const echo = new PlaybackReference(0.03); // the room's latency is 45 ms: the model errs low, as configured
     echo.append(answer.pcm, 0);
     echo.append(answer.pcm, second);

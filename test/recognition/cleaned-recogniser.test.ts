@@ -7,7 +7,7 @@ import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { Recogniser, RecognitionEvent } from '../../src/recognition/recogniser';
 import { addNoise, synthesise, toChunks } from '../support/speech';
 import { keywordsIn } from '../support/recognise';
-import { echoGainFor, throughRoom, withVoice } from '../support/room';
+import { echoGainFor, rms, throughRoom, withVoice } from '../support/room';
 
 /** The engine's side of the seam: it keeps what it was fed. */
 class Hears implements Recogniser {
@@ -22,11 +22,7 @@ class Hears implements Recogniser {
   close(): void {}
 }
 
-const power = (pcm: Buffer): number => {
-  let s = 0;
-  for (let i = 0; i < pcm.length; i += 2) s += pcm.readInt16LE(i) ** 2;
-  return s / Math.max(1, pcm.length / 2);
-};
+const power = (pcm: Buffer): number => rms(pcm) ** 2;
 
 describe('CleanedRecogniser (speexdsp in front of the engine)', () => {
   it('passes every chunk on with its length, its time moved back by the one frame it holds, and a quiet room untouched', () => {

@@ -85,3 +85,52 @@ export class FrameLevels {
     return vals[Math.min(vals.length - 1, Math.floor(p * (vals.length - 1)))];
   }
 }
+
+/**
+ * Which of the last `capacityFrames` complete 10 ms frames are shaped like frication (/s/, /z/, /f/):
+ * many zero crossings (over 3 kHz) and most energy in the highs (the first difference keeps at least
+ * -4 dB of it; voiced sounds keep -12 to -25 dB). The shape, not the level: callers judge that.
+ */
+export class FrameFrication {
+  private readonly marks: Uint8Array;
+  private frames = 0;
+  private energy = 0;
+  private diff = 0;
+  private crossings = 0;
+  private n = 0;
+  private prev = 0;
+
+  static readonly MIN_CROSSINGS = 30;
+  static readonly MIN_HIGH_SHARE = 10 ** (-4 / 10);
+
+  constructor(capacityFrames: number) {
+    this.marks = new Uint8Array(capacityFrames);
+  }
+
+  push(pcm: Buffer): void {
+    const n = pcm.length >> 1;
+    for (let i = 0; i < n; i++) {
+      const v = pcm.readInt16LE(i * 2);
+      this.energy += v * v;
+      this.diff += (v - this.prev) * (v - this.prev);
+      if (v >= 0 !== this.prev >= 0) this.crossings++;
+      this.prev = v;
+      if (++this.n === FRAME_SAMPLES) {
+        const fricative = this.crossings >= FrameFrication.MIN_CROSSINGS && this.diff >= this.energy * FrameFrication.MIN_HIGH_SHARE && this.energy > 0;
+        this.marks[this.frames % this.marks.length] = fricative ? 1 : 0;
+        this.frames++;
+        this.energy = this.diff = this.crossings = this.n = 0;
+      }
+    }
+  }
+
+  get count(): number {
+    return this.frames;
+  }
+
+  /** Is frame `f` frication-shaped (false when not, or no longer, known)? */
+  at(f: number): boolean {
+    if (f < 0 || f >= this.frames || f < this.frames - this.marks.length) return false;
+    return this.marks[f % this.marks.length] === 1;
+  }
+}

@@ -78,10 +78,11 @@ export const POCKETSPHINX_THRESHOLDS: Readonly<Record<string, number>> = {
 
 /**
  * Words a command word is easily heard in even with a pause after it: "snap." fits "snapshot." once the
- * silence phones swallow a weak "shot". (For "reply", decoys such as "replies" or "replied" also veto
- * the real word in several voices, so none by default: the pause check is what keeps those out.)
+ * silence phones swallow a weak "shot"; "apply." and "replied." fit "reply." but for the onset or a weak
+ * final /d/. ("replies" ends in frication, which the reply gate checks for; as a decoy it vetoes real
+ * replies in several voices.)
  */
 export const POCKETSPHINX_DECOYS: Readonly<Record<string, readonly string[]>> = {
   snapshot: ['snap'],
-  reply: [],
+  reply: ['apply', 'applied'],
 };

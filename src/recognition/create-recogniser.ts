@@ -1,6 +1,6 @@
 import type { PlaybackReference } from '../audio/playback-reference';
 import type { Config } from '../config/config';
-import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB } from './cleaned-recogniser';
+import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, type CleaningOptions } from './cleaned-recogniser';
 import { spottedWords, type CommandRules } from './command-words';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { Recogniser } from './recogniser';
@@ -31,14 +31,25 @@ export function createRecogniser(
   rules: CommandRules,
   o: { transcribe?: boolean; echo?: PlaybackReference; warn?: (message: string) => void } = {},
 ): Recogniser {
-  const gated = new UtteranceEndGate(createEngine(c, rules, o), rules.words.reply, rules.replyGapSeconds);
+  const engine = createEngine(c, rules, o);
   const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
-  if (suppressDb === 0 && !o.echo) return gated;
+  if (suppressDb === 0 && !o.echo) return withCommandRules(engine, rules);
   try {
-    return new CleanedRecogniser(gated, { suppressDb, ...(o.echo ? { echo: o.echo } : {}) });
+    return withCommandRules(engine, rules, { suppressDb, ...(o.echo ? { echo: o.echo } : {}) });
   } catch (e) {
     // Without the cleaner the appliance still hears commands in a quiet room: run, and say what is missing.
     o.warn?.(`microphone cleaning off (no echo cancelling, no noise suppression): ${(e as Error).message}`);
-    return gated;
+    return withCommandRules(engine, rules);
   }
+}
+
+/**
+ * How the parts stack, in one place (the service and the tuning tool both use it). The reply gate
+ * sits outside the cleaner and judges pauses on the raw microphone: on suppressed audio the floor
+ * pumps and residual noise after the word reads as speech (measured on the tuning set at 10 dB SNR:
+ * 43 of 60 "reply" with the gate outside, 26 of 60 inside).
+ */
+export function withCommandRules(engine: Recogniser, rules: CommandRules, cleaning?: CleaningOptions): Recogniser {
+  const heard = cleaning ? new CleanedRecogniser(engine, cleaning) : engine;
+  return new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds);
 }

@@ -1,6 +1,6 @@
 import type { AudioChunk } from '../audio/audio-source';
 import { SAMPLE_RATE } from '../audio/audio-source';
-import { FRAME_SAMPLES, FrameLevels } from './audio-history';
+import { FRAME_SAMPLES, FrameFrication, FrameLevels } from './audio-history';
 import type { KeywordEvent, Recogniser, RecognitionEvent } from './recogniser';
 
 /** A frame is speech this far above the noise floor and above an absolute floor (dB re 1 LSB^2, about -60 dBFS). */
@@ -11,6 +11,16 @@ const NOISE_QUANTILE = 0.05;
 const NOISE_WINDOW_FRAMES = 1000;
 /** Speech this soon after the word's end still belongs to it (its release, a recogniser's early end). */
 const TAIL_SECONDS = 0.06;
+/**
+ * "reply" ends in a vowel: a detection whose last stretch is frication is another word ("replies", "reply's")
+ * whose /z/ the recogniser took for the pause. This many fricative speech frames in the window from
+ * FRICATION_BEFORE_SECONDS before the word's end to TAIL_SECONDS after it veto it (measured: flite's kal
+ * "replies" 4 to 6, every clean "reply" of the target voices 0 to 3, rms's breathy release the most).
+ */
+const FRICATION_MIN_FRAMES = 4;
+/** The check holds only for a word spelt with a final vowel ("reply"): "send" ends in a burst, "finish" in frication. */
+const ENDS_IN_VOWEL = /[aeiouy\u00e0-\u00ff]$/i;
+const FRICATION_BEFORE_SECONDS = 0.08;
 /** Speech frame times kept, seconds (longer than any gap). */
 const KEEP_SECONDS = 8;
 
@@ -21,24 +31,33 @@ const KEEP_SECONDS = 8;
  * the moment the gap was complete) and dropped if speech comes first, so
  * "please reply to Anna" in mid-question never sends half a question. Other
  * events pass at once. Speech is judged by level against the noise floor, on
- * the same audio the engine hears.
+ * the raw microphone (outside any cleaner: suppressed noise pumps). A reply
+ * whose last stretch is frication is dropped too: "reply" ends in a vowel.
  */
 export class UtteranceEndGate implements Recogniser {
   /** Replies dropped because speech followed (diagnostics). */
   droppedMidUtterance = 0;
+  /** Replies dropped because they ended in frication (diagnostics). */
+  droppedFrication = 0;
   private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
+  private readonly frication = new FrameFrication(NOISE_WINDOW_FRAMES);
+  /** End times of recent speech frames shaped like frication, ascending. */
+  private fricativeEnds: number[] = [];
   private noise = -Infinity;
   /** End times of recent speech frames, ascending. */
   private speechEnds: number[] = [];
   private held: KeywordEvent[] = [];
   private frameT: number | undefined;
   private pendingSamples = 0;
+  private readonly checkFrication: boolean;
 
   constructor(
     private readonly inner: Recogniser,
     private readonly word: string,
     private readonly gapSeconds: number,
-  ) {}
+  ) {
+    this.checkFrication = ENDS_IN_VOWEL.test(word);
+  }
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
     this.track(chunk);
@@ -77,6 +96,10 @@ export class UtteranceEndGate implements Recogniser {
         this.droppedMidUtterance++;
         return false;
       }
+      if (this.checkFrication && this.fricativeEnds.filter((t) => t > k.end - FRICATION_BEFORE_SECONDS && t <= from).length >= FRICATION_MIN_FRAMES) {
+        this.droppedFrication++;
+        return false;
+      }
       if (final || now >= k.end + this.gapSeconds) {
         out.push({ ...k, detectedAt: Math.max(k.detectedAt, final ? k.detectedAt : k.end + this.gapSeconds) });
         return false;
@@ -96,19 +119,29 @@ export class UtteranceEndGate implements Recogniser {
     }
     const before = this.levels.count;
     this.levels.push(chunk.pcm);
+    this.frication.push(chunk.pcm);
     const after = this.levels.count;
     this.noise = this.levels.quantile(after - NOISE_WINDOW_FRAMES, after, NOISE_QUANTILE) ?? -Infinity;
     const limit = Math.max(after >= 100 ? this.noise + SPEECH_ABOVE_NOISE_DB : -Infinity, SPEECH_MIN_DB);
     for (let f = before; f < after; f++) {
       const end = this.frameT! + ((f - before + 1) * FRAME_SAMPLES) / SAMPLE_RATE;
-      if ((this.levels.at(f) ?? -Infinity) > limit) this.speechEnds.push(end);
+      if ((this.levels.at(f) ?? -Infinity) > limit) {
+        this.speechEnds.push(end);
+        if (this.frication.at(f)) this.fricativeEnds.push(end);
+      }
     }
     const consumed = (after - before) * FRAME_SAMPLES;
     this.frameT! += consumed / SAMPLE_RATE;
     this.pendingSamples = this.pendingSamples + n - consumed;
     const horizon = chunk.t - KEEP_SECONDS;
-    let drop = 0;
-    while (drop < this.speechEnds.length && this.speechEnds[drop]! < horizon) drop++;
-    if (drop) this.speechEnds.splice(0, drop);
+    this.speechEnds = since(this.speechEnds, horizon);
+    this.fricativeEnds = since(this.fricativeEnds, horizon);
   }
+}
+
+/** The ascending times from `horizon` on (the array itself when none are older). */
+function since(times: number[], horizon: number): number[] {
+  let drop = 0;
+  while (drop < times.length && times[drop]! < horizon) drop++;
+  return drop ? times.slice(drop) : times;
 }

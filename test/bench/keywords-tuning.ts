@@ -9,9 +9,8 @@
  */
 import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
-import { CleanedRecogniser } from '../../src/recognition/cleaned-recogniser';
-import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
-import { keywordsIn } from '../support/recognise';
+import { withCommandRules } from '../../src/recognition/create-recogniser';
+import { keywordsIn, RULES } from '../support/recognise';
 import { pinkNoise, questionStream, RATES, VOICES, withNoise } from './keywords-corpus';
 
 const TUNING_SEED_OFFSET = 500;
@@ -30,9 +29,8 @@ async function main(): Promise<void> {
       for (const rate of RATES) {
         const s = await questionStream(voice, rate, TUNING_SEED_OFFSET + i++);
         const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + i * 1.3);
-        // In the service's order: the cleaner in front of the reply gate, which judges the cleaned audio.
-        const gate = new UtteranceEndGate(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts }), 'reply', 0.8);
-        const events = keywordsIn(denoise !== undefined ? new CleanedRecogniser(gate, { suppressDb: denoise }) : gate, pcm);
+        const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts });
+        const events = keywordsIn(withCommandRules(engine, RULES, denoise !== undefined ? { suppressDb: denoise } : undefined), pcm);
         const used = new Set<KeywordEvent>();
         for (const t of s.truth) {
           said[t.word] = (said[t.word] ?? 0) + 1;

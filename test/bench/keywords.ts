@@ -14,18 +14,16 @@ import { setPriority } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
-import { commandRules } from '../../src/recognition/command-words';
 import { PlaybackReference } from '../../src/audio/playback-reference';
 import { CleanedRecogniser } from '../../src/recognition/cleaned-recogniser';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { Config } from '../../src/config/config';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
-import { keywordsIn } from '../support/recognise';
+import { keywordsIn, RULES } from '../support/recognise';
 import { falseAlarmPassages, librivox, pinkNoise, questionStream, RATES, VOICES, withNoise, type Occurrence, type Stream } from './keywords-corpus';
 import { percentile, printMetric } from './metric';
 
-const RULES = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
 const CONDITIONS: Array<{ name: string; snr?: number }> = [{ name: 'clean' }, { name: 'snr20', snr: 20 }, { name: 'snr10', snr: 10 }, { name: 'snr5', snr: 5 }];
 /** Conditions with a recall target (the others are reported). */
 const TARGET_CONDITIONS = new Set(['clean', 'snr10']);

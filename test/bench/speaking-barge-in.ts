@@ -13,16 +13,14 @@
  * Each figure is also given `_without_echo_cancelling`, side by side.
  */
 import { PlaybackReference } from '../../src/audio/playback-reference';
-import { commandRules } from '../../src/recognition/command-words';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
 import { synthesise } from '../support/speech';
-import { keywordsIn } from '../support/recognise';
+import { keywordsIn, RULES } from '../support/recognise';
 import { FILLER_SENTENCES, NEAR_MISS_SENTENCES, RATES, rng, VOICES } from './keywords-corpus';
 import { printMetric } from './metric';
 import { ECHO_LATENCY, echoGainFor, throughRoom, withVoice } from '../support/room';
 
-const RULES = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
 
 /** The canceller's playback model assumes this latency, 15 ms less than the room's (see test/support/room.ts). */
 const MODEL_LATENCY = ECHO_LATENCY - 0.015;

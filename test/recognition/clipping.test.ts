@@ -1,10 +1,9 @@
 import { ClipMonitor } from '../../src/audio/clip-monitor';
-import { commandRules } from '../../src/recognition/command-words';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { RecognitionEvent } from '../../src/recognition/recogniser';
 import { synthesise, toChunks } from '../support/speech';
+import { RULES } from '../support/recognise';
 
-const RULES = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
 
 /** A microphone gain set far too high: the speech hits full scale and is flattened. */
 function clip(pcm: Buffer, gain: number): { pcm: Buffer; clippedShare: number } {

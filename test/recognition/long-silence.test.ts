@@ -1,9 +1,8 @@
-import { commandRules } from '../../src/recognition/command-words';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { RecognitionEvent } from '../../src/recognition/recogniser';
 import { addNoise, synthesise, toChunks } from '../support/speech';
+import { RULES } from '../support/recognise';
 
-const RULES = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
 
 /**
  * An hour of a quiet room (a microphone's noise floor, -65 dBFS), fed as fast

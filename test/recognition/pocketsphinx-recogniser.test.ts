@@ -121,6 +121,12 @@ const NEAR_MISSES: SpeechPart[] = [
   { silence: 1 },
 ];
 
+/**
+ * A near miss of "reply" that ends a sentence, so a pause follows it as it follows a real "reply". (A
+ * sentence-final "replied" is still heard as "reply" in kal: "replied" as a decoy vetoes real replies.)
+ */
+const SENTENCE_FINAL_NEAR_MISSES: SpeechPart[] = [{ silence: 0.5 }, { text: 'if you like the job you can apply' }, { silence: 1.2 }];
+
 const THREE_SNAPSHOTS: SpeechPart[] = [
   { silence: 0.5 },
   { text: 'look at this' },
@@ -152,6 +158,11 @@ describe.each(VOICES)('PocketSphinx, flite voice %s', (voice) => {
     }
   });
 
+  it('hears no "reply" in a sentence-final "apply" (the decoys veto it)', async () => {
+    const { events } = await recognise(SENTENCE_FINAL_NEAR_MISSES, voice);
+    expect(keywords(events).map((k) => `${k.word}@${k.start.toFixed(2)}`)).toEqual([]);
+  });
+
   it('fires no command in ordinary speech full of near misses', async () => {
     const { events } = await recognise(NEAR_MISSES, voice);
     expect(keywords(events).map((k) => `${k.word}@${k.start.toFixed(2)}`)).toEqual([]);
@@ -163,6 +174,17 @@ describe.each(VOICES)('PocketSphinx, flite voice %s', (voice) => {
     expectMatched(events, truth, 'snapshot');
     expect(keywords(events, 'reply')).toEqual([]);
   });
+});
+
+describe('PocketSphinx without the "reply" decoys', () => {
+  it('does hear "reply" in sentence-final near misses: the decoy test above is not vacuous', async () => {
+    let heard = 0;
+    for (const voice of VOICES) {
+      const { events } = await recognise(SENTENCE_FINAL_NEAR_MISSES, voice, { recogniser: { decoys: { snapshot: ['snap'], reply: [] } } });
+      heard += keywords(events, 'reply').length;
+    }
+    expect(heard).toBeGreaterThanOrEqual(2);
+  }, 60_000);
 });
 
 describe('PocketSphinx in a long stream', () => {

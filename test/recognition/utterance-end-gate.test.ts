@@ -1,10 +1,11 @@
-import { commandRules } from '../../src/recognition/command-words';
+import { SAMPLE_RATE } from '../../src/audio/audio-source';
+import { FrameFrication } from '../../src/recognition/audio-history';
 import { createEngine } from '../../src/recognition/create-recogniser';
+import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent, RecognitionEvent } from '../../src/recognition/recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
 import { addNoise, synthesise, toChunks, type SpeechPart } from '../support/speech';
-
-const RULES = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
+import { keywordsIn, RULES } from '../support/recognise';
 
 async function keywordsOf(parts: SpeechPart[], voice = 'slt'): Promise<{ events: KeywordEvent[]; gate: UtteranceEndGate; truth: { text: string; start: number; end: number }[] }> {
   const speech = await synthesise(parts, { engine: 'flite', voice });
@@ -47,6 +48,70 @@ describe('"reply" counts only at the end of an utterance (PocketSphinx on flite 
     const snap = events[0]!;
     expect(snap.detectedAt - snap.end).toBeLessThan(0.4);
   }, 30_000);
+});
+
+describe('"reply" is not heard in a word that ends in frication', () => {
+  /** The gate over PocketSphinx without its "reply" decoys (they catch most of these first), on clean flite kal speech. */
+  async function gated(parts: SpeechPart[]): Promise<{ words: string[]; gate: UtteranceEndGate }> {
+    const speech = await synthesise(parts, { engine: 'flite', voice: 'kal' });
+    const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'], transcribe: false, decoys: { snapshot: ['snap'], reply: [] } });
+    const gate = new UtteranceEndGate(engine, RULES.words.reply, RULES.replyGapSeconds);
+    return { words: keywordsIn(gate, speech.pcm).map((e) => e.word), gate };
+  }
+
+  it('drops a sentence-final "replies" (kal: its weak /z/ passes for the pause) and still sends "reply"', async () => {
+    const replies = await gated([{ silence: 1 }, { text: 'we are still waiting for the replies' }, { silence: 1.2 }, { text: 'nobody read the replies' }, { silence: 1.2 }]);
+    expect(replies.words).toEqual([]);
+    // The engine did take them for "reply": the frication check is what dropped them.
+    expect(replies.gate.droppedFrication).toBe(2);
+    const reply = await gated([{ silence: 1 }, { text: 'we are still waiting for the' }, { silence: 0.2 }, { text: 'reply' }, { silence: 1.2 }]);
+    expect(reply.words).toEqual(['reply']);
+    expect(reply.gate.droppedFrication).toBe(0);
+  }, 30_000);
+});
+
+describe('FrameFrication', () => {
+  const tone = (hz: number, amp: number, seconds = 0.2): Buffer => {
+    const n = Math.round(seconds * SAMPLE_RATE);
+    const b = Buffer.alloc(n * 2);
+    for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(amp * Math.sin((2 * Math.PI * hz * i) / SAMPLE_RATE)), i * 2);
+    return b;
+  };
+  const marked = (pcm: Buffer): number => {
+    const f = new FrameFrication(100);
+    f.push(pcm);
+    let n = 0;
+    for (let i = 0; i < f.count; i++) if (f.at(i)) n++;
+    return n;
+  };
+
+  it('marks hiss and high tones, not voiced (low) sound or silence', () => {
+    let seed = 7;
+    const hiss = Buffer.alloc(3200 * 2);
+    for (let i = 0; i < 3200; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      hiss.writeInt16LE(((seed >>> 16) % 4000) - 2000, i * 2);
+    }
+    expect(marked(hiss)).toBe(20);
+    expect(marked(tone(5000, 3000))).toBe(20);
+    expect(marked(tone(150, 3000))).toBe(0);
+    // A vowel-like mix: strong low harmonics with a little high energy on top.
+    const vowel = tone(150, 8000);
+    const high = tone(4000, 300);
+    for (let i = 0; i < vowel.length; i += 2) vowel.writeInt16LE(vowel.readInt16LE(i) + high.readInt16LE(i), i);
+    expect(marked(vowel)).toBe(0);
+    expect(marked(Buffer.alloc(3200))).toBe(0);
+  });
+
+  it('keeps frames across chunk boundaries and forgets the oldest', () => {
+    const f = new FrameFrication(10);
+    const t = tone(5000, 3000, 0.3);
+    for (let off = 0; off < t.length; off += 222) f.push(t.subarray(off, off + 222));
+    expect(f.count).toBe(30);
+    expect(f.at(29)).toBe(true);
+    expect(f.at(19)).toBe(false); // no longer held
+    expect(f.at(30)).toBe(false); // not yet complete
+  });
 });
 
 describe('UtteranceEndGate timing across chunk-clock gaps', () => {

@@ -49,7 +49,7 @@ export const SPEECH_RATE = 16000;
 /** Silence put between two text parts that have no explicit silence between them. */
 export const DEFAULT_GAP = 0.15;
 /** Bump when the synthesis or trimming changes, to invalidate cached audio. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3; // 3: sox -R (repeatable: no random dither)
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -132,7 +132,8 @@ async function synthesisePart(text: string, opts: Required<SpeechOptions>): Prom
     const raw = path.join(tmp, 'engine.wav');
     const out = path.join(tmp, 'out.wav');
     await engineToWav(text, raw, tmp, opts);
-    await run('sox', ['-q', raw, '-r', String(SPEECH_RATE), '-c', '1', '-b', '16', '-e', 'signed-integer', out]);
+    // -R: repeatable (sox otherwise dithers with a random seed, and every fresh clone heard other speech).
+    await run('sox', ['-q', '-R', raw, '-r', String(SPEECH_RATE), '-c', '1', '-b', '16', '-e', 'signed-integer', out]);
     const info = parseWav(fs.readFileSync(out), `sox output for "${text}"`);
     if (info.sampleRate !== SPEECH_RATE || info.channels !== 1) throw new Error(`sox produced ${info.sampleRate} Hz x${info.channels}`);
     const { start, end } = speechBounds(info.pcm);

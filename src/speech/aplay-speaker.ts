@@ -110,9 +110,18 @@ export class AplaySpeaker implements RoomSpeaker {
       if (session.player) {
         await session.player.end().catch((e: Error) => fail(e.message));
         this.closed();
+        session.player = undefined;
       }
     } finally {
       this.sessions.delete(session);
+      // The answer's stream broke off: what was handed over plays out, and then the player no longer counts as
+      // playing (the barge-in gate) and aplay exits, instead of both waiting for more sound forever.
+      if (session.player) {
+        void session.player
+          .end()
+          .catch(() => undefined)
+          .then(() => this.closed());
+      }
     }
     return { sentences: count, ...(firstAudioAt !== undefined ? { firstAudioAt } : {}), ...(session.stopped ? { interrupted: true } : {}), ...(failed ? { failed } : {}) };
   }

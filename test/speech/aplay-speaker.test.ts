@@ -58,6 +58,24 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
     expect(errors).toEqual([out.failed]);
   });
 
+  it('an answer stream that breaks off plays out what it had, then the speaker no longer counts as playing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-spk-broken-'));
+    const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_DIR: dir }) });
+    const broken = async function* () {
+      yield 'This is the first sentence of an answer that never ends properly.';
+      await new Promise((r) => setTimeout(r, 800)); // its sound has gone to aplay
+      throw new Error('stream dropped');
+    };
+    await expect(speaker.speak(broken())).rejects.toThrow('stream dropped');
+    // aplay gets the end of its input and exits (the fake keeps the WAV it played only then).
+    const deadline = performance.now() + 3000;
+    const playing = () => speaker.playingDuring(clock.now() + 0.5, clock.now() + 1);
+    while ((readdirSync(dir).length === 0 || playing()) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(playing()).toBe(false);
+    const wav = parseWav(readFileSync(join(dir, readdirSync(dir)[0]!)));
+    expect(wav.pcm.length / 2 / PLAYBACK_RATE).toBeGreaterThan(1); // the first sentence, whole
+  });
+
   it('barge-in: "stop" while playing ends playback at once; other keywords heard over the playback are ignored', async () => {
     const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_SPEEDUP: '1' }) });
     const gate = new BargeIn(speaker, 'stop');

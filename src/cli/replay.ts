@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { WavFileSource } from '../audio/wav-file-source';
 import { assertReachable } from '../app/reachability';
 import { createAssistantSide } from '../app/thread-manager-factory';
+import { createTurnLogic } from '../app/turn-factory';
 import { createFrameSource } from '../camera/create-frame-source';
 import { VirtualClock } from '../clock';
 import { type Config, type Secrets, spokenCommands } from '../config/config';
@@ -13,7 +14,6 @@ import { createRecogniser } from '../recognition/create-recogniser';
 import { commandRules } from '../recognition/command-words';
 import { createTranscriber } from '../recognition/create-transcriber';
 import { WavFileSpeaker } from '../speech/wav-file-speaker';
-import { TurnLogic } from '../turn/turn-logic';
 import type { TurnEvent } from '../turn/turn-events';
 
 export interface ReplayOptions {
@@ -50,15 +50,7 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
       emit: counting,
     });
     await assertReachable(config.openai.baseURL);
-    const turn = new TurnLogic({
-      commands: rules.words,
-      frames,
-      ...side,
-      ...(cloud ? { transcribe: (from: number, to: number, offline: string) => cloud.transcribe(from, to, offline) } : {}),
-      indicator,
-      log,
-      emit: counting,
-    });
+    const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit: counting });
     // Questions a killed replay left unfinished go first, as on the device.
     turn.restore(await side.spool.list((id, why) => counting({ event: 'error', stage: 'spool', message: `turn ${id}: ${why}` })));
     await frames?.start();

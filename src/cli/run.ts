@@ -3,6 +3,7 @@ import { ArecordSource } from '../audio/arecord-source';
 import { ClipMonitor } from '../audio/clip-monitor';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createAssistantSide } from '../app/thread-manager-factory';
+import { createTurnLogic } from '../app/turn-factory';
 import type { FrameSource } from '../camera/frame';
 import { createFrameSource } from '../camera/create-frame-source';
 import { MonotonicClock } from '../clock';
@@ -23,7 +24,6 @@ import { createTranscriber } from '../recognition/create-transcriber';
 import { BargeIn } from '../speech/barge-in';
 import { CueIndicator, loadCues } from '../speech/cues';
 import { createSynth } from '../speech/create-synth';
-import { TurnLogic } from '../turn/turn-logic';
 import type { TurnEvent } from '../turn/turn-events';
 
 /**
@@ -111,15 +111,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     indicator,
     emit,
   });
-  const turn = new TurnLogic({
-    commands: rules.words,
-    frames,
-    ...side,
-    ...(cloud ? { transcribe: (from: number, to: number, offline: string) => cloud.transcribe(from, to, offline) } : {}),
-    indicator,
-    log,
-    emit,
-  });
+  const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit });
   // Questions from before a crash or power cut: sent (exactly once) or continued.
   turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));
   const sweep = () => side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed'));
@@ -133,10 +125,10 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const noteQuestion = (e: RecognitionEvent) => {
     if (e.type === 'keyword') {
       const word = e.word.toLowerCase();
-      if (word === config.commands.reply.toLowerCase()) {
+      if (word === rules.words.reply) {
         questionFrom = e.end;
         fanout.questionEnded();
-      } else if (word === config.commands.snapshot.toLowerCase()) {
+      } else if (word === rules.words.snapshot) {
         fanout.questionStarted();
       }
     } else if (e.words.some((w) => w.start >= questionFrom && !commandWords.has(w.word.toLowerCase()))) {

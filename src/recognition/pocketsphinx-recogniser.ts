@@ -597,17 +597,10 @@ export class PocketSphinxRecogniser implements Recogniser {
    * as well, but its silence phones then lie on "shot": it ends before the pause.
    */
   private vetoed(c: Candidate, wordEnd: number, decoys: Candidate[]): boolean {
-    if (this.clipped(c.start, wordEnd)) return false;
-    const sf = Math.round(c.start / FRAME_SAMPLES);
-    const noise = this.noiseFloor(sf);
-    const margin = noise > DECOY_NOISY_FLOOR_DB ? this.decoyMargin : 0;
-    return decoys.some(
-      (d) =>
-        d.keyword === c.keyword &&
-        d.start < wordEnd &&
-        d.end >= wordEnd + PAUSE_IN_DETECTION_FRAMES * FRAME_SAMPLES &&
-        d.prob >= c.prob + margin,
-    );
+    const rivals = decoys.filter((d) => d.keyword === c.keyword && d.start < wordEnd && d.end >= wordEnd + PAUSE_IN_DETECTION_FRAMES * FRAME_SAMPLES);
+    if (rivals.length === 0 || this.clipped(c.start, wordEnd)) return false;
+    const margin = this.noiseFloor(Math.round(c.start / FRAME_SAMPLES)) > DECOY_NOISY_FLOOR_DB ? this.decoyMargin : 0;
+    return rivals.some((d) => d.prob >= c.prob + margin);
   }
 
   /** The noise floor before frame `f`: the quietest frames of the last seconds (unknown until a second has been heard). */

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { startFakeOpenAI } from '../fake-openai/server';
 import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
-import { mjpegFrames } from '../support/jpeg';
+import { writeServiceConfig } from '../support/service-config';
 import { printMetric } from './metric';
 
 const RUN_SECONDS = 25;
@@ -41,13 +41,7 @@ export async function serviceRss(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'snapask-bench-rss-'));
   const fake = await startFakeOpenAI();
   try {
-    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(45, '1280x720', 15));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({
-      openai: { baseURL: fake.url },
-      recogniser: { engine: 'pocketsphinx' },
-      camera: { kind: 'rpicam', width: 1280, height: 720, fps: 15 },
-      stateDir: join(dir, 'state'),
-    }));
+    writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '1280x720', fps: 15 });
     const env = fakeEnv({
       FAKE_ARECORD_WAV: join(REPO, 'test/fixtures/demo/question.wav'),
       FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'),

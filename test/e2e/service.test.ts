@@ -7,7 +7,7 @@ import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { CLI } from '../support/cli';
 import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
-import { mjpegFrames } from '../support/jpeg';
+import { writeServiceConfig } from '../support/service-config';
 import { synthesise } from '../support/speech';
 import { onJsonLines } from '../support/json-lines';
 
@@ -39,14 +39,7 @@ describe('snapask run on fake microphone, camera and speaker', () => {
       { engine: 'flite', voice: 'kal' },
     );
     writeFileSync(join(dir, 'q.wav'), speech.wav);
-    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(FPS * 4, '320x240', FPS));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({
-      api: 'assistants',
-      openai: { baseURL: fake.url },
-      recogniser: { engine: 'pocketsphinx' },
-      camera: { kind: 'rpicam', width: 320, height: 240, fps: FPS, pipelineDelayMs: 0 },
-      stateDir: join(dir, 'state'),
-    }));
+    writeServiceConfig(dir, { apiBase: fake.url, frames: FPS * 4, size: '320x240', fps: FPS, camera: { pipelineDelayMs: 0 }, config: { api: 'assistants' } });
     const env = fakeEnv({
       FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_ARECORD_LOG: join(dir, 'arecord.log'),
       FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_CAMERA_LOG: join(dir, 'camera.log'),

@@ -9,7 +9,7 @@ import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
-import { mjpegFrames } from '../support/jpeg';
+import { writeServiceConfig } from '../support/service-config';
 import { synthesise } from '../support/speech';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-logs-'));
@@ -75,14 +75,7 @@ describe('snapask run does not log its secrets', () => {
       { engine: 'flite', voice: 'kal' },
     );
     writeFileSync(join(dir, 'q.wav'), speech.wav);
-    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(45, '320x240', 15));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({
-      openai: { baseURL: fake.url },
-      recogniser: { engine: 'pocketsphinx' },
-      camera: { kind: 'rpicam', width: 320, height: 240, fps: 15 },
-      stateDir: join(dir, 'state'),
-      zapier: { timeoutMs: 1000 },
-    }));
+    writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '320x240', fps: 15, config: { zapier: { timeoutMs: 1000 } } });
     const hookUrl = `https://hooks.zapier.com${HOOK_PATH}`;
     const env = fakeEnv({
       OPENAI_API_KEY: API_KEY, ZAPIER_HOOK_URL: hookUrl, ZAPIER_TOKEN, ZAPIER_MCP_TOKEN: MCP_TOKEN,

@@ -6,7 +6,7 @@ import { encodeWav } from '../../src/audio/wav';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
-import { mjpegFrames } from '../support/jpeg';
+import { writeServiceConfig } from '../support/service-config';
 import { NotifySocket, type Datagram } from './notify-socket';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-sd-'));
@@ -23,13 +23,7 @@ describe('systemd notification from snapask run', () => {
     fake = await startFakeOpenAI();
     // Ten seconds of room tone: the microphone is live, nobody speaks.
     writeFileSync(join(dir, 'quiet.wav'), encodeWav(Buffer.alloc(16000 * 2 * 10), 16000));
-    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(30, '320x240', 15));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({
-      openai: { baseURL: fake.url },
-      recogniser: { engine: 'pocketsphinx' },
-      camera: { kind: 'rpicam', width: 320, height: 240, fps: 15 },
-      stateDir: join(dir, 'state'),
-    }));
+    writeServiceConfig(dir, { apiBase: fake.url, frames: 30, size: '320x240', fps: 15 });
   });
   afterAll(() => fake.close());
 

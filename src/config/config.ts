@@ -47,6 +47,8 @@ export interface Config {
     modelDir?: string;
     /** Seconds without speech after "reply" before it counts (the end of the utterance). */
     replyGapSeconds?: number;
+    /** Seconds without speech before "reply" for it to count (said on its own); 0 turns the check off. */
+    replyPauseBeforeSeconds?: number;
     /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
     thresholds?: Record<string, number>;
     /** Noise suppression in a noisy room, dB of attenuation (negative); 0 turns it off. */
@@ -240,6 +242,7 @@ const RULES: Record<string, [Check, string]> = {
   'recogniser.engine': [oneOf('vosk', 'pocketsphinx'), 'vosk or pocketsphinx'],
   'recogniser.modelDir': [isStr, 'a directory path'],
   'recogniser.replyGapSeconds': [(v) => typeof v === 'number' && v >= 0.2 && v <= 5, 'seconds, 0.2 to 5'],
+  'recogniser.replyPauseBeforeSeconds': [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'seconds, 0 to 1 (0 turns the check off)'],
   'recogniser.noiseSuppressDb': [(v) => typeof v === 'number' && v >= -40 && v <= 0, 'dB, -40 to 0 (0 turns it off)'],
   'recogniser.thresholds': [
     (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'number' && t > 0 && t < 1),

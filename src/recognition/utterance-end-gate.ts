@@ -12,6 +12,12 @@ const NOISE_WINDOW_FRAMES = 1000;
 /** Speech this soon after the word's end still belongs to it (its release, a recogniser's early end). */
 const TAIL_SECONDS = 0.06;
 /**
+ * The pause before the word is looked for this long before the start the recogniser gives it: that start can
+ * be late, after a weak onset (measured: 70 ms after flite rms's /r/ at 10 dB SNR; with 30 ms the onset itself
+ * read as speech before the word, with 80 ms the closures of "late to reapply" passed for the pause).
+ */
+const LEAD_SECONDS = 0.05;
+/**
  * "reply" ends in a vowel: a detection whose last stretch is frication is another word ("replies", "reply's")
  * whose /z/ the recogniser took for the pause. This many fricative speech frames in the window from
  * FRICATION_BEFORE_SECONDS before the word's end to TAIL_SECONDS after it veto it (measured: flite's kal
@@ -29,8 +35,9 @@ const KEEP_SECONDS = 8;
  * when it ends the utterance, that is when no speech follows it for
  * `gapSeconds`. Its event is held back until then (with `detectedAt` moved to
  * the moment the gap was complete) and dropped if speech comes first, so
- * "please reply to Anna" in mid-question never sends half a question. Other
- * events pass at once. Speech is judged by level against the noise floor, on
+ * "please reply to Anna" in mid-question never sends half a question. It must
+ * be said on its own, too: speech right before it ("she never replied.") drops
+ * it at once. Other events pass at once. Speech is judged by level against the noise floor, on
  * the raw microphone (outside any cleaner: suppressed noise pumps). A reply
  * whose last stretch is frication is dropped too: "reply" ends in a vowel.
  */
@@ -39,6 +46,8 @@ export class UtteranceEndGate implements Recogniser {
   droppedMidUtterance = 0;
   /** Replies dropped because they ended in frication (diagnostics). */
   droppedFrication = 0;
+  /** Replies dropped because speech ran straight into them (diagnostics). */
+  droppedNoPauseBefore = 0;
   private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
   private readonly frication = new FrameFrication(NOISE_WINDOW_FRAMES);
   /** End times of recent speech frames shaped like frication, ascending. */
@@ -55,6 +64,7 @@ export class UtteranceEndGate implements Recogniser {
     private readonly inner: Recogniser,
     private readonly word: string,
     private readonly gapSeconds: number,
+    private readonly pauseBeforeSeconds = 0,
   ) {
     this.checkFrication = ENDS_IN_VOWEL.test(word);
   }
@@ -81,10 +91,18 @@ export class UtteranceEndGate implements Recogniser {
   private pass(events: RecognitionEvent[]): RecognitionEvent[] {
     const out: RecognitionEvent[] = [];
     for (const e of events) {
-      if (e.type === 'keyword' && e.word === this.word) this.held.push(e);
-      else out.push(e);
+      if (e.type !== 'keyword' || e.word !== this.word) out.push(e);
+      else if (this.spokeBefore(e)) this.droppedNoPauseBefore++;
+      else this.held.push(e);
     }
     return out;
+  }
+
+  /** Was there speech in the pause the word needs before it? (Its frames are all heard by the time it is spotted.) */
+  private spokeBefore(k: KeywordEvent): boolean {
+    if (this.pauseBeforeSeconds <= 0) return false;
+    const to = k.start - LEAD_SECONDS;
+    return this.speechEnds.some((t) => t > to - this.pauseBeforeSeconds && t <= to);
   }
 
   private decide(now: number, final: boolean): RecognitionEvent[] {

@@ -4,19 +4,31 @@
  * benchmark never uses), so settings chosen here are judged on audio they
  * were not chosen on. Prints recall per condition for the options given as
  * JSON on the command line (PocketSphinxOptions, e.g. '{"thresholds":{"snapshot":1e-30}}'),
- * or with `stop THRESHOLD` the recall and false alarms of "stop".
+ * or with `stop THRESHOLD` the recall and false alarms of "stop", or with `false OPTIONS CONDITIONS` the
+ * command words heard in ordinary speech (passages of the benchmark's kind, drawn with another seed).
  * Run: node dist/test/bench/keywords-tuning.js '{}' clean,10
  */
 import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
 import { withCommandRules } from '../../src/recognition/create-recogniser';
 import { keywordsIn, RULES } from '../support/recognise';
-import { pinkNoise, questionStream, RATES, VOICES, withNoise } from './keywords-corpus';
+import { falseAlarmPassages, pinkNoise, questionStream, RATES, VOICES, withNoise } from './keywords-corpus';
 
 const TUNING_SEED_OFFSET = 500;
+const TUNING_FALSE_ALARM_SEED = 9191;
+const TUNING_FALSE_ALARM_MINUTES = 15;
+
+/** Engine options, and the service's: noise suppression (dB) and the pause needed before "reply" (seconds). */
+type TuningOptions = Partial<PocketSphinxOptions> & { denoise?: number; pauseBefore?: number };
+
+function tunedRecogniser({ denoise, pauseBefore, ...opts }: TuningOptions) {
+  const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts });
+  const rules = pauseBefore === undefined ? RULES : { ...RULES, replyPauseBeforeSeconds: pauseBefore };
+  return withCommandRules(engine, rules, denoise !== undefined ? { suppressDb: denoise } : undefined);
+}
 
 async function main(): Promise<void> {
-  const { denoise, ...opts } = JSON.parse(process.argv[2] ?? '{}') as Partial<PocketSphinxOptions> & { denoise?: number };
+  const opts = JSON.parse(process.argv[2] ?? '{}') as TuningOptions;
   const snrs = (process.argv[3] ?? 'clean,10').split(',');
   const noise = pinkNoise();
   const voices = VOICES.filter((v) => v.group === 'target');
@@ -29,8 +41,7 @@ async function main(): Promise<void> {
       for (const rate of RATES) {
         const s = await questionStream(voice, rate, TUNING_SEED_OFFSET + i++);
         const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + i * 1.3);
-        const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts });
-        const events = keywordsIn(withCommandRules(engine, RULES, denoise !== undefined ? { suppressDb: denoise } : undefined), pcm);
+        const events = keywordsIn(tunedRecogniser(opts), pcm);
         const used = new Set<KeywordEvent>();
         for (const t of s.truth) {
           said[t.word] = (said[t.word] ?? 0) + 1;
@@ -47,8 +58,34 @@ async function main(): Promise<void> {
   }
 }
 
+/** `node keywords-tuning.js false OPTIONS CONDITIONS`: command words heard per hour of ordinary speech, per condition. */
+async function falseAlarms(): Promise<void> {
+  const opts = JSON.parse(process.argv[3] ?? '{}') as TuningOptions;
+  const snrs = (process.argv[4] ?? 'clean,10').split(',');
+  const passages = await falseAlarmPassages(TUNING_FALSE_ALARM_MINUTES * 60, TUNING_FALSE_ALARM_SEED);
+  const noise = pinkNoise();
+  for (const snr of snrs) {
+    const count: Record<string, number> = {};
+    const heard: string[] = [];
+    let seconds = 0;
+    passages.forEach((p, i) => {
+      const spans = p.sentences.map((x): [number, number] => [x.start, x.end]);
+      const pcm = snr === 'clean' ? p.pcm : withNoise({ pcm: p.pcm, spans }, noise, Number(snr), 7 + i * 1.7);
+      seconds += (pcm.length >> 1) / 16000;
+      for (const e of keywordsIn(tunedRecogniser(opts), pcm)) {
+        count[e.word] = (count[e.word] ?? 0) + 1;
+        const said = p.sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2);
+        heard.push(`${e.word}@${p.voice.voice}#${i}${said ? ` in "${said.word}"` : ''}`);
+      }
+    });
+    const perHour = Object.fromEntries(Object.entries(count).map(([w, n]) => [w, +((n * 3600) / seconds).toFixed(2)]));
+    console.log(JSON.stringify({ snr, minutes: +(seconds / 60).toFixed(1), perHour, heard }));
+  }
+}
+
 if (require.main === module) {
-  (process.argv[2] === 'stop' ? tuneStop(Number(process.argv[3])) : main()).catch((e: unknown) => {
+  const mode = process.argv[2];
+  (mode === 'stop' ? tuneStop(Number(process.argv[3])) : mode === 'false' ? falseAlarms() : main()).catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });

@@ -29,6 +29,15 @@ const CONDITIONS: Array<{ name: string; snr?: number }> = [{ name: 'clean' }, { 
 const TARGET_CONDITIONS = new Set(['clean', 'snr10']);
 const FPS = 15;
 const FALSE_ALARM_MINUTES = 30;
+const FALSE_ALARM_CONDITIONS = CONDITIONS.filter((c) => c.name !== 'snr5');
+
+interface FalseAlarmStream {
+  name: string;
+  pcm: Buffer;
+  /** Where speech is (for the SNR). */
+  spans: Array<[number, number]>;
+  sentences: Occurrence[];
+}
 
 interface EngineUnderTest {
   name: string;
@@ -106,9 +115,14 @@ async function questionFigures(engine: EngineUnderTest): Promise<void> {
   printMetric({ metric: 'kws_snapshot_frame_offset_ms_p95', value: percentile(timing.frameOffsetMs, 95), unit: 'ms', engine: engine.name });
 }
 
+/**
+ * Command words heard in ordinary speech, per hour: in a quiet room (the targets) and with the benchmark's
+ * pink noise at 20 and 10 dB SNR, as recall is measured (a noisy kitchen must not send half a question either).
+ */
 export async function falseAlarmFigures(engine: EngineUnderTest): Promise<void> {
   const passages = await falseAlarmPassages(FALSE_ALARM_MINUTES * 60);
-  const streams: Array<{ name: string; pcm: Buffer; sentences: Occurrence[] }> = [{ name: 'librivox', pcm: librivox(), sentences: [] }];
+  const { pcm: librivoxPcm, spans: librivoxSpans } = librivox();
+  const streams: FalseAlarmStream[] = [{ name: 'librivox', pcm: librivoxPcm, spans: librivoxSpans, sentences: [] }];
   // One continuous stream per voice, as the service would hear it.
   for (const v of VOICES) {
     const mine = passages.filter((p) => p.voice === v);
@@ -119,27 +133,35 @@ export async function falseAlarmFigures(engine: EngineUnderTest): Promise<void> 
       sentences.push(...p.sentences.map((x) => ({ word: x.word, start: x.start + at, end: x.end + at })));
       at += (p.pcm.length >> 1) / 16000;
     }
-    streams.push({ name: `${v.engine}/${v.voice}`, pcm: Buffer.concat(mine.map((p) => p.pcm)), sentences });
+    const spans = sentences.map((x): [number, number] => [x.start, x.end]);
+    streams.push({ name: `${v.engine}/${v.voice}`, pcm: Buffer.concat(mine.map((p) => p.pcm)), spans, sentences });
   }
-  let seconds = 0;
-  const count: Record<string, number> = {};
-  const heard: string[] = [];
-  for (const { name, pcm, sentences } of streams) {
-    seconds += (pcm.length >> 1) / 16000;
-    for (const e of recognise(engine, pcm).events) {
-      count[e.word] = (count[e.word] ?? 0) + 1;
-      const said = sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2);
-      heard.push(`${e.word}@${name}:${e.start.toFixed(1)}s${said ? ` in "${said.word}"` : ''}`);
-    }
+  const noise = pinkNoise();
+  for (const condition of FALSE_ALARM_CONDITIONS) {
+    let seconds = 0;
+    const count: Record<string, number> = {};
+    const heard: string[] = [];
+    streams.forEach(({ name, pcm, spans, sentences }, i) => {
+      const heardPcm = condition.snr === undefined ? pcm : withNoise({ pcm, spans }, noise, condition.snr, 11 + i * 3.1);
+      seconds += (heardPcm.length >> 1) / 16000;
+      for (const e of recognise(engine, heardPcm).events) {
+        count[e.word] = (count[e.word] ?? 0) + 1;
+        const said = sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2);
+        heard.push(`${e.word}@${name}:${e.start.toFixed(1)}s${said ? ` in "${said.word}"` : ''}`);
+      }
+    });
+    process.stderr.write(`  ${engine.name} false-alarm set ${condition.name}: ${(seconds / 60).toFixed(1)} min, heard ${heard.join(', ') || 'nothing'}\n`);
+    const perHour = (w: string) => ((count[w] ?? 0) * 3600) / seconds;
+    const suffix = condition.snr === undefined ? '' : `_${condition.name}`;
+    // The targets are for the false-alarm set as the issue defines it (quiet); in noise the figures are reported.
+    const target = (t: number) => (condition.snr === undefined ? { target: t } : {});
+    if (condition.snr === undefined) printMetric({ metric: 'kws_false_alarm_set_minutes', value: seconds / 60, unit: 'min', target: 30, better: 'higher', engine: engine.name });
+    printMetric({ metric: `kws_false_sends_per_hour${suffix}`, value: perHour(RULES.words.reply), unit: '1/h', ...target(0), engine: engine.name });
+    printMetric({ metric: `kws_false_snapshots_per_hour${suffix}`, value: perHour(RULES.words.snapshot), unit: '1/h', ...target(1), engine: engine.name });
+    printMetric({ metric: `kws_false_cancels_per_hour${suffix}`, value: perHour(RULES.words.cancel), unit: '1/h', engine: engine.name });
+    // "stop" only acts while the appliance speaks (barge-in); heard otherwise it is dropped.
+    printMetric({ metric: `kws_false_stops_per_hour${suffix}`, value: perHour(RULES.words.stop), unit: '1/h', engine: engine.name });
   }
-  process.stderr.write(`  ${engine.name} false-alarm set: ${(seconds / 60).toFixed(1)} min, heard ${heard.join(', ') || 'nothing'}\n`);
-  const perHour = (w: string) => ((count[w] ?? 0) * 3600) / seconds;
-  printMetric({ metric: 'kws_false_alarm_set_minutes', value: seconds / 60, unit: 'min', target: 30, better: 'higher', engine: engine.name });
-  printMetric({ metric: 'kws_false_sends_per_hour', value: perHour(RULES.words.reply), unit: '1/h', target: 0, engine: engine.name });
-  printMetric({ metric: 'kws_false_snapshots_per_hour', value: perHour(RULES.words.snapshot), unit: '1/h', target: 1, engine: engine.name });
-  printMetric({ metric: 'kws_false_cancels_per_hour', value: perHour(RULES.words.cancel), unit: '1/h', engine: engine.name });
-  // "stop" only acts while the appliance speaks (barge-in); heard otherwise it is dropped.
-  printMetric({ metric: 'kws_false_stops_per_hour', value: perHour(RULES.words.stop), unit: '1/h', engine: engine.name });
 }
 
 /**

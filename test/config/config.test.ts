@@ -66,6 +66,8 @@ describe('the API side', () => {
     expect(c.speaker).toMatchObject({ echoCancel: true, echoLatencyMs: 80 });
     expect(c.recogniser.noiseSuppressDb).toBe(0);
     expect(() => loadConfig(file('ns.json', JSON.stringify({ recogniser: { noiseSuppressDb: 10 } })), {})).toThrow(/recogniser\.noiseSuppressDb = 10 is not allowed; expected dB, -40 to 0/);
+    expect(loadConfig(file('pb.json', JSON.stringify({ recogniser: { replyPauseBeforeSeconds: 0 } })), {}).config.recogniser.replyPauseBeforeSeconds).toBe(0);
+    expect(() => loadConfig(file('pb2.json', JSON.stringify({ recogniser: { replyPauseBeforeSeconds: 2 } })), {})).toThrow(/recogniser\.replyPauseBeforeSeconds = 2 is not allowed; expected seconds, 0 to 1/);
     expect(() => loadConfig(file('el.json', JSON.stringify({ speaker: { echoLatencyMs: -5 } })), {})).toThrow(/speaker\.echoLatencyMs = -5 is not allowed/);
     expect(() => loadConfig(file('ec.json', JSON.stringify({ speaker: { echoCancel: 'yes' } })), {})).toThrow(/speaker\.echoCancel = "yes" is not allowed; expected true or false/);
   });

@@ -13,6 +13,7 @@ describe('command rules', () => {
     expect(roleOf(r, 'snapshot')).toBeUndefined();
     expect(r.thresholds).toEqual({ picture: 1e-20 });
     expect(r.replyGapSeconds).toBe(0.8);
+    expect(r.replyPauseBeforeSeconds).toBe(0.1);
   });
 
   it('refuses ambiguous or unusable word sets with one line naming the keys', () => {

@@ -1,5 +1,6 @@
 import { SAMPLE_RATE } from '../../src/audio/audio-source';
 import { FrameFrication } from '../../src/recognition/audio-history';
+import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB } from '../../src/recognition/cleaned-recogniser';
 import { createEngine } from '../../src/recognition/create-recogniser';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent, RecognitionEvent } from '../../src/recognition/recogniser';
@@ -10,7 +11,7 @@ import { keywordsIn, RULES } from '../support/recognise';
 async function keywordsOf(parts: SpeechPart[], voice = 'slt'): Promise<{ events: KeywordEvent[]; gate: UtteranceEndGate; truth: { text: string; start: number; end: number }[] }> {
   const speech = await synthesise(parts, { engine: 'flite', voice });
   // The gate itself, over the engine (the service's recogniser wraps it further in the microphone cleaner).
-  const rec = new UtteranceEndGate(createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false }), RULES.words.reply, RULES.replyGapSeconds);
+  const rec = new UtteranceEndGate(createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false }), RULES.words.reply, RULES.replyGapSeconds, RULES.replyPauseBeforeSeconds);
   const events: RecognitionEvent[] = [];
   for (const c of toChunks(addNoise(speech.pcm, -55))) events.push(...rec.accept(c));
   events.push(...rec.flush());
@@ -23,7 +24,7 @@ describe('"reply" counts only at the end of an utterance (PocketSphinx on flite 
     const { events, gate, truth } = await keywordsOf([
       { silence: 0.5 },
       { text: 'please draft a' },
-      { silence: 0.1 },
+      { silence: 0.3 },
       { text: 'reply' },
       { silence: 0.35 },
       { text: 'to anna about the picture' },
@@ -40,6 +41,7 @@ describe('"reply" counts only at the end of an utterance (PocketSphinx on flite 
     expect(replies[0]!.detectedAt).toBeLessThan(lastTruth.end + RULES.replyGapSeconds + 0.3);
     // The engine did hear the first one (a real pause followed it): the gate is what dropped it.
     expect(gate.droppedMidUtterance).toBe(1);
+    expect(gate.droppedNoPauseBefore).toBe(0);
   }, 30_000);
 
   it('lets snapshots through at once and a reply at the very end of the input count', async () => {
@@ -55,7 +57,8 @@ describe('"reply" is not heard in a word that ends in frication', () => {
   async function gated(parts: SpeechPart[]): Promise<{ words: string[]; gate: UtteranceEndGate }> {
     const speech = await synthesise(parts, { engine: 'flite', voice: 'kal' });
     const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'], transcribe: false, decoys: { snapshot: ['snap'], reply: [] } });
-    const gate = new UtteranceEndGate(engine, RULES.words.reply, RULES.replyGapSeconds);
+    // No pause needed before it: the word-final check must stand alone (these run on from "the").
+    const gate = new UtteranceEndGate(engine, RULES.words.reply, RULES.replyGapSeconds, 0);
     return { words: keywordsIn(gate, speech.pcm).map((e) => e.word), gate };
   }
 
@@ -68,6 +71,46 @@ describe('"reply" is not heard in a word that ends in frication', () => {
     expect(reply.words).toEqual(['reply']);
     expect(reply.gate.droppedFrication).toBe(0);
   }, 30_000);
+});
+
+describe('"reply" counts only when said on its own', () => {
+  /** The service's stack (gate, microphone cleaner, engine) on flite speech in steady white noise at -40 dBFS. */
+  async function inNoise(parts: SpeechPart[], voice: string, pauseBefore: number): Promise<{ words: string[]; gate: UtteranceEndGate }> {
+    const speech = await synthesise(parts, { engine: 'flite', voice });
+    const engine = createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false });
+    const gate = new UtteranceEndGate(new CleanedRecogniser(engine, { suppressDb: DEFAULT_NOISE_SUPPRESS_DB }), RULES.words.reply, RULES.replyGapSeconds, pauseBefore);
+    return { words: keywordsIn(gate, addNoise(speech.pcm, -40, 3)).map((e) => e.word), gate };
+  }
+  const VOICES = ['kal', 'slt', 'awb', 'rms'];
+
+  it('drops a sentence-final "replied" that runs on from the word before, in every flite voice; without the check each one sends', async () => {
+    const parts: SpeechPart[] = [{ silence: 1.5 }, { text: 'I wrote to her twice and she never replied' }, { silence: 1.5 }];
+    for (const voice of VOICES) {
+      // In noise the engine cannot hear the final /d/: "replied." is "reply." to it.
+      expect({ voice, words: (await inNoise(parts, voice, 0)).words }).toEqual({ voice, words: ['reply'] });
+      const checked = await inNoise(parts, voice, RULES.replyPauseBeforeSeconds);
+      expect({ voice, words: checked.words }).toEqual({ voice, words: [] });
+      expect(checked.gate.droppedNoPauseBefore).toBe(1);
+    }
+  }, 60_000);
+
+  it('drops flite kal\'s sentence-final "replied" in a quiet room too (the decoys cannot: "replied" as one vetoes real replies)', async () => {
+    const speech = await synthesise([{ silence: 1.5 }, { text: 'and then she replied' }, { silence: 1.5 }, { text: 'nobody has replied' }, { silence: 1.5 }], { engine: 'flite', voice: 'kal' });
+    const heard = (pauseBefore: number) => {
+      const gate = new UtteranceEndGate(createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false }), RULES.words.reply, RULES.replyGapSeconds, pauseBefore);
+      return { words: keywordsIn(gate, speech.pcm).map((e) => e.word), dropped: gate.droppedNoPauseBefore };
+    };
+    expect(heard(0).words).toEqual(['reply', 'reply']);
+    expect(heard(RULES.replyPauseBeforeSeconds)).toEqual({ words: [], dropped: 2 });
+  }, 30_000);
+
+  it('still sends a "reply" said after a short pause in the same noise', async () => {
+    for (const voice of ['slt', 'awb', 'rms']) {
+      const { words, gate } = await inNoise([{ silence: 1.5 }, { text: 'is this plant getting enough light' }, { silence: 0.2 }, { text: 'reply' }, { silence: 1.5 }], voice, RULES.replyPauseBeforeSeconds);
+      expect({ voice, words }).toEqual({ voice, words: ['reply'] });
+      expect(gate.droppedNoPauseBefore).toBe(0);
+    }
+  }, 60_000);
 });
 
 describe('FrameFrication', () => {
@@ -130,5 +173,22 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
     // The stream starts at t = 99.9 (after a gap in capture): speech until 100.4, then quiet.
     for (let i = 0; i < 20; i++) out.push(...gate.accept({ pcm: i < 5 ? loud : quiet, t: 99.9 + i * 0.1 }));
     expect(out).toEqual([{ ...reply, detectedAt: 101.2 }]);
+  });
+
+  it('needs its pause before the word: speech up to 0.15 s before the start drops it, speech ending earlier does not', () => {
+    const loud = Buffer.alloc(1600 * 2);
+    for (let i = 0; i < 1600; i++) loud.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2);
+    const quiet = Buffer.alloc(1600 * 2);
+    // Quiet for 10 s (the noise floor), speech from 10.0 to 10.5, then quiet.
+    const run = (start: number) => {
+      const reply: KeywordEvent = { type: 'keyword', word: 'reply', start, end: start + 0.4, detectedAt: start + 0.5 };
+      let calls = 0;
+      const gate = new UtteranceEndGate({ accept: () => (++calls === 112 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.8, 0.1);
+      const out: RecognitionEvent[] = [];
+      for (let i = 0; i < 130; i++) out.push(...gate.accept({ pcm: i >= 100 && i < 105 ? loud : quiet, t: i * 0.1 }));
+      return { sent: out.length, dropped: gate.droppedNoPauseBefore };
+    };
+    expect(run(10.64)).toEqual({ sent: 0, dropped: 1 }); // speech ends 0.14 s before the start
+    expect(run(10.66)).toEqual({ sent: 1, dropped: 0 }); // 0.16 s
   });
 });

@@ -37,9 +37,10 @@ const KEEP_SECONDS = 8;
  * the moment the gap was complete) and dropped if speech comes first, so
  * "please reply to Anna" in mid-question never sends half a question. It must
  * be said on its own, too: speech right before it ("she never replied.") drops
- * it at once. Other events pass at once. Speech is judged by level against the noise floor, on
- * the raw microphone (outside any cleaner: suppressed noise pumps). A reply
- * whose last stretch is frication is dropped too: "reply" ends in a vowel.
+ * it at once. A reply whose last stretch is frication is dropped too: "reply"
+ * ends in a vowel. Other events pass at once. Speech is judged by level against
+ * the noise floor, on the raw microphone (outside any cleaner: suppressed noise
+ * pumps).
  */
 export class UtteranceEndGate implements Recogniser {
   /** Replies dropped because speech followed (diagnostics). */

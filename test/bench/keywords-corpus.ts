@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
+import type { KeywordEvent } from '../../src/recognition/recogniser';
 import { speechCacheDir, synthesise, type SpeechEngine, type SpeechPart } from '../support/speech';
 
 export interface Voice {
@@ -268,4 +269,42 @@ export async function falseAlarmPassages(minSeconds: number, seed = 4242): Promi
     total += speech.duration;
   }
   return out;
+}
+
+/** A stream of ordinary speech as the recogniser hears it: where its speech is (for the SNR) and what was said where. */
+export interface FalseAlarmStream {
+  name: string;
+  pcm: Buffer;
+  spans: Array<[number, number]>;
+  sentences: Occurrence[];
+}
+
+/** The spans of speech of timed sentences. */
+export function spansOf(sentences: Occurrence[]): Array<[number, number]> {
+  return sentences.map((x): [number, number] => [x.start, x.end]);
+}
+
+/**
+ * Command words heard in the streams (each with noise at `noisy.snr` dB SNR, from `noisy.offset(i)` seconds into
+ * the noise, or clean): how many of each word, in how many seconds of audio, and each one named with where it was
+ * heard and the sentence it was heard in.
+ */
+export function falseAlarmsIn(
+  streams: FalseAlarmStream[],
+  recognise: (pcm: Buffer) => KeywordEvent[],
+  noisy?: { noise: Buffer; snr: number; offset: (i: number) => number },
+): { seconds: number; count: Record<string, number>; heard: string[] } {
+  let seconds = 0;
+  const count: Record<string, number> = {};
+  const heard: string[] = [];
+  streams.forEach(({ name, pcm, spans, sentences }, i) => {
+    const heardPcm = noisy ? withNoise({ pcm, spans }, noisy.noise, noisy.snr, noisy.offset(i)) : pcm;
+    seconds += (heardPcm.length >> 1) / 16000;
+    for (const e of recognise(heardPcm)) {
+      count[e.word] = (count[e.word] ?? 0) + 1;
+      const said = sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2);
+      heard.push(`${e.word}@${name}:${e.start.toFixed(1)}s${said ? ` in "${said.word}"` : ''}`);
+    }
+  });
+  return { seconds, count, heard };
 }

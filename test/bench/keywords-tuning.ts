@@ -12,7 +12,7 @@ import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/reco
 import type { KeywordEvent } from '../../src/recognition/recogniser';
 import { withCommandRules } from '../../src/recognition/create-recogniser';
 import { keywordsIn, RULES } from '../support/recognise';
-import { falseAlarmPassages, pinkNoise, questionStream, RATES, VOICES, withNoise } from './keywords-corpus';
+import { falseAlarmPassages, falseAlarmsIn, pinkNoise, questionStream, RATES, spansOf, VOICES, withNoise } from './keywords-corpus';
 
 const TUNING_SEED_OFFSET = 500;
 const TUNING_FALSE_ALARM_SEED = 9191;
@@ -63,21 +63,14 @@ async function falseAlarms(): Promise<void> {
   const opts = JSON.parse(process.argv[3] ?? '{}') as TuningOptions;
   const snrs = (process.argv[4] ?? 'clean,10').split(',');
   const passages = await falseAlarmPassages(TUNING_FALSE_ALARM_MINUTES * 60, TUNING_FALSE_ALARM_SEED);
+  const streams = passages.map((p, i) => ({ name: `${p.voice.voice}#${i}`, pcm: p.pcm, spans: spansOf(p.sentences), sentences: p.sentences }));
   const noise = pinkNoise();
   for (const snr of snrs) {
-    const count: Record<string, number> = {};
-    const heard: string[] = [];
-    let seconds = 0;
-    passages.forEach((p, i) => {
-      const spans = p.sentences.map((x): [number, number] => [x.start, x.end]);
-      const pcm = snr === 'clean' ? p.pcm : withNoise({ pcm: p.pcm, spans }, noise, Number(snr), 7 + i * 1.7);
-      seconds += (pcm.length >> 1) / 16000;
-      for (const e of keywordsIn(tunedRecogniser(opts), pcm)) {
-        count[e.word] = (count[e.word] ?? 0) + 1;
-        const said = p.sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2);
-        heard.push(`${e.word}@${p.voice.voice}#${i}${said ? ` in "${said.word}"` : ''}`);
-      }
-    });
+    const { seconds, count, heard } = falseAlarmsIn(
+      streams,
+      (pcm) => keywordsIn(tunedRecogniser(opts), pcm),
+      snr === 'clean' ? undefined : { noise, snr: Number(snr), offset: (i) => 7 + i * 1.7 },
+    );
     const perHour = Object.fromEntries(Object.entries(count).map(([w, n]) => [w, +((n * 3600) / seconds).toFixed(2)]));
     console.log(JSON.stringify({ snr, minutes: +(seconds / 60).toFixed(1), perHour, heard }));
   }

@@ -21,7 +21,20 @@ import type { Config } from '../../src/config/config';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
 import { keywordsIn, RULES } from '../support/recognise';
-import { falseAlarmPassages, librivox, pinkNoise, questionStream, RATES, VOICES, withNoise, type Occurrence, type Stream } from './keywords-corpus';
+import {
+  falseAlarmPassages,
+  falseAlarmsIn,
+  librivox,
+  pinkNoise,
+  questionStream,
+  RATES,
+  spansOf,
+  VOICES,
+  withNoise,
+  type FalseAlarmStream,
+  type Occurrence,
+  type Stream,
+} from './keywords-corpus';
 import { percentile, printMetric } from './metric';
 
 const CONDITIONS: Array<{ name: string; snr?: number }> = [{ name: 'clean' }, { name: 'snr20', snr: 20 }, { name: 'snr10', snr: 10 }, { name: 'snr5', snr: 5 }];
@@ -30,14 +43,6 @@ const TARGET_CONDITIONS = new Set(['clean', 'snr10']);
 const FPS = 15;
 const FALSE_ALARM_MINUTES = 30;
 const FALSE_ALARM_CONDITIONS = CONDITIONS.filter((c) => c.name !== 'snr5');
-
-interface FalseAlarmStream {
-  name: string;
-  pcm: Buffer;
-  /** Where speech is (for the SNR). */
-  spans: Array<[number, number]>;
-  sentences: Occurrence[];
-}
 
 interface EngineUnderTest {
   name: string;
@@ -133,23 +138,15 @@ export async function falseAlarmFigures(engine: EngineUnderTest): Promise<void> 
       sentences.push(...p.sentences.map((x) => ({ word: x.word, start: x.start + at, end: x.end + at })));
       at += (p.pcm.length >> 1) / 16000;
     }
-    const spans = sentences.map((x): [number, number] => [x.start, x.end]);
-    streams.push({ name: `${v.engine}/${v.voice}`, pcm: Buffer.concat(mine.map((p) => p.pcm)), spans, sentences });
+    streams.push({ name: `${v.engine}/${v.voice}`, pcm: Buffer.concat(mine.map((p) => p.pcm)), spans: spansOf(sentences), sentences });
   }
   const noise = pinkNoise();
   for (const condition of FALSE_ALARM_CONDITIONS) {
-    let seconds = 0;
-    const count: Record<string, number> = {};
-    const heard: string[] = [];
-    streams.forEach(({ name, pcm, spans, sentences }, i) => {
-      const heardPcm = condition.snr === undefined ? pcm : withNoise({ pcm, spans }, noise, condition.snr, 11 + i * 3.1);
-      seconds += (heardPcm.length >> 1) / 16000;
-      for (const e of recognise(engine, heardPcm).events) {
-        count[e.word] = (count[e.word] ?? 0) + 1;
-        const said = sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2);
-        heard.push(`${e.word}@${name}:${e.start.toFixed(1)}s${said ? ` in "${said.word}"` : ''}`);
-      }
-    });
+    const { seconds, count, heard } = falseAlarmsIn(
+      streams,
+      (pcm) => recognise(engine, pcm).events,
+      condition.snr === undefined ? undefined : { noise, snr: condition.snr, offset: (i) => 11 + i * 3.1 },
+    );
     process.stderr.write(`  ${engine.name} false-alarm set ${condition.name}: ${(seconds / 60).toFixed(1)} min, heard ${heard.join(', ') || 'nothing'}\n`);
     const perHour = (w: string) => ((count[w] ?? 0) * 3600) / seconds;
     const suffix = condition.snr === undefined ? '' : `_${condition.name}`;

@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file';
 
 /**
  * A small JSON document kept on disk across restarts and power cuts: written to
@@ -19,23 +19,7 @@ export class JsonStateFile<T extends object> {
     }
   }
 
-  async write(value: T): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(value, null, 2));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.path);
-    // The rename itself must survive a power cut: sync the directory entry too.
-    const dir = await open(dirname(this.path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+  write(value: T): Promise<void> {
+    return writeFileAtomic(this.path, JSON.stringify(value, null, 2));
   }
 }

@@ -1,5 +1,6 @@
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file';
 import { JsonStateFile } from './json-state-file';
 
 /** One snapshot of a turn as the spool keeps it. */
@@ -52,6 +53,10 @@ export class TurnSpool {
   private seq = 0;
   private readonly files = new Map<string, JsonStateFile<TurnRecord>>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** Turns already finished: a late write (an upload that ended after the answer) must not bring one back. */
+  private readonly removed = new Set<string>();
+  /** Per turn, the pictures whose write has not landed yet. */
+  private readonly writing = new Map<string, Set<string>>();
 
   constructor(dir: string) {
     this.turnsDir = join(dir, 'turns');
@@ -66,19 +71,17 @@ export class TurnSpool {
     return join(this.turnsDir, id);
   }
 
-  async saveJpeg(id: string, name: string, jpeg: Buffer): Promise<void> {
-    const dir = this.dirOf(id);
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, name);
-    const tmp = `${path}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(jpeg);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+  /**
+   * Writes one picture of a turn, in order with the turn's record writes: a
+   * record saved after this call lands after the picture, so a turn that is on
+   * disk as closed has its pictures on disk too.
+   */
+  saveJpeg(id: string, name: string, jpeg: Buffer): Promise<void> {
+    let writing = this.writing.get(id);
+    if (!writing) this.writing.set(id, (writing = new Set()));
+    const names = writing;
+    names.add(name);
+    return this.enqueue(id, () => writeFileAtomic(join(this.dirOf(id), name), jpeg)).finally(() => names.delete(name));
   }
 
   readJpeg(id: string, name: string): Promise<Buffer> {
@@ -91,9 +94,20 @@ export class TurnSpool {
    */
   save(record: TurnRecord): Promise<void> {
     const file = this.fileOf(record.id);
-    const previous = this.chains.get(record.id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => file.write(structuredClone(record)));
-    this.chains.set(record.id, next);
+    return this.enqueue(record.id, () => {
+      const copy = structuredClone(record);
+      // A picture still being written is left out: the record never names a file that a power cut could lose.
+      const writing = this.writing.get(record.id);
+      if (writing?.size) copy.snapshots = copy.snapshots.filter((s) => !writing.has(s.file));
+      return file.write(copy);
+    });
+  }
+
+  /** Runs one write of a turn after the ones before it, whether they failed or not. */
+  private enqueue(id: string, write: () => Promise<void>): Promise<void> {
+    if (this.removed.has(id)) return Promise.resolve();
+    const next = (this.chains.get(id) ?? Promise.resolve()).catch(() => undefined).then(write);
+    this.chains.set(id, next);
     return next;
   }
 
@@ -121,9 +135,11 @@ export class TurnSpool {
   }
 
   async remove(id: string): Promise<void> {
+    this.removed.add(id);
     await (this.chains.get(id) ?? Promise.resolve()).catch(() => undefined);
     this.chains.delete(id);
     this.files.delete(id);
+    this.writing.delete(id);
     await rm(this.dirOf(id), { recursive: true, force: true });
   }
 

@@ -49,6 +49,8 @@ export interface Config {
     replyGapSeconds?: number;
     /** Seconds without speech before "reply" for it to count (said on its own); 0 turns the check off. */
     replyPauseBeforeSeconds?: number;
+    /** The same in a noisy room, where a sentence's weak sounds leave gaps as long as a short pause. */
+    replyPauseBeforeNoisySeconds?: number;
     /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
     thresholds?: Record<string, number>;
     /** Noise suppression in a noisy room, dB of attenuation (negative); 0 turns it off. */
@@ -243,6 +245,7 @@ const RULES: Record<string, [Check, string]> = {
   'recogniser.modelDir': [isStr, 'a directory path'],
   'recogniser.replyGapSeconds': [(v) => typeof v === 'number' && v >= 0.2 && v <= 5, 'seconds, 0.2 to 5'],
   'recogniser.replyPauseBeforeSeconds': [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'seconds, 0 to 1 (0 turns the check off)'],
+  'recogniser.replyPauseBeforeNoisySeconds': [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'seconds, 0 to 1'],
   'recogniser.noiseSuppressDb': [(v) => typeof v === 'number' && v >= -40 && v <= 0, 'dB, -40 to 0 (0 turns it off)'],
   'recogniser.thresholds': [
     (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'number' && t > 0 && t < 1),

@@ -75,6 +75,11 @@ export class FrameLevels {
 
   /** The p-quantile (0..1) of the levels of frames [from, to) that are available. */
   quantile(from: number, to: number, p: number): number | undefined {
+    return this.quantiles(from, to, [p])?.[0];
+  }
+
+  /** Several quantiles of the same frames, sorted once. */
+  quantiles(from: number, to: number, ps: number[]): number[] | undefined {
     const vals: number[] = [];
     for (let f = from; f < to; f++) {
       const v = this.at(f);
@@ -82,7 +87,7 @@ export class FrameLevels {
     }
     if (vals.length === 0) return undefined;
     vals.sort((x, y) => x - y);
-    return vals[Math.min(vals.length - 1, Math.floor(p * (vals.length - 1)))];
+    return ps.map((p) => vals[Math.min(vals.length - 1, Math.floor(p * (vals.length - 1)))]!);
   }
 }
 

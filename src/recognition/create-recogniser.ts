@@ -51,5 +51,5 @@ export function createRecogniser(
  */
 export function withCommandRules(engine: Recogniser, rules: CommandRules, cleaning?: CleaningOptions): Recogniser {
   const heard = cleaning ? new CleanedRecogniser(engine, cleaning) : engine;
-  return new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds, rules.replyPauseBeforeSeconds);
+  return new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds, rules.replyPauseBeforeSeconds, rules.replyPauseBeforeNoisySeconds);
 }

@@ -19,11 +19,15 @@ const TUNING_FALSE_ALARM_SEED = 9191;
 const TUNING_FALSE_ALARM_MINUTES = 15;
 
 /** Engine options, and the service's: noise suppression (dB) and the pause needed before "reply" (seconds). */
-type TuningOptions = Partial<PocketSphinxOptions> & { denoise?: number; pauseBefore?: number };
+type TuningOptions = Partial<PocketSphinxOptions> & { denoise?: number; pauseBefore?: number; pauseBeforeNoisy?: number };
 
-function tunedRecogniser({ denoise, pauseBefore, ...opts }: TuningOptions) {
+function tunedRecogniser({ denoise, pauseBefore, pauseBeforeNoisy, ...opts }: TuningOptions) {
   const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts });
-  const rules = pauseBefore === undefined ? RULES : { ...RULES, replyPauseBeforeSeconds: pauseBefore };
+  const rules = {
+    ...RULES,
+    ...(pauseBefore !== undefined ? { replyPauseBeforeSeconds: pauseBefore } : {}),
+    ...(pauseBeforeNoisy !== undefined ? { replyPauseBeforeNoisySeconds: pauseBeforeNoisy } : {}),
+  };
   return withCommandRules(engine, rules, denoise !== undefined ? { suppressDb: denoise } : undefined);
 }
 
@@ -58,11 +62,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** `node keywords-tuning.js false OPTIONS CONDITIONS`: command words heard per hour of ordinary speech, per condition. */
+/** `node keywords-tuning.js false OPTIONS CONDITIONS [MINUTES]`: command words heard per hour of ordinary speech, per condition. */
 async function falseAlarms(): Promise<void> {
   const opts = JSON.parse(process.argv[3] ?? '{}') as TuningOptions;
   const snrs = (process.argv[4] ?? 'clean,10').split(',');
-  const passages = await falseAlarmPassages(TUNING_FALSE_ALARM_MINUTES * 60, TUNING_FALSE_ALARM_SEED);
+  const passages = await falseAlarmPassages(Number(process.argv[5] ?? TUNING_FALSE_ALARM_MINUTES) * 60, TUNING_FALSE_ALARM_SEED);
   const streams = passages.map((p, i) => ({ name: `${p.voice.voice}#${i}`, pcm: p.pcm, spans: spansOf(p.sentences), sentences: p.sentences }));
   const noise = pinkNoise();
   for (const snr of snrs) {

@@ -68,6 +68,8 @@ describe('the API side', () => {
     expect(() => loadConfig(file('ns.json', JSON.stringify({ recogniser: { noiseSuppressDb: 10 } })), {})).toThrow(/recogniser\.noiseSuppressDb = 10 is not allowed; expected dB, -40 to 0/);
     expect(loadConfig(file('pb.json', JSON.stringify({ recogniser: { replyPauseBeforeSeconds: 0 } })), {}).config.recogniser.replyPauseBeforeSeconds).toBe(0);
     expect(() => loadConfig(file('pb2.json', JSON.stringify({ recogniser: { replyPauseBeforeSeconds: 2 } })), {})).toThrow(/recogniser\.replyPauseBeforeSeconds = 2 is not allowed; expected seconds, 0 to 1/);
+    expect(loadConfig(file('pbn.json', JSON.stringify({ recogniser: { replyPauseBeforeNoisySeconds: 0.4 } })), {}).config.recogniser.replyPauseBeforeNoisySeconds).toBe(0.4);
+    expect(() => loadConfig(file('pbn2.json', JSON.stringify({ recogniser: { replyPauseBeforeNoisySeconds: -1 } })), {})).toThrow(/recogniser\.replyPauseBeforeNoisySeconds = -1 is not allowed; expected seconds, 0 to 1/);
     expect(() => loadConfig(file('el.json', JSON.stringify({ speaker: { echoLatencyMs: -5 } })), {})).toThrow(/speaker\.echoLatencyMs = -5 is not allowed/);
     expect(() => loadConfig(file('ec.json', JSON.stringify({ speaker: { echoCancel: 'yes' } })), {})).toThrow(/speaker\.echoCancel = "yes" is not allowed; expected true or false/);
   });

@@ -14,6 +14,9 @@ describe('command rules', () => {
     expect(r.thresholds).toEqual({ picture: 1e-20 });
     expect(r.replyGapSeconds).toBe(0.8);
     expect(r.replyPauseBeforeSeconds).toBe(0.1);
+    expect(r.replyPauseBeforeNoisySeconds).toBe(0.25);
+    // The configuration's recogniser section is passed as it is: its timing keys reach the rules.
+    expect(commandRules(WORDS, { replyPauseBeforeSeconds: 0.05, replyPauseBeforeNoisySeconds: 0.4 })).toMatchObject({ replyPauseBeforeSeconds: 0.05, replyPauseBeforeNoisySeconds: 0.4 });
   });
 
   it('refuses ambiguous or unusable word sets with one line naming the keys', () => {

@@ -5,13 +5,14 @@ import { createEngine } from '../../src/recognition/create-recogniser';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent, RecognitionEvent } from '../../src/recognition/recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
+import { pinkNoise, withNoise } from '../bench/keywords-corpus';
 import { addNoise, synthesise, toChunks, type SpeechPart } from '../support/speech';
 import { keywordsIn, RULES } from '../support/recognise';
 
 async function keywordsOf(parts: SpeechPart[], voice = 'slt'): Promise<{ events: KeywordEvent[]; gate: UtteranceEndGate; truth: { text: string; start: number; end: number }[] }> {
   const speech = await synthesise(parts, { engine: 'flite', voice });
   // The gate itself, over the engine (the service's recogniser wraps it further in the microphone cleaner).
-  const rec = new UtteranceEndGate(createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false }), RULES.words.reply, RULES.replyGapSeconds, RULES.replyPauseBeforeSeconds);
+  const rec = new UtteranceEndGate(createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false }), RULES.words.reply, RULES.replyGapSeconds, RULES.replyPauseBeforeSeconds, RULES.replyPauseBeforeNoisySeconds);
   const events: RecognitionEvent[] = [];
   for (const c of toChunks(addNoise(speech.pcm, -55))) events.push(...rec.accept(c));
   events.push(...rec.flush());
@@ -78,7 +79,7 @@ describe('"reply" counts only when said on its own', () => {
   async function inNoise(parts: SpeechPart[], voice: string, pauseBefore: number): Promise<{ words: string[]; gate: UtteranceEndGate }> {
     const speech = await synthesise(parts, { engine: 'flite', voice });
     const engine = createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false });
-    const gate = new UtteranceEndGate(new CleanedRecogniser(engine, { suppressDb: DEFAULT_NOISE_SUPPRESS_DB }), RULES.words.reply, RULES.replyGapSeconds, pauseBefore);
+    const gate = new UtteranceEndGate(new CleanedRecogniser(engine, { suppressDb: DEFAULT_NOISE_SUPPRESS_DB }), RULES.words.reply, RULES.replyGapSeconds, pauseBefore, RULES.replyPauseBeforeNoisySeconds);
     return { words: keywordsIn(gate, addNoise(speech.pcm, -40, 3)).map((e) => e.word), gate };
   }
   const VOICES = ['kal', 'slt', 'awb', 'rms'];
@@ -107,7 +108,38 @@ describe('"reply" counts only when said on its own', () => {
   it('still sends a "reply" said after a short pause in the same noise', async () => {
     for (const voice of ['slt', 'awb', 'rms']) {
       const { words, gate } = await inNoise([{ silence: 1.5 }, { text: 'is this plant getting enough light' }, { silence: 0.2 }, { text: 'reply' }, { silence: 1.5 }], voice, RULES.replyPauseBeforeSeconds);
-      expect({ voice, words }).toEqual({ voice, words: ['reply'] });
+      // rms at -21 dBFS is 19 dB over this noise: the gate takes the room as noisy and the 0.2 s pause still does.
+      expect({ voice, words, noisy: gate.noisy }).toEqual({ voice, words: ['reply'], noisy: voice === 'rms' });
+      expect(gate.droppedNoPauseBefore).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe('in a noisy room "reply" needs a longer pause before it', () => {
+  /** The service's stack on flite speech in the benchmark's pink noise at `snr` dB SNR (over the speech). */
+  async function inPinkNoise(parts: SpeechPart[], voice: string, snr: number, noisyPause: number): Promise<{ words: string[]; gate: UtteranceEndGate }> {
+    const speech = await synthesise(parts, { engine: 'flite', voice });
+    const pcm = withNoise({ pcm: speech.pcm, spans: speech.words.map((w): [number, number] => [w.start, w.end]) }, pinkNoise(), snr);
+    const engine = createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false });
+    const gate = new UtteranceEndGate(new CleanedRecogniser(engine, { suppressDb: DEFAULT_NOISE_SUPPRESS_DB }), RULES.words.reply, RULES.replyGapSeconds, RULES.replyPauseBeforeSeconds, noisyPause);
+    return { words: keywordsIn(gate, pcm).map((e) => e.word), gate };
+  }
+
+  it('drops "...if you want to apply." whose "to" sinks under the noise (it sends with the quiet room\'s pause)', async () => {
+    const parts: SpeechPart[] = [{ silence: 1.5 }, { text: 'the forms are online if you want to apply' }, { silence: 1.5 }];
+    for (const snr of [10, 15]) {
+      const short = await inPinkNoise(parts, 'awb', snr, RULES.replyPauseBeforeSeconds);
+      expect({ snr, words: short.words }).toEqual({ snr, words: ['reply'] });
+      const long = await inPinkNoise(parts, 'awb', snr, RULES.replyPauseBeforeNoisySeconds);
+      expect({ snr, words: long.words, noisy: long.gate.noisy }).toEqual({ snr, words: [], noisy: true });
+      expect(long.gate.droppedNoPauseBefore).toBe(1);
+    }
+  }, 60_000);
+
+  it('still sends a "reply" said after a third of a second\'s pause in 10 dB noise', async () => {
+    for (const voice of ['slt', 'awb', 'rms']) {
+      const { words, gate } = await inPinkNoise([{ silence: 1.5 }, { text: 'is this plant getting enough light' }, { silence: 0.3 }, { text: 'reply' }, { silence: 1.5 }], voice, 10, RULES.replyPauseBeforeNoisySeconds);
+      expect({ voice, words, noisy: gate.noisy }).toEqual({ voice, words: ['reply'], noisy: true });
       expect(gate.droppedNoPauseBefore).toBe(0);
     }
   }, 60_000);
@@ -190,5 +222,28 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
     };
     expect(run(10.64)).toEqual({ sent: 0, dropped: 1 }); // speech ends 0.14 s before the start
     expect(run(10.66)).toEqual({ sent: 1, dropped: 0 }); // 0.16 s
+  });
+
+  it('asks for the longer pause only when the loud frames stand less than 24 dB over the noise floor', () => {
+    const loud = Buffer.alloc(1600 * 2);
+    for (let i = 0; i < 1600; i++) loud.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2); // 78 dB re 1 LSB^2
+    // Speech from 10.0 to 10.5 over a background of white noise (or digital silence); "reply" starts at `start`.
+    const run = (backgroundDbfs: number | undefined, start: number) => {
+      const reply: KeywordEvent = { type: 'keyword', word: 'reply', start, end: start + 0.4, detectedAt: start + 0.5 };
+      let calls = 0;
+      const gate = new UtteranceEndGate({ accept: () => (++calls === 112 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.8, 0.1, 0.25);
+      let sent = 0;
+      for (let i = 0; i < 130; i++) {
+        const background = backgroundDbfs === undefined ? Buffer.alloc(3200) : addNoise(Buffer.alloc(3200), backgroundDbfs, i + 1);
+        sent += gate.accept({ pcm: i >= 100 && i < 105 ? loud : background, t: i * 0.1 }).length;
+      }
+      return { sent, dropped: gate.droppedNoPauseBefore, noisy: gate.noisy };
+    };
+    // Speech ends 0.21 s before the window's end (start - 0.05): enough in quiet, too little in noise.
+    expect(run(undefined, 10.76)).toEqual({ sent: 1, dropped: 0, noisy: false });
+    expect(run(-50, 10.76)).toEqual({ sent: 1, dropped: 0, noisy: false }); // 28 dB under the speech
+    expect(run(-30, 10.76)).toEqual({ sent: 0, dropped: 1, noisy: true }); // 8 dB under it
+    // 0.26 s: enough in noise too.
+    expect(run(-30, 10.81)).toEqual({ sent: 1, dropped: 0, noisy: true });
   });
 });

@@ -43,6 +43,20 @@ export interface Occurrence {
   end: number;
 }
 
+/**
+ * Pairs each spoken word with the first event not yet used that stands for it (the same word, starting from
+ * 0.3 s before the word to its end); the events left over are false alarms.
+ */
+export function matchEvents(truth: Occurrence[], events: KeywordEvent[]): { pairs: Array<{ said: Occurrence; heard?: KeywordEvent }>; extra: KeywordEvent[] } {
+  const used = new Set<KeywordEvent>();
+  const pairs = truth.map((said) => {
+    const heard = events.find((x) => !used.has(x) && x.word === said.word && x.start >= said.start - 0.3 && x.start <= said.end);
+    if (heard) used.add(heard);
+    return heard ? { said, heard } : { said };
+  });
+  return { pairs, extra: events.filter((e) => !used.has(e)) };
+}
+
 export interface Stream {
   voice: Voice;
   rate: number;

@@ -9,10 +9,9 @@
  * Run: node dist/test/bench/keywords-tuning.js '{}' clean,10
  */
 import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/recognition/pocketsphinx-recogniser';
-import type { KeywordEvent } from '../../src/recognition/recogniser';
 import { withCommandRules } from '../../src/recognition/create-recogniser';
 import { keywordsIn, RULES } from '../support/recognise';
-import { falseAlarmPassages, falseAlarmsIn, pinkNoise, questionStream, RATES, spansOf, VOICES, withNoise } from './keywords-corpus';
+import { falseAlarmPassages, falseAlarmsIn, matchEvents, pinkNoise, questionStream, RATES, spansOf, VOICES, withNoise } from './keywords-corpus';
 
 const TUNING_SEED_OFFSET = 500;
 const TUNING_FALSE_ALARM_SEED = 9191;
@@ -45,17 +44,12 @@ async function main(): Promise<void> {
       for (const rate of RATES) {
         const s = await questionStream(voice, rate, TUNING_SEED_OFFSET + i++);
         const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + i * 1.3);
-        const events = keywordsIn(tunedRecogniser(opts), pcm);
-        const used = new Set<KeywordEvent>();
-        for (const t of s.truth) {
+        const { pairs, extra: unmatched } = matchEvents(s.truth, keywordsIn(tunedRecogniser(opts), pcm));
+        for (const { said: t, heard } of pairs) {
           said[t.word] = (said[t.word] ?? 0) + 1;
-          const e = events.find((x) => !used.has(x) && x.word === t.word && x.start >= t.start - 0.3 && x.start <= t.end);
-          if (e) {
-            used.add(e);
-            found[t.word] = (found[t.word] ?? 0) + 1;
-          }
+          if (heard) found[t.word] = (found[t.word] ?? 0) + 1;
         }
-        extra += events.length - used.size;
+        extra += unmatched.length;
       }
     }
     console.log(JSON.stringify({ snr, snapshot: `${found.snapshot ?? 0}/${said.snapshot}`, reply: `${found.reply ?? 0}/${said.reply}`, extra }));
@@ -108,11 +102,11 @@ export async function tuneStop(threshold: number): Promise<void> {
       i++;
       const s = await synthesise(parts, { engine: voice.engine, voice: voice.voice, rate });
       const events = keywordsIn(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, thresholds: { stop: threshold } }), s.pcm);
-      for (const t of s.words.filter((w) => w.text === 'stop')) {
-        said++;
-        if (events.some((e) => e.word === 'stop' && e.start >= t.start - 0.3 && e.start <= t.end)) found++;
-      }
-      falseStops += events.filter((e) => e.word === 'stop' && !s.words.some((t) => t.text === 'stop' && e.start >= t.start - 0.3 && e.start <= t.end)).length;
+      const stops = s.words.filter((w) => w.text === 'stop').map((w) => ({ word: w.text, start: w.start, end: w.end }));
+      const { pairs, extra } = matchEvents(stops, events.filter((e) => e.word === 'stop'));
+      said += pairs.length;
+      found += pairs.filter((p) => p.heard).length;
+      falseStops += extra.length;
     }
   }
   console.log(JSON.stringify({ threshold, stop: `${found}/${said}`, falseStops }));

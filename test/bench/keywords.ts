@@ -25,6 +25,7 @@ import {
   falseAlarmPassages,
   falseAlarmsIn,
   librivox,
+  matchEvents,
   pinkNoise,
   questionStream,
   RATES,
@@ -70,17 +71,15 @@ function emptyScore(): Score {
 }
 
 function score(into: Score, truth: Occurrence[], events: KeywordEvent[]): void {
-  const used = new Set<KeywordEvent>();
-  for (const t of truth) {
+  const { pairs, extra } = matchEvents(truth, events);
+  for (const { said: t, heard: e } of pairs) {
     into.said[t.word] = (into.said[t.word] ?? 0) + 1;
-    const e = events.find((x) => !used.has(x) && x.word === t.word && x.start >= t.start - 0.3 && x.start <= t.end);
     if (!e) continue;
-    used.add(e);
     into.found[t.word] = (into.found[t.word] ?? 0) + 1;
     (into.delayMs[t.word] ??= []).push((e.detectedAt - t.end) * 1000);
     if (t.word === 'snapshot') into.frameOffsetMs.push(Math.abs(Math.ceil(e.start * FPS - 1e-9) / FPS - t.start) * 1000);
   }
-  into.extra.push(...events.filter((e) => !used.has(e)));
+  into.extra.push(...extra);
 }
 
 const recall = (s: Score, w: string) => (s.found[w] ?? 0) / Math.max(1, s.said[w] ?? 0);

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { CLI } from '../support/cli';
 import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
 import { mjpegFrames } from '../support/jpeg';
 import { synthesise } from '../support/speech';
-import { onJsonLines } from '../support/json-lines';
+import { startService } from '../support/service-process';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-svccam-'));
 
@@ -22,28 +20,13 @@ interface LogLine {
 async function runService(config: object, env: NodeJS.ProcessEnv, done: (lines: LogLine[]) => boolean): Promise<LogLine[]> {
   const cfg = join(dir, `config-${Math.random()}.json`);
   writeFileSync(cfg, JSON.stringify(config));
-  const proc = spawn(process.execPath, [CLI, 'run', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: LogLine[] = [];
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => proc.on('close', r));
-  await new Promise<void>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out; stderr: ${stderr}; log: ${JSON.stringify(lines.map((l) => l.msg))}`)), 60_000);
-    const poll = setInterval(() => {
-      if (done(lines)) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolvePromise();
-      }
-    }, 100);
-    onJsonLines<LogLine>(proc.stdout, (l) => lines.push(l));
-  }).catch((e: unknown) => {
-    proc.kill('SIGKILL');
+  const svc = startService<LogLine>(cfg, env);
+  await svc.until(done, 60_000).catch((e: unknown) => {
+    svc.proc.kill('SIGKILL');
     throw e;
   });
-  proc.kill('SIGTERM');
-  expect(await exited).toBe(0);
-  return lines;
+  expect(await svc.stop()).toBe(0);
+  return svc.lines;
 }
 
 /**

@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { CLI } from '../support/cli';
 import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
+import { startService } from '../support/service-process';
 import { synthesise } from '../support/speech';
-import { onJsonLines } from '../support/json-lines';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-svc-'));
 const FPS = 15;
@@ -46,30 +44,13 @@ describe('snapask run on fake microphone, camera and speaker', () => {
       FAKE_APLAY_DIR: join(dir, 'played'),
     });
     delete env.OPENAI_API_KEY;
-    const lines: LogLine[] = [];
-    const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const spoken = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer spoken in time; stderr: ${stderr}; log: ${JSON.stringify(lines.map((l) => l.msg))}`)), 60_000);
-      proc.on('close', (code) => reject(new Error(`snapask run exited (${code}) before answering: ${stderr}`)));
-      onJsonLines<LogLine>(proc.stdout, (line) => {
-        lines.push(line);
-        if (line.turn?.event === 'spoken' || line.turn?.event === 'error') {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    try {
-      await spoken;
-    } catch (e) {
-      proc.kill('SIGKILL');
+    const svc = startService<LogLine>(join(dir, 'config.json'), env);
+    await svc.until((l) => l.some((x) => x.turn?.event === 'spoken' || x.turn?.event === 'error'), 60_000).catch((e: unknown) => {
+      svc.proc.kill('SIGKILL');
       throw e;
-    }
-    const exited = new Promise<number | null>((r) => proc.on('close', r));
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    });
+    expect(await svc.stop()).toBe(0);
+    const lines = svc.lines;
 
     const turns = lines.filter((l) => l.turn).map((l) => l.turn!);
     expect(turns.filter((t) => t.event === 'error')).toEqual([]);
@@ -105,15 +86,11 @@ describe('snapask run on fake microphone, camera and speaker', () => {
       openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, stateDir: join(dir, 'state2'),
     }));
     const env = fakeEnv({ FAKE_CAMERA_FAIL: '1', FAKE_CAMERA_MJPEG: '/dev/null', FAKE_ARECORD_FAIL: '1', FAKE_ARECORD_WAV: '/dev/null' });
-    const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config2.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((r) => proc.on('close', r));
+    const svc = startService<{ msg: string; err?: string }>(join(dir, 'config2.json'), env);
     await new Promise((r) => setTimeout(r, 3000));
-    expect(proc.exitCode).toBeNull();
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const msgs = out.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string; err?: string }));
+    expect(svc.proc.exitCode).toBeNull();
+    expect(await svc.stop()).toBe(0);
+    const msgs = svc.lines;
     expect(msgs.find((m) => m.msg === 'camera not available: running voice-only')?.err).toMatch(/no cameras available/);
     // Reported once however many reopen attempts fail, on the log and on the LEDs.
     expect(msgs.filter((m) => m.msg === 'microphone stopped: arecord exited: arecord: main:831: audio open error: No such file or directory')).toHaveLength(1);

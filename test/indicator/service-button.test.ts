@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +5,10 @@ import { encodeWav } from '../../src/audio/wav';
 import { DEFAULT_CONFIG } from '../../src/config/config';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
 import { synthesise } from '../support/speech';
 import { BOARDS, FakeSysfs } from './fake-sysfs';
-import { onJsonLines } from '../support/json-lines';
+import { startService } from '../support/service-process';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-btn-'));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
@@ -60,11 +58,8 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
     const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_ARECORD_LOG: join(dir, 'arecord.log'), FAKE_APLAY_DIR: join(dir, 'played') });
     delete env.OPENAI_API_KEY;
     delete env.NOTIFY_SOCKET;
-    const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: LogLine[] = [];
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    onJsonLines<LogLine>(proc.stdout, (l) => lines.push(l));
+    const svc = startService<LogLine>(join(dir, 'config.json'), env);
+    const lines = svc.lines;
     // The LEDs as a sequence of what was lit, sampled every few milliseconds.
     const shown: string[] = [];
     const sampler = setInterval(() => {
@@ -76,11 +71,7 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
       }
     }, 3);
     try {
-      const deadline = Date.now() + 30_000;
-      while (!lines.some((l) => l.msg === 'listening')) {
-        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`service did not start: ${stderr} ${JSON.stringify(lines.map((l) => l.msg))}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await svc.until((l) => l.some((x) => x.msg === 'listening'), 30_000);
       const micStart = Number(readFileSync(join(dir, 'arecord.log'), 'utf8').trim());
       const [first, question] = speech.words;
       // Long press in the pause after the first words.
@@ -95,16 +86,11 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
       await new Promise((r) => setTimeout(r, 400));
       sysfs.setInput(base + button!, '1');
 
-      const spokenBy = Date.now() + 30_000;
-      while (!lines.some((l) => l.turn?.event === 'spoken' || l.turn?.event === 'error')) {
-        if (Date.now() > spokenBy) throw new Error(`no answer: ${JSON.stringify(lines.map((l) => l.msg))}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await svc.until((l) => l.some((x) => x.turn?.event === 'spoken' || x.turn?.event === 'error'), 30_000);
       await new Promise((r) => setTimeout(r, 200));
     } finally {
       clearInterval(sampler);
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.on('close', r)));
+      await svc.stop();
     }
 
     expect(lines.filter((l) => l.button).map((l) => l.button)).toEqual(['long', 'short']);
@@ -145,14 +131,9 @@ describe('snapask run with GPIO enabled where there is none', () => {
       }));
       const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'quiet.wav') });
       delete env.NOTIFY_SOCKET;
-      const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'nogpio.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const closed = new Promise((r) => proc.on('close', r));
-      for (let i = 0; i < 1000 && !out.includes('"indicator":"listening"'); i++) await new Promise((r) => setTimeout(r, 20));
-      proc.kill('SIGTERM');
-      await closed;
-      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; err?: string; indicator?: string });
+      const svc = startService<{ msg: string; err?: string; indicator?: string }>(join(dir, 'nogpio.json'), env);
+      await svc.until((l) => l.some((x) => x.indicator === 'listening'), 20_000).finally(() => svc.stop());
+      const lines = svc.lines;
       const gpio = lines.filter((l) => /GPIO|LEDs/.test(l.msg));
       expect(gpio).toEqual([expect.objectContaining({ msg: 'status LEDs and button not available: states go to the log' })]);
       expect(gpio[0]!.err).toMatch(/^sysfs GPIO is not available: .*no-such-sys\/class\/gpio\/export does not exist/);

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
 import { synthesise } from '../support/speech';
-import { onJsonLines } from '../support/json-lines';
+import { startService } from '../support/service-process';
 
 interface LogLine {
   msg: string;
@@ -21,24 +19,12 @@ async function runService(config: object, env: Record<string, string>, done: (li
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ recogniser: { engine: 'pocketsphinx' }, camera: { kind: 'none' }, stateDir: join(dir, 'state'), ...config }));
   const e = fakeEnv(env);
   delete e.OPENAI_API_KEY;
-  const proc = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: LogLine[] = [];
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, seconds * 1000);
-    onJsonLines<LogLine>(proc.stdout, (l) => {
-      lines.push(l);
-      if (done(lines)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.on('close', () => resolve());
-  });
-  const alive = proc.exitCode === null;
-  const exited = new Promise<number | null>((r) => proc.on('close', r));
-  proc.kill('SIGTERM');
-  const code = await exited;
-  return { lines, code: alive ? code : -1 };
+  const svc = startService<LogLine>(join(dir, 'config.json'), e);
+  // Runs until done or the time is up; exiting by itself shows as code -1.
+  await svc.until(done, seconds * 1000).catch(() => undefined);
+  const alive = svc.proc.exitCode === null;
+  const code = await svc.stop();
+  return { lines: svc.lines, code: alive ? code : -1 };
 }
 
 describe('snapask run: speaking', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,9 +6,9 @@ import { Writable } from 'node:stream';
 import { createLogger, redactText, secretValues } from '../../src/log';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
+import { startService } from '../support/service-process';
 import { synthesise } from '../support/speech';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-logs-'));
@@ -82,19 +81,10 @@ describe('snapask run does not log its secrets', () => {
       FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played'),
     });
     delete env.NOTIFY_SOCKET;
-    const proc = spawn(process.execPath, [CLI, 'run', '--debug', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const turns = () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { turn?: TurnEvent }).filter((l) => l.turn).map((l) => l.turn!);
-    const deadline = Date.now() + 60_000;
-    while (!turns().some((t) => t.event === 'spoken' || t.event === 'error')) {
-      if (Date.now() > deadline || proc.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    proc.kill('SIGTERM');
-    await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.on('close', r)));
+    const svc = startService<{ msg: string; turn?: TurnEvent }>(join(dir, 'config.json'), env, ['--debug']);
+    const turns = () => svc.lines.filter((l) => l.turn).map((l) => l.turn!);
+    await svc.until(() => turns().some((t) => t.event === 'spoken' || t.event === 'error'), 60_000).finally(() => svc.stop());
+    const { stdout, stderr } = svc;
 
     expect(turns().map((t) => t.event)).toEqual(expect.arrayContaining(['snapshot', 'upload', 'message', 'spoken']));
     // The key did go out, to the API, in the Authorization header.

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/audio/wav';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { CLI } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
+import { startService } from '../support/service-process';
 import { NotifySocket, type Datagram } from './notify-socket';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-sd-'));
@@ -29,11 +29,9 @@ describe('systemd notification from snapask run', () => {
 
   let sock: NotifySocket;
   let proc: ChildProcess | undefined;
-  let stdout = '';
   beforeEach(async () => {
     sock = new NotifySocket();
     await sock.ready();
-    stdout = '';
   });
   afterEach(async () => {
     if (proc && proc.exitCode === null) proc.kill('SIGKILL');
@@ -50,10 +48,8 @@ describe('systemd notification from snapask run', () => {
     });
     delete env.OPENAI_API_KEY;
     delete env.WATCHDOG_PID;
-    const p = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc = p;
-    return p;
+    proc = startService(join(dir, 'config.json'), env).proc;
+    return proc;
   };
   const exit = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.on('close', r)));
   const pings = () => sock.datagrams.filter((d) => d.fields.WATCHDOG === '1');

@@ -49,7 +49,7 @@ export interface Config {
     replyGapSeconds?: number;
     /** Seconds without speech before "reply" for it to count (said on its own); 0 turns the check off. */
     replyPauseBeforeSeconds?: number;
-    /** The same in a noisy room, where a sentence's weak sounds leave gaps as long as a short pause. */
+    /** The same in a noisy room, where a sentence's weak sounds leave gaps as long as a short pause (off when replyPauseBeforeSeconds is 0). */
     replyPauseBeforeNoisySeconds?: number;
     /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
     thresholds?: Record<string, number>;

@@ -119,7 +119,7 @@ export class UtteranceEndGate implements Recogniser {
     return this.speechEnds.some((t) => t > to - pause && t <= to);
   }
 
-  /** Was the room noisy (see NOISY_RANGE_DB) when the last word was heard? */
+  /** Is the room noisy now (see NOISY_RANGE_DB)? Then "reply" needs the longer pause before it. */
   get noisy(): boolean {
     return this.range < NOISY_RANGE_DB;
   }

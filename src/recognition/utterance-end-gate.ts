@@ -9,6 +9,8 @@ const SPEECH_MIN_DB = 30;
 /** The noise floor: this quantile of the last this-many frame levels. */
 const NOISE_QUANTILE = 0.05;
 const NOISE_WINDOW_FRAMES = 1000;
+/** Frames heard before the floor is trusted (a second). */
+const NOISE_MIN_FRAMES = 100;
 /** Speech this soon after the word's end still belongs to it (its release, a recogniser's early end). */
 const TAIL_SECONDS = 0.06;
 /**
@@ -62,7 +64,6 @@ export class UtteranceEndGate implements Recogniser {
   private readonly frication = new FrameFrication(NOISE_WINDOW_FRAMES);
   /** End times of recent speech frames shaped like frication, ascending. */
   private fricativeEnds: number[] = [];
-  private noise = -Infinity;
   /** Loud frames over the noise floor, dB (Infinity until the floor is known). */
   private range = Infinity;
   /** End times of recent speech frames, ascending. */
@@ -114,7 +115,7 @@ export class UtteranceEndGate implements Recogniser {
   /** Was there speech in the pause the word needs before it? (Its frames are all heard by the time it is spotted.) */
   private spokeBefore(k: KeywordEvent): boolean {
     if (this.pauseBeforeSeconds <= 0) return false;
-    const pause = this.range < NOISY_RANGE_DB ? Math.max(this.pauseBeforeSeconds, this.noisyPauseBeforeSeconds) : this.pauseBeforeSeconds;
+    const pause = this.noisy ? Math.max(this.pauseBeforeSeconds, this.noisyPauseBeforeSeconds) : this.pauseBeforeSeconds;
     const to = k.start - LEAD_SECONDS;
     return this.speechEnds.some((t) => t > to - pause && t <= to);
   }
@@ -158,10 +159,10 @@ export class UtteranceEndGate implements Recogniser {
     this.levels.push(chunk.pcm);
     this.frication.push(chunk.pcm);
     const after = this.levels.count;
-    const [floor, loud] = this.levels.quantiles(after - NOISE_WINDOW_FRAMES, after, [NOISE_QUANTILE, LOUD_QUANTILE]) ?? [-Infinity, -Infinity];
-    this.noise = floor!;
-    if (after >= 100) this.range = loud! - floor!;
-    const limit = Math.max(after >= 100 ? this.noise + SPEECH_ABOVE_NOISE_DB : -Infinity, SPEECH_MIN_DB);
+    // The floor (and the room's range over it) once a second has been heard; until then the absolute floor alone.
+    const [floor, loud] = (after >= NOISE_MIN_FRAMES ? this.levels.quantiles(after - NOISE_WINDOW_FRAMES, after, [NOISE_QUANTILE, LOUD_QUANTILE]) : undefined) ?? [];
+    if (floor !== undefined && loud !== undefined) this.range = loud - floor;
+    const limit = Math.max((floor ?? -Infinity) + SPEECH_ABOVE_NOISE_DB, SPEECH_MIN_DB);
     for (let f = before; f < after; f++) {
       const end = this.frameT! + ((f - before + 1) * FRAME_SAMPLES) / SAMPLE_RATE;
       if ((this.levels.at(f) ?? -Infinity) > limit) {

@@ -53,7 +53,9 @@ export interface Config {
     replyPauseBeforeNoisySeconds?: number;
     /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
     thresholds?: Record<string, number>;
-    /** Noise suppression in a noisy room, dB of attenuation (negative); 0 turns it off. */
+    /** What suppresses noise in a noisy room: RNNoise (the default) or speexdsp. */
+    noiseSuppressor?: 'rnnoise' | 'speex';
+    /** speexdsp's noise attenuation in a noisy room, dB (negative); 0 turns noise suppression off (either suppressor). */
     noiseSuppressDb?: number;
   };
   audio: {
@@ -246,6 +248,7 @@ const RULES: Record<string, [Check, string]> = {
   'recogniser.replyGapSeconds': [(v) => typeof v === 'number' && v >= 0.2 && v <= 5, 'seconds, 0.2 to 5'],
   'recogniser.replyPauseBeforeSeconds': [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'seconds, 0 to 1 (0 turns the check off)'],
   'recogniser.replyPauseBeforeNoisySeconds': [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'seconds, 0 to 1'],
+  'recogniser.noiseSuppressor': [oneOf('rnnoise', 'speex'), 'rnnoise or speex'],
   'recogniser.noiseSuppressDb': [(v) => typeof v === 'number' && v >= -40 && v <= 0, 'dB, -40 to 0 (0 turns it off)'],
   'recogniser.thresholds': [
     (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'number' && t > 0 && t < 1),

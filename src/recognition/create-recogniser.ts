@@ -1,6 +1,6 @@
 import type { PlaybackReference } from '../audio/playback-reference';
 import type { Config } from '../config/config';
-import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, type CleaningOptions } from './cleaned-recogniser';
+import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR, type CleaningOptions } from './cleaned-recogniser';
 import { spottedWords, type CommandRules } from './command-words';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { Recogniser } from './recogniser';
@@ -34,11 +34,23 @@ export function createRecogniser(
   const engine = createEngine(c, rules, o);
   const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
   if (suppressDb === 0 && !o.echo) return withCommandRules(engine, rules);
+  const echo = o.echo ? { echo: o.echo } : {};
+  const suppressor = c.noiseSuppressor ?? DEFAULT_NOISE_SUPPRESSOR;
   try {
-    return withCommandRules(engine, rules, { suppressDb, ...(o.echo ? { echo: o.echo } : {}) });
+    return withCommandRules(engine, rules, { suppressor, suppressDb, ...echo });
   } catch (e) {
-    // Without the cleaner the appliance still hears commands in a quiet room: run, and say what is missing.
-    o.warn?.(`microphone cleaning off (no echo cancelling, no noise suppression): ${(e as Error).message}`);
+    // Without the cleaner the appliance still hears commands in a quiet room: run with what there is, and say what is missing.
+    const missing = (e as Error).message;
+    if (suppressor === 'rnnoise') {
+      try {
+        const cleaned = withCommandRules(engine, rules, { suppressor: 'speex', suppressDb, ...echo });
+        o.warn?.(`RNNoise off, speexdsp suppresses noise instead: ${missing}`);
+        return cleaned;
+      } catch {
+        // speexdsp is missing too: fall through
+      }
+    }
+    o.warn?.(`microphone cleaning off (no echo cancelling, no noise suppression): ${missing}`);
     return withCommandRules(engine, rules);
   }
 }

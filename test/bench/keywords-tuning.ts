@@ -3,12 +3,14 @@
  * benchmark, but other phrases, pauses and noise stretches (seeds the
  * benchmark never uses), so settings chosen here are judged on audio they
  * were not chosen on. Prints recall per condition for the options given as
- * JSON on the command line (PocketSphinxOptions, e.g. '{"thresholds":{"snapshot":1e-30}}'),
+ * JSON on the command line (PocketSphinxOptions, e.g. '{"thresholds":{"snapshot":1e-30}}', and the
+ * service's cleaning, e.g. '{"denoise":-10,"suppressor":"speex"}'),
  * or with `stop THRESHOLD` the recall and false alarms of "stop", or with `false OPTIONS CONDITIONS` the
  * command words heard in ordinary speech (passages of the benchmark's kind, drawn with another seed).
  * Run: node dist/test/bench/keywords-tuning.js '{}' clean,10
  */
 import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/recognition/pocketsphinx-recogniser';
+import type { NoiseSuppressorKind } from '../../src/recognition/cleaned-recogniser';
 import { withCommandRules } from '../../src/recognition/create-recogniser';
 import { keywordsIn, RULES } from '../support/recognise';
 import { falseAlarmPassages, falseAlarmsIn, matchEvents, pinkNoise, questionStream, RATES, spansOf, VOICES, withNoise } from './keywords-corpus';
@@ -17,17 +19,17 @@ const TUNING_SEED_OFFSET = 500;
 const TUNING_FALSE_ALARM_SEED = 9191;
 const TUNING_FALSE_ALARM_MINUTES = 15;
 
-/** Engine options, and the service's: noise suppression (dB) and the pause needed before "reply" (seconds). */
-type TuningOptions = Partial<PocketSphinxOptions> & { denoise?: number; pauseBefore?: number; pauseBeforeNoisy?: number };
+/** Engine options, and the service's: noise suppression (which, and speexdsp's dB) and the pause needed before "reply" (seconds). */
+type TuningOptions = Partial<PocketSphinxOptions> & { denoise?: number; suppressor?: NoiseSuppressorKind; pauseBefore?: number; pauseBeforeNoisy?: number };
 
-function tunedRecogniser({ denoise, pauseBefore, pauseBeforeNoisy, ...opts }: TuningOptions) {
+function tunedRecogniser({ denoise, suppressor, pauseBefore, pauseBeforeNoisy, ...opts }: TuningOptions) {
   const engine = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...opts });
   const rules = {
     ...RULES,
     ...(pauseBefore !== undefined ? { replyPauseBeforeSeconds: pauseBefore } : {}),
     ...(pauseBeforeNoisy !== undefined ? { replyPauseBeforeNoisySeconds: pauseBeforeNoisy } : {}),
   };
-  return withCommandRules(engine, rules, denoise !== undefined ? { suppressDb: denoise } : undefined);
+  return withCommandRules(engine, rules, denoise !== undefined ? { suppressDb: denoise, ...(suppressor ? { suppressor } : {}) } : undefined);
 }
 
 async function main(): Promise<void> {

@@ -621,7 +621,8 @@ export class PocketSphinxRecogniser implements Recogniser {
    * Is the spoken keyword followed by a pause? The detection ends with silence phones, which the decoder may
    * also have laid over a stop's closure ("replied to") or a weak fricative ("replies"): require a stretch
    * of PAUSE_MIN_FRAMES frames well below the keyword's loudest frame (and near the noise floor) that begins
-   * after the word and before the detection's end. Returns where the word ends (the start of that pause) and
+   * after the word and before the detection's end, with no sound after it in the word's part of the detection
+   * (a pause followed by more of the word is inside it). Returns where the word ends (the start of that pause) and
    * where a next word could begin, 'reject', or 'wait' while the frames to decide are not all heard yet.
    */
   private pauseVerdict(c: Candidate, now: number, final: boolean): { wordEnd: number; resume: number } | 'reject' | 'wait' {
@@ -634,16 +635,24 @@ export class PocketSphinxRecogniser implements Recogniser {
     const noise = this.noiseFloor(sf);
     const limit = Math.max(peak - PAUSE_DROP_DB, Math.min(noise + PAUSE_NOISE_MARGIN_DB, peak - PAUSE_MIN_DROP_DB));
     const lastStart = ef - PAUSE_IN_DETECTION_FRAMES; // the latest frame a pause may begin at
+    const wordPart = ef - PAUSE_TAIL_FRAMES; // the detection's frames before its silence phones
     let run = 0;
+    let pause: { wordEnd: number; resume: number } | undefined;
     for (let f = sf + MIN_WORD_FRAMES; f <= lastStart + PAUSE_MIN_FRAMES - 1; f++) {
+      if (pause && f > wordPart) return pause;
       // Frames not heard yet count as silence only at the end (flush, or the padding after a quiet spell).
       if (f >= known && !final) return 'wait';
-      run = (this.levels.at(f) ?? -Infinity) <= limit ? run + 1 : 0;
-      if (run === PAUSE_MIN_FRAMES) {
+      const quiet = (this.levels.at(f) ?? -Infinity) <= limit;
+      // Sound again within the word after a pause: that pause lay inside the word (a slow voice's closure sunk
+      // under the noise: flite kal's "re-p-ly" at 10 dB SNR), and the word ends later.
+      if (!quiet) pause = undefined;
+      run = quiet ? run + 1 : 0;
+      if (run === PAUSE_MIN_FRAMES && !pause) {
         const start = f - PAUSE_MIN_FRAMES + 1;
-        if (start <= lastStart) return { wordEnd: start * FRAME_SAMPLES, resume: (f + 1) * FRAME_SAMPLES };
+        if (start <= lastStart) pause = { wordEnd: start * FRAME_SAMPLES, resume: (f + 1) * FRAME_SAMPLES };
       }
     }
+    if (pause) return pause;
     // No pause inside the detection (yet): it may still grow into one, or a better version may come.
     return final || known - ef > DECIDE_AFTER_FRAMES ? 'reject' : 'wait';
   }

@@ -3,9 +3,8 @@ import { SAMPLE_RATE } from '../audio/audio-source';
 import { DelayLine } from '../audio/delay-line';
 import type { PlaybackReference } from '../audio/playback-reference';
 import { RNNOISE_DELAY_16K, RnnoiseSuppressor } from '../audio/rnnoise-suppressor';
-import { FRAME_SAMPLES } from './audio-history';
 import { EchoCanceller, NoiseSuppressor } from '../audio/speex-dsp';
-import { FrameLevels } from './audio-history';
+import { FRAME_SAMPLES, FrameLevels } from './audio-history';
 import type { Recogniser, RecognitionEvent } from './recogniser';
 
 /** 20 ms frames: speexdsp is tuned for 10 to 20 ms. */
@@ -34,7 +33,7 @@ export const DEFAULT_NOISE_SUPPRESS_DB = -10;
 
 /**
  * What takes the noise out. RNNoise by default: on the tuning set at 10 dB SNR it lets PocketSphinx hear
- * 84 of 90 "snapshot" and 48 of 60 "reply", where speexdsp's suppressor gave 33 and 44.
+ * 83 of 90 "snapshot" and 48 of 60 "reply", where speexdsp's suppressor gave 33 and 44.
  */
 export type NoiseSuppressorKind = 'rnnoise' | 'speex';
 export const DEFAULT_NOISE_SUPPRESSOR: NoiseSuppressorKind = 'rnnoise';

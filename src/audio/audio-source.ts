@@ -7,6 +7,11 @@ export interface AudioChunk {
   pcm: Buffer;
   /** Capture time of the chunk's first sample, seconds on the shared clock. */
   t: number;
+  /**
+   * Set by a cleaner that suppressed the room's noise in this chunk: the room is noisy though the audio may
+   * no longer show it (RNNoise leaves digital silence between words), for rules that differ in noise.
+   */
+  denoised?: boolean;
 }
 
 /**

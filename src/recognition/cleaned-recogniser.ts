@@ -65,6 +65,8 @@ export class CleanedRecogniser implements Recogniser {
   private readonly bypassDelay = new DelayLine(RNNOISE_ALIGNED_DELAY);
   private readonly denoisedDelay = new DelayLine(RNNOISE_ALIGNED_DELAY - RNNOISE_DELAY_16K);
   private readonly delaySeconds: number;
+  /** Whether noise is suppressed in a noisy room (by either suppressor). */
+  private readonly suppresses: boolean;
   private input = new Int16Array(0);
   private output = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly played = new Int16Array(CLEAN_FRAME_SAMPLES);
@@ -85,14 +87,15 @@ export class CleanedRecogniser implements Recogniser {
         ? new NoiseSuppressor({ sampleRate: SAMPLE_RATE, frameSamples: CLEAN_FRAME_SAMPLES, suppressDb, ...(this.aec ? { echo: this.aec } : {}) })
         : null;
     this.delaySeconds = (CLEAN_FRAME_SAMPLES + (this.rnnoise ? RNNOISE_ALIGNED_DELAY : 0)) / SAMPLE_RATE;
+    this.suppresses = suppressDb < 0;
   }
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
     if (chunk.pcm.length % 2 !== 0) throw new RangeError('chunk PCM must hold whole 16-bit samples');
     const n = chunk.pcm.length >> 1;
     if (n === 0) return [];
-    const pcm = this.process(chunk, n);
-    return this.inner.accept({ pcm, t: chunk.t - this.delaySeconds });
+    const { pcm, denoised } = this.process(chunk, n);
+    return this.inner.accept({ pcm, t: chunk.t - this.delaySeconds, ...(denoised ? { denoised } : {}) });
   }
 
   flush(): RecognitionEvent[] {
@@ -106,7 +109,7 @@ export class CleanedRecogniser implements Recogniser {
     this.inner.close();
   }
 
-  private process(chunk: AudioChunk, n: number): Buffer {
+  private process(chunk: AudioChunk, n: number): { pcm: Buffer; denoised: boolean } {
     const input = new Int16Array(this.input.length + n);
     input.set(this.input);
     for (let i = 0; i < n; i++) input[this.input.length + i] = chunk.pcm.readInt16LE(i * 2);
@@ -125,7 +128,7 @@ export class CleanedRecogniser implements Recogniser {
     this.output = done.slice(n);
     const out = Buffer.alloc(n * 2);
     for (let i = 0; i < n; i++) out.writeInt16LE(done[i]!, i * 2);
-    return out;
+    return { pcm: out, denoised: noisy && this.suppresses };
   }
 
   /** One frame heard at `t`, cleaned. */

@@ -14,7 +14,7 @@ import { pinkNoise, withNoise } from '../bench/keywords-corpus';
 class Hears implements Recogniser {
   chunks: AudioChunk[] = [];
   accept(c: AudioChunk): RecognitionEvent[] {
-    this.chunks.push({ pcm: Buffer.from(c.pcm), t: c.t });
+    this.chunks.push({ ...c, pcm: Buffer.from(c.pcm) });
     return [];
   }
   flush(): RecognitionEvent[] {
@@ -46,6 +46,7 @@ describe('CleanedRecogniser (speexdsp and RNNoise in front of the engine)', () =
     expect(inner.chunks.map((c) => c.pcm.length)).toEqual(fed.map((c) => c.pcm.length));
     inner.chunks.forEach((c, i) => expect(c.t).toBeCloseTo(fed[i]!.t - delaySamples / 16000, 9));
     // Quiet: no suppression, the same samples exactly as late as the times say.
+    expect(inner.chunks.some((c) => c.denoised)).toBe(false);
     const out = Buffer.concat(inner.chunks.map((c) => c.pcm));
     expect(out.subarray(delaySamples * 2).equals(quiet.subarray(0, quiet.length - delaySamples * 2))).toBe(true);
   };
@@ -64,6 +65,8 @@ describe('CleanedRecogniser (speexdsp and RNNoise in front of the engine)', () =
     const out = Buffer.concat(inner.chunks.map((c) => c.pcm));
     const half = noise.length / 2;
     expect(10 * Math.log10(power(out.subarray(half)) / power(noise.subarray(half - 640)))).toBeLessThan(-5);
+    // The engine is told the room is noisy, though what it hears may not show it.
+    expect(inner.chunks.slice(-10).every((c) => c.denoised === true)).toBe(true);
   });
 
   it('"stop" said over the appliance\'s own answer is heard with the echo cancelled, and not without', async () => {

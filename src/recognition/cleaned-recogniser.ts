@@ -133,29 +133,32 @@ export class CleanedRecogniser implements Recogniser {
 
   /** One frame heard at `t`, cleaned. */
   private clean(frame: Int16Array, t: number, noisy: boolean): Int16Array {
-    const heard = this.speex(frame, t, noisy);
+    const echo = this.aec !== null && this.o.echo!.playedDuring(t - ECHO_TAIL_SECONDS, t + CLEAN_FRAME_SAMPLES / SAMPLE_RATE);
+    const heard = echo ? this.cancelEcho(frame, t) : this.speexDenoise(frame, noisy);
     if (!this.rnnoise) return heard;
-    // RNNoise runs only in a noisy room: it costs about as much CPU as the engine itself (measured: 0.09 s per
-    // second of audio here). A quiet room gets the same audio, as late; both lines hear every frame, so a change
-    // of room leaves nothing stale in them; RNNoise's own (22 ms of old audio, what it knew of the noise) is
-    // relearnt within a few frames of a room turning noisy, which the floor takes seconds to show anyway.
+    // RNNoise runs only in a noisy room, and not over the canceller's output (speexdsp's residual echo
+    // suppressor cleans that; RNNoise over it cost "stop" one in 15 at every echo level of the barge-in bench):
+    // it costs about as much CPU as the engine itself. Other frames get the same audio, as late; both lines
+    // hear every frame, so a change of room leaves nothing stale in them; RNNoise's own (22 ms of old audio,
+    // what it knew of the noise) is relearnt within a few frames, and the floor takes seconds to change anyway.
+    const denoise = noisy && !echo;
     const denoised = heard.slice();
-    if (noisy) this.rnnoise.run(denoised);
+    if (denoise) this.rnnoise.run(denoised);
     this.denoisedDelay.run(denoised);
     this.bypassDelay.run(heard);
-    return noisy ? denoised : heard;
+    return denoise ? denoised : heard;
   }
 
-  /** The frame with speexdsp's part done: the echo cancelled, and noise suppressed where speexdsp is the suppressor. */
-  private speex(frame: Int16Array, t: number, noisy: boolean): Int16Array {
-    const frameSeconds = CLEAN_FRAME_SAMPLES / SAMPLE_RATE;
-    // The canceller runs while anything played within its tail; otherwise there is no echo to take out.
-    if (this.aec && this.o.echo!.playedDuring(t - ECHO_TAIL_SECONDS, t + frameSeconds)) {
-      this.o.echo!.read(t, this.played);
-      this.aec.cancel(frame, this.played, this.cancelled);
-      this.ns!.run(this.cancelled); // with the canceller's state: residual echo suppression too
-      return this.cancelled;
-    }
+  /** The frame with the speaker's echo taken out (and, with the canceller's state, its residual echo suppressed). */
+  private cancelEcho(frame: Int16Array, t: number): Int16Array {
+    this.o.echo!.read(t, this.played);
+    this.aec!.cancel(frame, this.played, this.cancelled);
+    this.ns!.run(this.cancelled);
+    return this.cancelled;
+  }
+
+  /** The frame with noise suppressed by speexdsp in a noisy room, where speexdsp is the suppressor. */
+  private speexDenoise(frame: Int16Array, noisy: boolean): Int16Array {
     if (!this.ns) return frame;
     const denoised = frame.slice();
     this.ns.run(denoised); // always, so its noise estimate follows the room

@@ -80,16 +80,6 @@ function rnnoise(): RnnoiseExports {
   return e;
 }
 
-/** Whether RNNoise can run here; the reason it cannot otherwise. */
-export function rnnoiseAvailable(): true | string {
-  try {
-    rnnoise();
-    return true;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
 /** One stream's denoiser: 480-sample frames at 48 kHz, in place, two frames late (RNNOISE_DELAY_48K). */
 export class RnnoiseDenoiser {
   private st: number;

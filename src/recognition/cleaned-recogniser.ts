@@ -137,7 +137,7 @@ export class CleanedRecogniser implements Recogniser {
     const heard = echo ? this.cancelEcho(frame, t) : this.speexDenoise(frame, noisy);
     if (!this.rnnoise) return heard;
     // RNNoise runs only in a noisy room, and not over the canceller's output (speexdsp's residual echo
-    // suppressor cleans that; RNNoise over it cost "stop" one in 15 at every echo level of the barge-in bench):
+    // suppressor cleans that; RNNoise over it cost "stop" one trial in 15 at 0 dB on the barge-in bench):
     // it costs about as much CPU as the engine itself. Other frames get the same audio, as late; both lines
     // hear every frame, so a change of room leaves nothing stale in them; RNNoise's own (22 ms of old audio,
     // what it knew of the noise) is relearnt within a few frames, and the floor takes seconds to change anyway.

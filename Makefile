@@ -7,9 +7,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # speech, PocketSphinx and its model, audio and video tools, shellcheck;
 # systemd (systemd-analyze, systemd-notify) and python3 (the test's notify socket);
 # libturbojpeg0 (the camera's sharpest-frame choice decodes JPEGs at 1/8 scale).
+# wabt (wat2wasm: a test checks assets/rnnoise/int8-linear.wasm against its source).
 DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival festvox-kallpc16k \
                 pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
-                systemd python3 libturbojpeg0 libspeexdsp1
+                systemd python3 libturbojpeg0 libspeexdsp1 wabt
 
 .PHONY: setup deps build test run demo bench fake-openai clean install uninstall
 

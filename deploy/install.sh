@@ -157,9 +157,11 @@ install_app() {
   local app
   app=$(r "$APP")
   run mkdir -p "$app"
-  # The built service and what npm needs to fetch its runtime dependencies; nothing else of the tree.
-  run rm -rf "$app/dist"
+  # The built service, the files it reads beside it (cue sounds, RNNoise's SIMD kernel) and what npm needs
+  # to fetch its runtime dependencies; nothing else of the tree.
+  run rm -rf "$app/dist" "$app/assets"
   run cp -a "$SRC/dist" "$app/dist"
+  run cp -a "$SRC/assets" "$app/assets"
   run cp "$SRC/package.json" "$SRC/package-lock.json" "$SRC/README.md" "$app/"
   if [ "$ROOT" = / ]; then
     # onoff's epoll addon builds against the headers of the Node that runs the service.

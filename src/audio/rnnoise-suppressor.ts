@@ -1,5 +1,5 @@
 import { Downsampler3x, RESAMPLE_DELAY_48K, Upsampler3x } from './resample-3x';
-import { RNNOISE_DELAY_48K, RNNOISE_FRAME, RnnoiseDenoiser } from './rnnoise';
+import { RNNOISE_DELAY_48K, RNNOISE_FRAME, RnnoiseDenoiser, type RnnoiseBuild } from './rnnoise';
 
 /** 10 ms at 16 kHz: one RNNoise frame once tripled. */
 export const RNNOISE_FRAME_16K = RNNOISE_FRAME / 3;
@@ -14,9 +14,13 @@ export const RNNOISE_DELAY_16K = (2 * RESAMPLE_DELAY_48K + RNNOISE_DELAY_48K) / 
 export class RnnoiseSuppressor {
   private readonly up = new Upsampler3x();
   private readonly down = new Downsampler3x();
-  private readonly denoiser = new RnnoiseDenoiser();
+  private readonly denoiser: RnnoiseDenoiser;
   private readonly wide = new Float32Array(RNNOISE_FRAME);
   private readonly narrow = new Float32Array(RNNOISE_FRAME_16K);
+
+  constructor(build?: RnnoiseBuild) {
+    this.denoiser = new RnnoiseDenoiser(build);
+  }
 
   /** Denoises whole 10 ms frames in place (frame.length a multiple of RNNOISE_FRAME_16K). */
   run(frame: Int16Array): void {

@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withSimdLinear } from './rnnoise-simd';
 
 /** RNNoise's frame: 10 ms at 48 kHz. */
 export const RNNOISE_FRAME = 480;
@@ -40,7 +41,13 @@ interface RnnoiseExports {
   rnnoise_process_frame(st: number, out: number, input: number): number;
 }
 
-let loaded: RnnoiseExports | undefined;
+/** Each build compiled and started once per process; every denoiser gets its own state in it. */
+const loaded = new Map<RnnoiseBuild, RnnoiseExports>();
+/** Why the SIMD build could not be had, once it was asked for and the scalar one ran instead. */
+let simdFallback: string | undefined;
+
+/** 'simd' (the default): compute_linear_c spliced with the SIMD kernel (rnnoise-simd.ts); 'scalar': the package as shipped. */
+export type RnnoiseBuild = 'simd' | 'scalar';
 
 function packageFile(): string {
   for (const dir of require.resolve.paths(PACKAGE) ?? []) {
@@ -50,14 +57,19 @@ function packageFile(): string {
   throw new Error(`${PACKAGE} not installed (npm ci)`);
 }
 
-/** The module, compiled and started once per process; every suppressor gets its own state in it. */
-function rnnoise(): RnnoiseExports {
-  if (loaded) return loaded;
+/** The wasm module as the package ships it. */
+export function shippedRnnoiseWasm(): Uint8Array {
   const file = packageFile();
   const b64 = EMBEDDED_WASM.exec(readFileSync(file, 'utf8'))?.[1];
   if (!b64) throw new Error(`${file}: no embedded RNNoise wasm found (package version changed?)`);
+  return Buffer.from(b64, 'base64');
+}
+
+function instantiate(build: RnnoiseBuild): RnnoiseExports {
+  const shipped = shippedRnnoiseWasm();
+  const bytes = build === 'simd' ? withSimdLinear(shipped) : shipped;
   let memory: WasmMemory | undefined;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(b64, 'base64')), {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     env: {
       __assert_fail: () => {
         throw new Error('RNNoise: assertion failed');
@@ -76,17 +88,45 @@ function rnnoise(): RnnoiseExports {
   memory = e.memory;
   e.__wasm_call_ctors?.();
   if (e.rnnoise_get_frame_size() !== RNNOISE_FRAME) throw new Error(`RNNoise frame is ${e.rnnoise_get_frame_size()} samples, ${RNNOISE_FRAME} expected`);
-  loaded = e;
   return e;
+}
+
+/**
+ * The build asked for, or the scalar one when the SIMD one cannot be had (another package
+ * build, no SIMD in this runtime, the kernel file missing): slower, never wrong.
+ */
+function rnnoise(build: RnnoiseBuild): { api: RnnoiseExports; build: RnnoiseBuild } {
+  const have = loaded.get(build);
+  if (have) return { api: have, build };
+  if (build === 'simd' && simdFallback === undefined) {
+    try {
+      const api = instantiate('simd');
+      loaded.set('simd', api);
+      return { api, build };
+    } catch (e) {
+      simdFallback = e instanceof Error ? e.message : String(e);
+    }
+  }
+  const api = loaded.get('scalar') ?? instantiate('scalar');
+  loaded.set('scalar', api);
+  return { api, build: 'scalar' };
+}
+
+/** Why RNNoise runs scalar though SIMD was asked for (for the log at start), or undefined. */
+export function rnnoiseSimdFallback(): string | undefined {
+  return simdFallback;
 }
 
 /** One stream's denoiser: 480-sample frames at 48 kHz, in place, two frames late (RNNOISE_DELAY_48K). */
 export class RnnoiseDenoiser {
   private st: number;
   private readonly buf: number;
-  private readonly api = rnnoise();
+  private readonly api: RnnoiseExports;
+  /** The build this denoiser runs on (the scalar one if SIMD was asked for and could not be had). */
+  readonly build: RnnoiseBuild;
 
-  constructor() {
+  constructor(build: RnnoiseBuild = 'simd') {
+    ({ api: this.api, build: this.build } = rnnoise(build));
     this.st = this.api.rnnoise_create(0);
     this.buf = this.api.malloc(RNNOISE_FRAME * 4);
     if (!this.st || !this.buf) throw new Error('rnnoise_create failed');

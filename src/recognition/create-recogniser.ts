@@ -1,4 +1,5 @@
 import type { PlaybackReference } from '../audio/playback-reference';
+import { rnnoiseSimdFallback } from '../audio/rnnoise';
 import type { Config } from '../config/config';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR, type CleaningOptions } from './cleaned-recogniser';
 import { spottedWords, type CommandRules } from './command-words';
@@ -37,7 +38,10 @@ export function createRecogniser(
   const echo = o.echo ? { echo: o.echo } : {};
   const suppressor = c.noiseSuppressor ?? DEFAULT_NOISE_SUPPRESSOR;
   try {
-    return withCommandRules(engine, rules, { suppressor, suppressDb, ...echo });
+    const cleaned = withCommandRules(engine, rules, { suppressor, suppressDb, ...echo });
+    const scalar = suppressor === 'rnnoise' ? rnnoiseSimdFallback() : undefined;
+    if (scalar) o.warn?.(`RNNoise runs without SIMD (about four times the CPU): ${scalar}`);
+    return cleaned;
   } catch (e) {
     // Without the cleaner the appliance still hears commands in a quiet room: run with what there is, and say what is missing.
     const missing = (e as Error).message;

@@ -58,6 +58,10 @@ describe('deploy scripts', () => {
     // The unit starts what was installed.
     expect(readFileSync(unit, 'utf8')).toMatch(/^ExecStart=\/opt\/snapask\/node\/bin\/node --max-semi-space-size=4 \/opt\/snapask\/app\/dist\/src\/cli\/main\.js run --config \/etc\/snapask\/config\.json$/m);
     expect(existsSync(join(root, 'opt/snapask/app/dist/src/cli/main.js'))).toBe(true);
+    // What the service reads beside dist/ (resolved from it as ../../../assets): the cues and RNNoise's SIMD kernel.
+    for (const f of ['assets/cues/click.wav', 'assets/cues/chime.wav', 'assets/cues/error.wav', 'assets/rnnoise/int8-linear.wasm']) {
+      expect(existsSync(join(root, 'opt/snapask/app', f))).toBe(true);
+    }
     const secrets = join(root, 'etc/snapask/secrets.env');
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
 

@@ -5,7 +5,7 @@
  * 1280x720 MJPEG at 15 fps into the ring buffer, the fake aplay plays the
  * answer and the cues, the API is the local test double. Sampled from
  * /proc/PID/status every 200 ms; the figure is the peak. Node runs with the
- * flags the systemd unit gives it (deploy/snapask.service).
+ * flags and the environment the systemd unit gives it (deploy/snapask.service).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,14 @@ function rssMb(pid: number): number | undefined {
   }
 }
 
+/** The unit's own Environment= settings (the allocator's tunables), as systemd gives them to the service. */
+function deployedEnvironment(): Record<string, string> {
+  const unit = readFileSync(join(REPO, 'deploy/snapask.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(\S*)$/gm)) env[m[1]!] = m[2]!;
+  return env;
+}
+
 export async function serviceRss(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'snapask-bench-rss-'));
   const fake = await startFakeOpenAI();
@@ -48,7 +56,10 @@ export async function serviceRss(): Promise<void> {
       FAKE_APLAY_DIR: join(dir, 'played'),
     });
     delete env.OPENAI_API_KEY;
-    const proc = spawn(process.execPath, [...deployedNodeFlags(), CLI, 'run', '--config', join(dir, 'config.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...deployedNodeFlags(), CLI, 'run', '--config', join(dir, 'config.json')], {
+      env: { ...env, ...deployedEnvironment() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     let peak = 0;

@@ -44,7 +44,7 @@ import {
   type TimedWord,
   type TranscriptEvent,
 } from './recogniser';
-import { POCKETSPHINX_DECOYS, POCKETSPHINX_THRESHOLDS } from './command-words';
+import { POCKETSPHINX_DECOYS, POCKETSPHINX_NOISY_THRESHOLDS, POCKETSPHINX_THRESHOLDS } from './command-words';
 import { checkPocketSphinxModel } from './pocketsphinx-model-check';
 import { SampleClock } from './sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from './words';
@@ -53,8 +53,12 @@ export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-
 
 /** Tuned thresholds and decoys: kept with the other command-word rules (command-words.ts). */
 export const DEFAULT_KEYWORD_THRESHOLDS = POCKETSPHINX_THRESHOLDS;
+export const DEFAULT_NOISY_KEYWORD_THRESHOLDS = POCKETSPHINX_NOISY_THRESHOLDS;
 export const DEFAULT_DECOYS = POCKETSPHINX_DECOYS;
 const DECOY_THRESHOLD = 1e-40;
+/** The kws searches: the quiet room's thresholds, and the noisy room's where they differ. */
+const KWS_QUIET = 'keywords';
+const KWS_NOISY = 'keywords_noisy';
 /**
  * How much better (in the decoder's log units) a decoy must fit than the command word to veto it: none in a
  * quiet room, this much once the noise floor the decoder hears is above DECOY_NOISY_FLOOR_DB (dB re 1 LSB^2,
@@ -82,8 +86,10 @@ export function fallbackThreshold(phones: number): number {
 export interface PocketSphinxOptions extends RecogniserOptions {
   /** Directory holding en-us/ (acoustic model), cmudict-en-us.dict and en-us.lm.bin. */
   modelDir?: string;
-  /** Per-keyword detection thresholds, overriding DEFAULT_KEYWORD_THRESHOLDS. */
+  /** Per-keyword detection thresholds, overriding DEFAULT_KEYWORD_THRESHOLDS (and, for those words, the noisy room's too). */
   thresholds?: Record<string, number>;
+  /** Per-keyword thresholds in a noisy room, overriding DEFAULT_NOISY_KEYWORD_THRESHOLDS (tuning). */
+  noisyThresholds?: Record<string, number>;
   /**
    * Require a pause after a command word (default true). Without it any word
    * that begins like a command word ("replies", "replied") triggers it.
@@ -244,6 +250,7 @@ interface Candidate {
 export class PocketSphinxRecogniser implements Recogniser {
   readonly keywords: readonly string[];
   readonly thresholds: Readonly<Record<string, number>>;
+  readonly noisyThresholds: Readonly<Record<string, number>>;
   readonly modelDir: string;
   readonly requirePause: boolean;
   /** Detections dropped by the pause check so far (diagnostics). */
@@ -259,6 +266,9 @@ export class PocketSphinxRecogniser implements Recogniser {
   private readonly decoyMargin: number;
   private readonly phrases = new Map<string, { keyword: string; decoy: boolean }>();
   private kws: PsDecoder | null = null;
+  /** The kws search each kind of room uses (the same one when their thresholds agree), and the one in use. */
+  private kwsSearches = { quiet: KWS_QUIET, noisy: KWS_QUIET };
+  private kwsSearch = KWS_QUIET;
   private lm: PsDecoder | null = null;
   /** Samples fed to the kws decoder since its stream start (replays and padding included). */
   private kwsDecoderSamples = 0;
@@ -268,7 +278,7 @@ export class PocketSphinxRecogniser implements Recogniser {
   /** Is a kws utterance open (speech heard lately)? */
   private kwsActive = false;
   /** Where the open kws utterance began, and whether it began before a speech cepstral mean was learnt. */
-  private kwsActivation: { start: number; cold: boolean } | null = null;
+  private kwsActivation: { start: number; cold: boolean; search: string } | null = null;
   private lastSpeechFrame = -Infinity;
   private lmUttStart = 0;
   private lmSpeechSeen = false;
@@ -300,6 +310,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     pocketSphinxApi(); // library errors first, with their own message
     const common: PsArgs = { '-hmm': hmm, '-dict': dict, '-logfn': '/dev/null', '-cmn': 'live' };
     const thresholds: Record<string, number> = {};
+    const noisyThresholds: Record<string, number> = {};
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapask-kws-'));
     try {
       // The kws decoder only needs the command words and decoys: a dictionary of just their lines saves the
@@ -326,12 +337,14 @@ export class PocketSphinxRecogniser implements Recogniser {
         }
         return prons;
       };
-      const addPhrase = (name: string, pron: string, th: number): string => {
+      const noisyLines: string[] = [];
+      const addPhrase = (name: string, pron: string, th: number, noisyTh = th): string => {
         const phrase = `snapask_${name.replace(/[^a-z0-9_]/g, '')}`;
         if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
         kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
         // No space before the threshold: the library keeps everything before the slash as the keyphrase.
         lines.push(`${phrase}/${th.toExponential(3)}/`);
+        noisyLines.push(`${phrase}/${noisyTh.toExponential(3)}/`);
         return phrase;
       };
       for (const k of this.keywords) {
@@ -339,8 +352,11 @@ export class PocketSphinxRecogniser implements Recogniser {
         if (prons.length === 0) throw new RecogniserError(`keyword "${k}" is not in the pocketsphinx dictionary ${dict}`);
         const th = options.thresholds?.[k] ?? DEFAULT_KEYWORD_THRESHOLDS[k] ?? fallbackThreshold(prons[0]!.split(/\s+/).length);
         if (!(th > 0 && Number.isFinite(th))) throw new RecogniserError(`threshold for "${k}" must be a positive number, got ${th}`);
+        const noisyTh = options.thresholds?.[k] ?? options.noisyThresholds?.[k] ?? DEFAULT_NOISY_KEYWORD_THRESHOLDS[k] ?? th;
+        if (!(noisyTh > 0 && Number.isFinite(noisyTh))) throw new RecogniserError(`noisy-room threshold for "${k}" must be a positive number, got ${noisyTh}`);
         thresholds[k] = th;
-        prons.forEach((pron, i) => this.phrases.set(addPhrase(`kw_${k}_${i}`, pron, th), { keyword: k, decoy: false }));
+        noisyThresholds[k] = noisyTh;
+        prons.forEach((pron, i) => this.phrases.set(addPhrase(`kw_${k}_${i}`, pron, th, noisyTh), { keyword: k, decoy: false }));
         // Decoys: words a command word is easily heard in. Spotted alongside (with a permissive threshold, so
         // they are found whenever they fit), one that fits better than the command word vetoes it.
         for (const d of options.decoys?.[k] ?? DEFAULT_DECOYS[k] ?? []) {
@@ -351,8 +367,14 @@ export class PocketSphinxRecogniser implements Recogniser {
       }
       const keyfile = path.join(tmp, 'keywords.kws');
       fs.writeFileSync(keyfile, lines.join('\n') + '\n');
-      kws.setKws('keywords', keyfile); // read at once
-      kws.setSearch('keywords');
+      kws.setKws(KWS_QUIET, keyfile); // read at once
+      if (noisyLines.join() !== lines.join()) {
+        const noisyKeyfile = path.join(tmp, 'keywords-noisy.kws');
+        fs.writeFileSync(noisyKeyfile, noisyLines.join('\n') + '\n');
+        kws.setKws(KWS_NOISY, noisyKeyfile);
+        this.kwsSearches = { quiet: KWS_QUIET, noisy: KWS_NOISY };
+      }
+      kws.setSearch(KWS_QUIET);
       kws.startStream(); // utterances start with speech (see feedKws)
       this.speechCmn = new SpeechCmn(kws.cmnState().mean); // the model's -cmninit as the prior
 
@@ -371,6 +393,7 @@ export class PocketSphinxRecogniser implements Recogniser {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
     this.thresholds = thresholds;
+    this.noisyThresholds = noisyThresholds;
   }
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
@@ -449,11 +472,11 @@ export class PocketSphinxRecogniser implements Recogniser {
       // Speech: start an utterance a little before it (the onset's first phone and some context).
       // (It may overlap the previous utterance's end: an occurrence already reported is not reported again.)
       const from = Math.max(this.history.start, onset * FRAME_SAMPLES - GATE_PRE_ROLL_FRAMES * FRAME_SAMPLES);
-      kws.startUtt();
+      this.startKwsUtt(this.searchFor(onset));
       this.kwsActive = true;
       this.kwsOffset = from - this.kwsDecoderSamples;
       this.kwsUttStart = from;
-      this.kwsActivation = { start: from, cold: this.speechCmn.frames < COLD_CMN_FRAMES };
+      this.kwsActivation = { start: from, cold: this.speechCmn.frames < COLD_CMN_FRAMES, search: this.kwsSearch };
       this.feedKwsDecoder(this.history.slice(from, fedAfter), from);
     } else {
       this.feedKwsDecoder(block, blockStart);
@@ -538,7 +561,7 @@ export class PocketSphinxRecogniser implements Recogniser {
       }
       if (final || pending || resumeAt === null) return;
       kws.endUtt();
-      kws.startUtt();
+      this.startKwsUtt(this.searchFor(Math.floor(now / FRAME_SAMPLES)));
       const from = Math.min(now, Math.max(resumeAt, this.history.start, this.kwsUttStart));
       this.kwsOffset = from - this.kwsDecoderSamples;
       this.kwsUttStart = from;
@@ -560,7 +583,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     const act = this.kwsActivation;
     if (act?.cold && act.start >= this.history.start && end - act.start <= RERUN_MAX_SECONDS * SAMPLE_RATE) {
       this.kwsActivation = null;
-      kws.startUtt();
+      this.startKwsUtt(act.search); // the room as it was when the stretch began
       this.kwsOffset = act.start - this.kwsDecoderSamples;
       this.kwsUttStart = act.start;
       this.feedKwsDecoder(this.history.slice(act.start, end), act.start, false);
@@ -604,9 +627,27 @@ export class PocketSphinxRecogniser implements Recogniser {
   private vetoed(c: Candidate, wordEnd: number, decoys: Candidate[]): boolean {
     const rivals = decoys.filter((d) => d.keyword === c.keyword && d.start < wordEnd && d.end >= wordEnd + PAUSE_IN_DETECTION_FRAMES * FRAME_SAMPLES);
     if (rivals.length === 0 || this.clipped(c.start, wordEnd)) return false;
-    const noisy = this.heardDenoised || this.noiseFloor(Math.round(c.start / FRAME_SAMPLES)) > DECOY_NOISY_FLOOR_DB;
-    const margin = noisy ? this.decoyMargin : 0;
+    const margin = this.roomNoisy(Math.round(c.start / FRAME_SAMPLES)) ? this.decoyMargin : 0;
     return rivals.some((d) => d.prob >= c.prob + margin);
+  }
+
+  /** Is the room noisy at frame `f`: the cleaner took noise out, or the engine hears a high floor? */
+  private roomNoisy(f: number): boolean {
+    return this.heardDenoised || this.noiseFloor(f) > DECOY_NOISY_FLOOR_DB;
+  }
+
+  /** The kws search for the room as it is at frame `f`. */
+  private searchFor(f: number): string {
+    return this.roomNoisy(f) ? this.kwsSearches.noisy : this.kwsSearches.quiet;
+  }
+
+  /** Starts a kws utterance on `want` (searches change only between utterances). */
+  private startKwsUtt(want: string): void {
+    if (want !== this.kwsSearch) {
+      this.kws!.setSearch(want);
+      this.kwsSearch = want;
+    }
+    this.kws!.startUtt();
   }
 
   /** The noise floor before frame `f`: the quietest frames of the last seconds (unknown until a second has been heard). */

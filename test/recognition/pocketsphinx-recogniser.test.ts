@@ -354,3 +354,52 @@ describe('decoys in a room whose noise the cleaner took out', () => {
     expect(heard.told).toBeLessThanOrEqual(said);
   }, 90_000);
 });
+
+describe('a noisy room has its own keyword thresholds', () => {
+  /** Passes chunks on marked as the cleaner marks what it denoised: the engine is told the room is noisy. */
+  class Denoised implements Recogniser {
+    constructor(private readonly inner: Recogniser) {}
+    accept(c: AudioChunk): RecognitionEvent[] {
+      return this.inner.accept({ ...c, denoised: true });
+    }
+    flush(): RecognitionEvent[] {
+      return this.inner.flush();
+    }
+    close(): void {
+      this.inner.close();
+    }
+  }
+
+  it('switches to the noisy search when told the room is noisy, and back when it is quiet again', async () => {
+    const s = await synthesise([{ silence: 1 }, { text: 'look at this' }, { text: 'snapshot' }, { silence: 1.2 }, { text: 'and this one' }, { text: 'snapshot' }, { silence: 1.2 }], {
+      engine: 'flite',
+      voice: 'slt',
+    });
+    // A noisy-room threshold nothing can reach: in a noisy room no snapshot is heard, in a quiet one both are.
+    const engine = (): PocketSphinxRecogniser =>
+      new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, noisyThresholds: { snapshot: 1e30 } });
+    const quiet = keywordsIn(engine(), s.pcm).filter((e) => e.word === 'snapshot');
+    const noisy = keywordsIn(new Denoised(engine()), s.pcm).filter((e) => e.word === 'snapshot');
+    expect(quiet).toHaveLength(2);
+    expect(noisy).toHaveLength(0);
+    // The same recogniser, told of noise until the pause between the two: the second snapshot is heard.
+    const rec = engine();
+    const half = s.words.find((w) => w.text === 'and this one')!.start;
+    const heard: KeywordEvent[] = [];
+    for (const c of toChunks(s.pcm)) for (const e of rec.accept(c.t < half - 0.6 ? { ...c, denoised: true } : c)) if (e.type === 'keyword') heard.push(e);
+    for (const e of rec.flush()) if (e.type === 'keyword') heard.push(e);
+    rec.close();
+    expect(heard.filter((e) => e.word === 'snapshot').map((e) => e.start > half)).toEqual([true]);
+    // The defaults: looser for "snapshot" in a noisy room only; a threshold given in the config holds in both.
+    const d = engine();
+    expect(d.noisyThresholds.snapshot).toBe(1e30);
+    d.close();
+    const defaults = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'], transcribe: false });
+    expect(defaults.noisyThresholds.snapshot).toBeLessThan(defaults.thresholds.snapshot!);
+    expect(defaults.noisyThresholds.reply).toBe(defaults.thresholds.reply);
+    defaults.close();
+    const configured = new PocketSphinxRecogniser({ keywords: ['snapshot'], transcribe: false, thresholds: { snapshot: 1e-20 } });
+    expect(configured.noisyThresholds.snapshot).toBe(1e-20);
+    configured.close();
+  }, 60_000);
+});

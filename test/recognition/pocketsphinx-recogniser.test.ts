@@ -129,6 +129,9 @@ const NEAR_MISSES: SpeechPart[] = [
  * A near miss of "reply" that ends a sentence, so a pause follows it as it follows a real "reply". (A
  * sentence-final "replied" is still heard as "reply" in kal: "replied" as a decoy vetoes real replies.)
  */
+/** Two questions, each ended by "reply" after a short pause. */
+const TWO_REPLIES: SpeechPart[] = [{ silence: 1.5 }, { text: 'is this plant getting enough light' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }, { text: 'and what about the one by the window' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }];
+
 const SENTENCE_FINAL_NEAR_MISSES: SpeechPart[] = [{ silence: 0.5 }, { text: 'if you like the job you can apply' }, { silence: 1.2 }];
 
 const THREE_SNAPSHOTS: SpeechPart[] = [
@@ -297,10 +300,7 @@ describe('the pause after a command word is the one after the whole word', () =>
   it('hears flite kal\'s slow "reply" in 10 dB pink noise, whose closure sinks under the noise, and ends it where it ends', async () => {
     const said: Array<{ end: number; heard?: KeywordEvent }> = [];
     for (const rate of [0.85, 1]) {
-      const s = await synthesise(
-        [{ silence: 1.5 }, { text: 'is this plant getting enough light' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }, { text: 'and what about the one by the window' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }],
-        { engine: 'flite', voice: 'kal', rate },
-      );
+      const s = await synthesise(TWO_REPLIES, { engine: 'flite', voice: 'kal', rate });
       for (const offset of [0, 5, 11]) {
         const pcm = withNoise({ pcm: s.pcm, spans: s.words.map((w): [number, number] => [w.start, w.end]) }, pinkNoise(), 10, offset);
         const events = keywordsIn(createRecogniser({ engine: 'pocketsphinx' }, RULES, { transcribe: false }), pcm);
@@ -318,10 +318,7 @@ describe('the pause after a command word in audio RNNoise cleaned', () => {
   it('is 30 dB under the word, not 35: RNNoise lets go of the noise gradually after a word', async () => {
     const heard = { byDefault: 0, at35: 0 };
     for (const [voice, rate, offset] of [['slt', 1, 17], ['rms', 1, 17], ['kal', 1, 5]] as const) {
-      const s = await synthesise(
-        [{ silence: 1.5 }, { text: 'is this plant getting enough light' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }, { text: 'and what about the one by the window' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }],
-        { engine: 'flite', voice, rate },
-      );
+      const s = await synthesise(TWO_REPLIES, { engine: 'flite', voice, rate });
       const pcm = withNoise({ pcm: s.pcm, spans: s.words.map((w): [number, number] => [w.start, w.end]) }, pinkNoise(), 10, offset);
       const replies = (o: Partial<PocketSphinxOptions>): number =>
         keywordsIn(withCommandRules(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...o }), RULES, { suppressor: 'rnnoise' }), pcm).filter(
@@ -355,10 +352,7 @@ describe('decoys in a room whose noise the cleaner took out', () => {
     const heard = { told: 0, judgedByEar: 0 };
     let said = 0;
     for (const rate of [0.85, 1, 1.2]) {
-      const s = await synthesise(
-        [{ silence: 1.5 }, { text: 'is this plant getting enough light' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }, { text: 'and what about the one by the window' }, { silence: 0.6 }, { text: 'reply' }, { silence: 1.5 }],
-        { engine: 'flite', voice: 'slt', rate },
-      );
+      const s = await synthesise(TWO_REPLIES, { engine: 'flite', voice: 'slt', rate });
       for (const offset of [0, 5, 11]) {
         const pcm = withNoise({ pcm: s.pcm, spans: s.words.map((w): [number, number] => [w.start, w.end]) }, pinkNoise(), 10, offset);
         const replies = (strip: boolean): number => {

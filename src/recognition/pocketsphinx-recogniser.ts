@@ -103,6 +103,8 @@ export interface PocketSphinxOptions extends RecogniserOptions {
   pauseDropDbDenoised?: number;
   /** Frames before a detection's end a pause must begin by in denoised audio, negative for after (tuning; default PAUSE_IN_DETECTION_FRAMES_DENOISED). */
   pauseInDetectionFramesDenoised?: number;
+  /** Frames after a detection's end it is dropped at when no pause is found (tuning; default DECIDE_AFTER_FRAMES). */
+  decideAfterFrames?: number;
   /** How much better (decoder log units) a decoy must fit to veto in a noisy room (tuning; default DECOY_MARGIN_IN_NOISE). */
   decoyMargin?: number;
   /** Extra decoder arguments (e.g. { '-beam': 1e-40 }), for tuning. */
@@ -113,8 +115,14 @@ export interface PocketSphinxOptions extends RecogniserOptions {
 /**
  * Detections are judged here as they appear (-kws_delay 0): one without a pause inside it is dropped once
  * this many frames have passed its end; padding of this many silent frames ends each kws utterance.
+ * Dropping restarts the search after the detection, so it must wait for the whole word: with a permissive
+ * threshold the search reports a poor fit ending inside a slow word ("snap-" of flite slt's "snapshot" at
+ * 0.85x) before the whole word's better fit replaces it, and dropped after 30 frames the rest of the word
+ * was decoded alone and lost. Tuning set at 10 dB SNR, three draws: with the noisy room's 1e-30, 30 frames
+ * heard 262 of 270 "snapshot", 70 heard 263; with 1e-45, 264 and 267 (50 frames: 267), replies 178 and 179.
+ * Clean unchanged (264 and 265 of 270); no false send or snapshot added in the tuning set's ordinary speech.
  */
-const DECIDE_AFTER_FRAMES = 30;
+const DECIDE_AFTER_FRAMES = 70;
 const END_PAD_FRAMES = 15;
 /** Speech heard (frames) before the cepstral mean is trusted; utterances up to this long are decoded again when it is not. */
 const COLD_CMN_FRAMES = 150;
@@ -285,6 +293,7 @@ export class PocketSphinxRecogniser implements Recogniser {
   private readonly decoyMargin: number;
   private readonly pauseDropDbDenoised: number;
   private readonly pauseInDetectionDenoised: number;
+  private readonly decideAfterFrames: number;
   private readonly phrases = new Map<string, { keyword: string; decoy: boolean }>();
   private kws: PsDecoder | null = null;
   /** The kws search each kind of room uses (the same one when their thresholds agree), and the one in use. */
@@ -318,6 +327,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     this.decoyMargin = options.decoyMargin ?? DECOY_MARGIN_IN_NOISE;
     this.pauseDropDbDenoised = options.pauseDropDbDenoised ?? PAUSE_DROP_DB_DENOISED;
     this.pauseInDetectionDenoised = options.pauseInDetectionFramesDenoised ?? PAUSE_IN_DETECTION_FRAMES_DENOISED;
+    this.decideAfterFrames = options.decideAfterFrames ?? DECIDE_AFTER_FRAMES;
     if (!fs.existsSync(modelDir) || !fs.statSync(modelDir).isDirectory()) {
       throw new RecogniserError(`pocketsphinx model directory not found: ${modelDir}`);
     }
@@ -725,7 +735,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     }
     if (pause) return pause;
     // No pause inside the detection (yet): it may still grow into one, or a better version may come.
-    return final || known - ef > DECIDE_AFTER_FRAMES ? 'reject' : 'wait';
+    return final || known - ef > this.decideAfterFrames ? 'reject' : 'wait';
   }
 
   private feedLm(block: Buffer, fedAfter: number, events: RecognitionEvent[]): void {

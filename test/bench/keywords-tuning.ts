@@ -16,6 +16,12 @@ import { keywordsIn, RULES } from '../support/recognise';
 import { falseAlarmPassages, falseAlarmsIn, matchEvents, pinkNoise, questionStream, RATES, spansOf, VOICES, withNoise } from './keywords-corpus';
 
 const TUNING_SEED_OFFSET = 500;
+/**
+ * Another draw of the tuning set, to check a choice holds beyond one draw: TUNING_DRAW=SEED,SHIFT takes
+ * phrases and pauses from SEED (default 500) and moves the noise SHIFT seconds along (default 0).
+ */
+const [DRAW_SEED, DRAW_NOISE_SHIFT] = (process.env.TUNING_DRAW ?? `${TUNING_SEED_OFFSET},0`).split(',').map(Number) as [number, number];
+if (!Number.isInteger(DRAW_SEED) || !Number.isFinite(DRAW_NOISE_SHIFT)) throw new Error(`TUNING_DRAW must be SEED,SHIFT (e.g. 700,0), got ${process.env.TUNING_DRAW}`);
 const TUNING_FALSE_ALARM_SEED = 9191;
 const TUNING_FALSE_ALARM_MINUTES = 15;
 
@@ -44,8 +50,8 @@ async function main(): Promise<void> {
     let i = 0;
     for (const voice of voices) {
       for (const rate of RATES) {
-        const s = await questionStream(voice, rate, TUNING_SEED_OFFSET + i++);
-        const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + i * 1.3);
+        const s = await questionStream(voice, rate, DRAW_SEED + i++);
+        const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + DRAW_NOISE_SHIFT + i * 1.3);
         const { pairs, extra: unmatched } = matchEvents(s.truth, keywordsIn(tunedRecogniser(opts), pcm));
         for (const { said: t, heard } of pairs) {
           said[t.word] = (said[t.word] ?? 0) + 1;

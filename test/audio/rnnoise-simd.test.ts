@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RNNOISE_FRAME, RnnoiseDenoiser, shippedRnnoiseWasm } from '../../src/audio/rnnoise';
@@ -140,4 +140,41 @@ describe('RNNoise with the SIMD linear layer', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('without the RNNoise package at all, speexdsp suppresses noise, the service says so once, and commands are still heard (a real process)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'snapask-nornnoise-'));
+    try {
+      const project = resolve(__dirname, '../../..');
+      mkdirSync(join(root, 'dist'));
+      cpSync(join(project, 'dist/src'), join(root, 'dist/src'), { recursive: true });
+      cpSync(join(project, 'assets'), join(root, 'assets'), { recursive: true });
+      // Every installed package but RNNoise's.
+      mkdirSync(join(root, 'node_modules'));
+      for (const name of readdirSync(join(project, 'node_modules'))) {
+        if (name !== '@shiguredo') symlinkSync(join(project, 'node_modules', name), join(root, 'node_modules', name));
+      }
+      const speech = await synthesise([{ silence: 1 }, { text: 'look at this' }, { silence: 0.4 }, { text: 'snapshot' }, { silence: 1.2 }], { engine: 'flite', voice: 'slt' });
+      writeFileSync(join(root, 'speech.raw'), speech.pcm);
+      const script = `
+        const fs = require('node:fs');
+        const { createRecogniser } = require('./dist/src/recognition/create-recogniser');
+        const { commandRules } = require('./dist/src/recognition/command-words');
+        const warnings = [];
+        const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
+        const rec = createRecogniser({ engine: 'pocketsphinx' }, rules, { transcribe: false, warn: (m) => warnings.push(m) });
+        const pcm = fs.readFileSync('speech.raw');
+        const words = [];
+        for (let at = 0; at < pcm.length; at += 3200) {
+          for (const e of rec.accept({ pcm: pcm.subarray(at, at + 3200), t: at / 32000 })) if (e.type === 'keyword') words.push(e.word);
+        }
+        for (const e of rec.flush()) if (e.type === 'keyword') words.push(e.word);
+        rec.close();
+        console.log(JSON.stringify({ warnings, words }));`;
+      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as { warnings: string[]; words: string[] };
+      expect(out.warnings).toEqual(['RNNoise off, speexdsp suppresses noise instead: @shiguredo/rnnoise-wasm not installed (npm ci)']);
+      expect(out.words).toEqual(['snapshot']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

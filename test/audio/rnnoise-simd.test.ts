@@ -118,63 +118,65 @@ describe('RNNoise with the SIMD linear layer', () => {
   });
 
   it('without its kernel file, runs the package build and the service says so at start (a real process, a copy of dist/ with no assets/)', () => {
-    const root = mkdtempSync(join(tmpdir(), 'snapask-nokernel-'));
-    try {
-      const project = resolve(__dirname, '../../..');
-      mkdirSync(join(root, 'dist'));
-      cpSync(join(project, 'dist/src'), join(root, 'dist/src'), { recursive: true });
-      symlinkSync(join(project, 'node_modules'), join(root, 'node_modules'));
-      const script = `
-        const { createRecogniser } = require('./dist/src/recognition/create-recogniser');
-        const { commandRules } = require('./dist/src/recognition/command-words');
-        const { RnnoiseDenoiser } = require('./dist/src/audio/rnnoise');
-        const warnings = [];
-        const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
-        createRecogniser({ engine: 'pocketsphinx' }, rules, { transcribe: false, warn: (m) => warnings.push(m) }).close();
-        console.log(JSON.stringify({ build: new RnnoiseDenoiser().build, warnings }));`;
-      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as { build: string; warnings: string[] };
-      expect(out.build).toBe('scalar');
-      expect(out.warnings).toHaveLength(1);
-      expect(out.warnings[0]).toMatch(/^RNNoise runs without SIMD \(about four times the CPU\): .*ENOENT.*int8-linear\.wasm/);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const script = `
+      const { createRecogniser } = require('./dist/src/recognition/create-recogniser');
+      const { commandRules } = require('./dist/src/recognition/command-words');
+      const { RnnoiseDenoiser } = require('./dist/src/audio/rnnoise');
+      const warnings = [];
+      const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
+      createRecogniser({ engine: 'pocketsphinx' }, rules, { transcribe: false, warn: (m) => warnings.push(m) }).close();
+      console.log(JSON.stringify({ build: new RnnoiseDenoiser().build, warnings }));`;
+    const out = runInServiceCopy<{ build: string; warnings: string[] }>({ assets: false }, script);
+    expect(out.build).toBe('scalar');
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatch(/^RNNoise runs without SIMD \(about four times the CPU\): .*ENOENT.*int8-linear\.wasm/);
   });
 
   it('without the RNNoise package at all, speexdsp suppresses noise, the service says so once, and commands are still heard (a real process)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'snapask-nornnoise-'));
-    try {
-      const project = resolve(__dirname, '../../..');
-      mkdirSync(join(root, 'dist'));
-      cpSync(join(project, 'dist/src'), join(root, 'dist/src'), { recursive: true });
-      cpSync(join(project, 'assets'), join(root, 'assets'), { recursive: true });
-      // Every installed package but RNNoise's.
-      mkdirSync(join(root, 'node_modules'));
-      for (const name of readdirSync(join(project, 'node_modules'))) {
-        if (name !== '@shiguredo') symlinkSync(join(project, 'node_modules', name), join(root, 'node_modules', name));
+    const speech = await synthesise([{ silence: 1 }, { text: 'look at this' }, { silence: 0.4 }, { text: 'snapshot' }, { silence: 1.2 }], { engine: 'flite', voice: 'slt' });
+    const script = `
+      const fs = require('node:fs');
+      const { createRecogniser } = require('./dist/src/recognition/create-recogniser');
+      const { commandRules } = require('./dist/src/recognition/command-words');
+      const warnings = [];
+      const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
+      const rec = createRecogniser({ engine: 'pocketsphinx' }, rules, { transcribe: false, warn: (m) => warnings.push(m) });
+      const pcm = fs.readFileSync('speech.raw');
+      const words = [];
+      for (let at = 0; at < pcm.length; at += 3200) {
+        for (const e of rec.accept({ pcm: pcm.subarray(at, at + 3200), t: at / 32000 })) if (e.type === 'keyword') words.push(e.word);
       }
-      const speech = await synthesise([{ silence: 1 }, { text: 'look at this' }, { silence: 0.4 }, { text: 'snapshot' }, { silence: 1.2 }], { engine: 'flite', voice: 'slt' });
-      writeFileSync(join(root, 'speech.raw'), speech.pcm);
-      const script = `
-        const fs = require('node:fs');
-        const { createRecogniser } = require('./dist/src/recognition/create-recogniser');
-        const { commandRules } = require('./dist/src/recognition/command-words');
-        const warnings = [];
-        const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
-        const rec = createRecogniser({ engine: 'pocketsphinx' }, rules, { transcribe: false, warn: (m) => warnings.push(m) });
-        const pcm = fs.readFileSync('speech.raw');
-        const words = [];
-        for (let at = 0; at < pcm.length; at += 3200) {
-          for (const e of rec.accept({ pcm: pcm.subarray(at, at + 3200), t: at / 32000 })) if (e.type === 'keyword') words.push(e.word);
-        }
-        for (const e of rec.flush()) if (e.type === 'keyword') words.push(e.word);
-        rec.close();
-        console.log(JSON.stringify({ warnings, words }));`;
-      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as { warnings: string[]; words: string[] };
-      expect(out.warnings).toEqual(['RNNoise off, speexdsp suppresses noise instead: @shiguredo/rnnoise-wasm not installed (npm ci)']);
-      expect(out.words).toEqual(['snapshot']);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+      for (const e of rec.flush()) if (e.type === 'keyword') words.push(e.word);
+      rec.close();
+      console.log(JSON.stringify({ warnings, words }));`;
+    const out = runInServiceCopy<{ warnings: string[]; words: string[] }>({ assets: true, withoutPackage: '@shiguredo', files: { 'speech.raw': speech.pcm } }, script);
+    expect(out.warnings).toEqual(['RNNoise off, speexdsp suppresses noise instead: @shiguredo/rnnoise-wasm not installed (npm ci)']);
+    expect(out.words).toEqual(['snapshot']);
   }, 60_000);
 });
+
+/**
+ * Runs `script` with node in a throwaway copy of the built service (dist/src, and assets/ if asked), its
+ * node_modules the project's, less `withoutPackage` if named, with `files` beside it; returns what it prints, as JSON.
+ */
+function runInServiceCopy<T>(o: { assets: boolean; withoutPackage?: string; files?: Record<string, Buffer> }, script: string): T {
+  const root = mkdtempSync(join(tmpdir(), 'snapask-copy-'));
+  try {
+    const project = resolve(__dirname, '../../..');
+    mkdirSync(join(root, 'dist'));
+    cpSync(join(project, 'dist/src'), join(root, 'dist/src'), { recursive: true });
+    if (o.assets) cpSync(join(project, 'assets'), join(root, 'assets'), { recursive: true });
+    if (o.withoutPackage) {
+      mkdirSync(join(root, 'node_modules'));
+      for (const name of readdirSync(join(project, 'node_modules'))) {
+        if (name !== o.withoutPackage) symlinkSync(join(project, 'node_modules', name), join(root, 'node_modules', name));
+      }
+    } else {
+      symlinkSync(join(project, 'node_modules'), join(root, 'node_modules'));
+    }
+    for (const [name, bytes] of Object.entries(o.files ?? {})) writeFileSync(join(root, name), bytes);
+    return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })) as T;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -314,6 +314,11 @@ describe('the pause after a command word is the one after the whole word', () =>
   }, 60_000);
 });
 
+/** The service's four command words heard in `pcm` behind RNNoise and the command rules, with engine options `o`. */
+function keywordsAfterRnnoise(pcm: Buffer, o: Partial<PocketSphinxOptions>): KeywordEvent[] {
+  return keywordsIn(withCommandRules(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...o }), RULES, { suppressor: 'rnnoise' }), pcm);
+}
+
 describe('the pause after a command word in audio RNNoise cleaned', () => {
   it('is 30 dB under the word, not 35, and may begin just after the detection: RNNoise lets go of the noise gradually after a word', async () => {
     const heard = { byDefault: 0, oldRules: 0, onlyTheDrop: 0 };
@@ -321,7 +326,7 @@ describe('the pause after a command word in audio RNNoise cleaned', () => {
       const s = await synthesise(TWO_REPLIES, { engine: 'flite', voice, rate });
       const pcm = withNoise({ pcm: s.pcm, spans: s.words.map((w): [number, number] => [w.start, w.end]) }, pinkNoise(), 10, offset);
       const replies = (o: Partial<PocketSphinxOptions>): number =>
-        keywordsIn(withCommandRules(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...o }), RULES, { suppressor: 'rnnoise' }), pcm).filter(
+        keywordsAfterRnnoise(pcm, o).filter(
           (e) => e.word === 'reply',
         ).length;
       heard.byDefault += replies({});
@@ -344,7 +349,7 @@ describe('a pause that begins just after the detection, in denoised audio', () =
     const pcm = withNoise(s, pinkNoise(), 10, at * 3.7);
     const last = s.truth.filter((t) => t.word === 'reply').pop()!;
     const heardLast = (o: Partial<PocketSphinxOptions>): boolean =>
-      keywordsIn(withCommandRules(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...o }), RULES, { suppressor: 'rnnoise' }), pcm).some(
+      keywordsAfterRnnoise(pcm, o).some(
         (e) => e.word === 'reply' && e.start > last.start - 0.3 && e.start < last.end,
       );
     // Detections dropped 30 frames after their end, as when this rule was chosen: waiting longer, the search
@@ -362,7 +367,7 @@ describe('a detection without a pause is dropped only once the whole word is hea
     const pcm = withNoise(s, pinkNoise(), 10, 43);
     const said = s.truth.filter((t) => t.word === 'snapshot');
     const heard = (o: Partial<PocketSphinxOptions>): number => {
-      const events = keywordsIn(withCommandRules(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...o }), RULES, { suppressor: 'rnnoise' }), pcm);
+      const events = keywordsAfterRnnoise(pcm, o);
       return said.filter((t) => events.some((e) => e.word === 'snapshot' && e.start > t.start - 0.3 && e.start < t.end)).length;
     };
     // A permissive noisy-room threshold (as configured for a harder room) lets the search report the poor fit.

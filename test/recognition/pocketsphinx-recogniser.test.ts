@@ -319,6 +319,23 @@ function keywordsAfterRnnoise(pcm: Buffer, o: Partial<PocketSphinxOptions>): Key
   return keywordsIn(withCommandRules(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...o }), RULES, { suppressor: 'rnnoise' }), pcm);
 }
 
+/**
+ * A question stream of the corpus in 10 dB pink noise (`seed` and `noiseAt` as keywords-tuning.ts draws them),
+ * and how many of its "snapshot"s are heard behind RNNoise with options `o`.
+ */
+async function noisySnapshots(voice: string, rate: number, seed: number, noiseAt: number): Promise<{ said: number; heard: (o: Partial<PocketSphinxOptions>) => number }> {
+  const s = await questionStream(BENCH_VOICES.find((v) => v.voice === voice)!, rate, seed);
+  const pcm = withNoise(s, pinkNoise(), 10, noiseAt);
+  const said = s.truth.filter((t) => t.word === 'snapshot');
+  return {
+    said: said.length,
+    heard: (o) => {
+      const events = keywordsAfterRnnoise(pcm, o);
+      return said.filter((t) => events.some((e) => e.word === 'snapshot' && e.start > t.start - 0.3 && e.start < t.end)).length;
+    },
+  };
+}
+
 describe('the pause after a command word in audio RNNoise cleaned', () => {
   it('is 30 dB under the word, not 35, and may begin just after the detection: RNNoise lets go of the noise gradually after a word', async () => {
     const heard = { byDefault: 0, oldRules: 0, onlyTheDrop: 0 };
@@ -363,16 +380,10 @@ describe('a pause that begins just after the detection, in denoised audio', () =
 describe('a detection without a pause is dropped only once the whole word is heard', () => {
   it('hears all six of flite slt\'s slow "snapshot"s in 10 dB pink noise, where a poor fit of "snap-" was dropped first', async () => {
     // The tuning set's stream for slt at 0.85x (keywords-tuning.ts: question seed 500 + 9, noise at 30 + 10 x 1.3 s).
-    const s = await questionStream(BENCH_VOICES.find((v) => v.voice === 'slt')!, 0.85, 509);
-    const pcm = withNoise(s, pinkNoise(), 10, 43);
-    const said = s.truth.filter((t) => t.word === 'snapshot');
-    const heard = (o: Partial<PocketSphinxOptions>): number => {
-      const events = keywordsAfterRnnoise(pcm, o);
-      return said.filter((t) => events.some((e) => e.word === 'snapshot' && e.start > t.start - 0.3 && e.start < t.end)).length;
-    };
+    const { said, heard } = await noisySnapshots('slt', 0.85, 509, 43);
     // A permissive noisy-room threshold (as configured for a harder room) lets the search report the poor fit.
     const permissive = { noisyThresholds: { snapshot: 1e-45 } };
-    expect(said).toHaveLength(6);
+    expect(said).toBe(6);
     expect(heard(permissive)).toBe(6);
     // Dropped 30 frames after its end, the poor fit ended the search inside the word: measured, 4 of 6.
     expect(heard({ ...permissive, decideAfterFrames: 30 })).toBeLessThanOrEqual(5);
@@ -382,14 +393,8 @@ describe('a detection without a pause is dropped only once the whole word is hea
 describe('a pause that begins well after the detection, in denoised audio', () => {
   it('ends flite rms\'s slow "snapshot"s in 10 dB pink noise, whose final /t/ and RNNoise\'s residue outlast the detection', async () => {
     // The tuning set's stream for rms at 0.85x (keywords-tuning.ts, draw 700,0: question seed 700 + 6, noise at 30 + 7 x 1.3 s).
-    const s = await questionStream(BENCH_VOICES.find((v) => v.voice === 'rms')!, 0.85, 706);
-    const pcm = withNoise(s, pinkNoise(), 10, 39.1);
-    const said = s.truth.filter((t) => t.word === 'snapshot');
-    const heard = (o: Partial<PocketSphinxOptions>): number => {
-      const events = keywordsAfterRnnoise(pcm, o);
-      return said.filter((t) => events.some((e) => e.word === 'snapshot' && e.start > t.start - 0.3 && e.start < t.end)).length;
-    };
-    expect(said).toHaveLength(6);
+    const { said, heard } = await noisySnapshots('rms', 0.85, 706, 39.1);
+    expect(said).toBe(6);
     expect(heard({})).toBe(6);
     // Measured: 4 of 6 with the pause allowed to begin 3 or 6 frames after the detection (it began 7 and 8 after).
     expect(heard({ pauseInDetectionFramesDenoised: -3 })).toBeLessThanOrEqual(5);
@@ -397,20 +402,13 @@ describe('a pause that begins well after the detection, in denoised audio', () =
 });
 
 describe('a weak fit of "snapshot" in a noisy room', () => {
-  const heardIn = (pcm: Buffer, said: Array<{ start: number; end: number }>, o: Partial<PocketSphinxOptions>): number => {
-    const events = keywordsAfterRnnoise(pcm, o);
-    return said.filter((t) => events.some((e) => e.word === 'snapshot' && e.start > t.start - 0.3 && e.start < t.end)).length;
-  };
-
   it('hears flite kal\'s "snapshot"s in 10 dB pink noise that score under the noisy threshold', async () => {
     // The tuning set's stream for kal at 1x (draw 700,0: question seed 700 + 1, noise at 30 + 2 x 1.3 s).
-    const s = await questionStream(BENCH_VOICES.find((v) => v.voice === 'kal')!, 1, 701);
-    const pcm = withNoise(s, pinkNoise(), 10, 32.6);
-    const said = s.truth.filter((t) => t.word === 'snapshot');
-    expect(said).toHaveLength(6);
-    expect(heardIn(pcm, said, {})).toBe(6);
+    const { said, heard } = await noisySnapshots('kal', 1, 701, 32.6);
+    expect(said).toBe(6);
+    expect(heard({})).toBe(6);
     // Measured: 3 of 6 at the noisy threshold alone.
-    expect(heardIn(pcm, said, { noisyWeakFits: { snapshot: null } })).toBeLessThanOrEqual(4);
+    expect(heard({ noisyWeakFits: { snapshot: null } })).toBeLessThanOrEqual(4);
   }, 60_000);
 
   it('does not hear "snapshot" in flite awb\'s "that was a good shot" or "...the gift shop" in 10 dB noise, as a looser threshold for every fit does', async () => {
@@ -431,11 +429,9 @@ describe('a weak fit of "snapshot" in a noisy room', () => {
 
   it('never holds a fit that passed the full threshold to the minimum length', async () => {
     // flite kal at 1.2x in 10 dB noise (draw 700,0: question seed 700 + 2, noise at 30 + 3 x 1.3 s): its "snapshot"s last 0.54 to 0.6 s.
-    const s = await questionStream(BENCH_VOICES.find((v) => v.voice === 'kal')!, 1.2, 702);
-    const pcm = withNoise(s, pinkNoise(), 10, 33.9);
-    const said = s.truth.filter((t) => t.word === 'snapshot');
-    expect(said).toHaveLength(6);
-    expect(heardIn(pcm, said, { noisyWeakFits: { snapshot: { threshold: 1e-45, minWordSeconds: 0.9 } } })).toBe(6);
+    const { said, heard } = await noisySnapshots('kal', 1.2, 702, 33.9);
+    expect(said).toBe(6);
+    expect(heard({ noisyWeakFits: { snapshot: { threshold: 1e-45, minWordSeconds: 0.9 } } })).toBe(6);
   }, 60_000);
 
   it('goes with the default thresholds, and a weak threshold above the full one is refused', () => {

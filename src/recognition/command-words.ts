@@ -131,9 +131,10 @@ export interface WeakFit {
  * a slow voice's real "snapshot" scores under the noisy room's 1e-30 (flite kal: 21 of the tuning set's 270 at
  * 10 dB SNR scored between 1e-30 and 1e-45, each lasting 0.64 s or more), and so do false ones, but those are
  * squeezed: the whole word's seven phones laid over two short words ("good shot", "gift shop", "past eight":
- * 0.42 to 0.53 s). Tuning set at 10 dB SNR, three draws: 269 of 270 heard (265 without; 267 with 1e-45 for
- * every fit), and over 45 minutes of its ordinary speech at 20 and 10 dB no false snapshot added, where 1e-45
- * for every fit added three. The shortest "snapshot" at the full threshold lasts 0.53 s (kal at 1.2x).
+ * 0.42 to 0.53 s). Tuning set at 10 dB SNR, three draws: 269 of 270 heard (265 without), and over 45 minutes
+ * of its ordinary speech at 20 and 10 dB no false snapshot added, where 1e-45 for every fit added three (with
+ * the pause rule before PAUSE_IN_DETECTION_FRAMES_DENOISED's -10). The shortest "snapshot" at the full
+ * threshold lasts 0.53 s (kal at 1.2x).
  */
 export const POCKETSPHINX_NOISY_WEAK_FITS: Readonly<Record<string, WeakFit>> = {
   snapshot: { threshold: 1e-45, minWordSeconds: 0.6 },

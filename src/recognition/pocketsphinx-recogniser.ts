@@ -387,7 +387,7 @@ export class PocketSphinxRecogniser implements Recogniser {
       };
       const noisyLines: string[] = [];
       // th null: the phrase is spotted in a noisy room only.
-      const addPhrase = (name: string, pron: string, th: number | null, noisyTh = th!): string => {
+      const addPhrase = (name: string, pron: string, th: number | null, noisyTh: number): string => {
         const phrase = `snapask_${name.replace(/[^a-z0-9_]/g, '')}`;
         if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
         kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
@@ -426,7 +426,7 @@ export class PocketSphinxRecogniser implements Recogniser {
         for (const d of options.decoys?.[k] ?? DEFAULT_DECOYS[k] ?? []) {
           const dprons = pronunciations(d);
           if (dprons.length === 0) throw new RecogniserError(`decoy "${d}" for "${k}" is not in the pocketsphinx dictionary ${dict}`);
-          dprons.forEach((pron, i) => this.phrases.set(addPhrase(`decoy_${k}_${d}_${i}`, pron, DECOY_THRESHOLD), { keyword: k, decoy: true }));
+          dprons.forEach((pron, i) => this.phrases.set(addPhrase(`decoy_${k}_${d}_${i}`, pron, DECOY_THRESHOLD, DECOY_THRESHOLD), { keyword: k, decoy: true }));
         }
       }
       const keyfile = path.join(tmp, 'keywords.kws');

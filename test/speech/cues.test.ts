@@ -35,6 +35,9 @@ describe('cues', () => {
       ind.set(s);
       await new Promise((r) => setTimeout(r, 250));
     }
+    // Each cue is a separate aplay process: on a loaded machine the last one may start late (seen: not yet written
+    // 250 ms after the error), so wait for the three it should have played, or give up after 10 s.
+    for (const deadline = Date.now() + 10_000; readdirSync(dir).length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     const played = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f)));
     expect(played.map((w) => (['click', 'chime', 'error'] as const).find((n) => cues[n].equals(w)))).toEqual(['click', 'chime', 'error']);
     expect(errors).toEqual([]);

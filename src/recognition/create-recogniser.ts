@@ -67,5 +67,7 @@ export function createRecogniser(
  */
 export function withCommandRules(engine: Recogniser, rules: CommandRules, cleaning?: CleaningOptions): Recogniser {
   const heard = cleaning ? new CleanedRecogniser(engine, cleaning) : engine;
-  return new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds, rules.replyPauseBeforeSeconds, rules.replyPauseBeforeNoisySeconds);
+  return new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds, rules.replyPauseBeforeSeconds, rules.replyPauseBeforeNoisySeconds, [
+    rules.words.cancel,
+  ]);
 }

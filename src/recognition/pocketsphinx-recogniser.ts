@@ -701,16 +701,10 @@ export class PocketSphinxRecogniser implements Recogniser {
   /**
    * A decoy vetoes the command word when it fits better and, like the command word, reaches into the pause
    * after the spoken word (its silence phones lie there). On a real "snapshot." the "snap" decoy may score
-   * as well, but its silence phones then lie on "shot": it ends before the pause. A weak fit is vetoed by a
-   * decoy anywhere in its word: where "snap" fits its start far better than "snapshot" fits the whole, the
-   * rest is not "-shot" (flite rms's "...the house next door" in noise: "snap" better by 490 and 585; on
-   * kal's real "snapshot"s in the tuning set's noise it was at most 215 better).
+   * as well, but its silence phones then lie on "shot": it ends before the pause.
    */
   private vetoed(c: Candidate, wordEnd: number, decoys: Candidate[]): boolean {
-    const weak = c.minWordSamples !== undefined;
-    const rivals = decoys.filter(
-      (d) => d.keyword === c.keyword && d.start < wordEnd && (weak ? d.end > c.start : d.end >= wordEnd + PAUSE_IN_DETECTION_FRAMES * FRAME_SAMPLES),
-    );
+    const rivals = decoys.filter((d) => d.keyword === c.keyword && d.start < wordEnd && d.end >= wordEnd + PAUSE_IN_DETECTION_FRAMES * FRAME_SAMPLES);
     if (rivals.length === 0 || this.clipped(c.start, wordEnd)) return false;
     const margin = this.roomNoisy(Math.round(c.start / FRAME_SAMPLES)) ? this.decoyMargin : 0;
     return rivals.some((d) => d.prob >= c.prob + margin);

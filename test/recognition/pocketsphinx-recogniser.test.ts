@@ -401,14 +401,16 @@ describe('a pause that begins well after the detection, in denoised audio', () =
   }, 60_000);
 });
 
-describe('a weak fit of "snapshot" in a noisy room', () => {
+describe('a weak fit of "snapshot" in a noisy room (an option, off by default: see POCKETSPHINX_NOISY_WEAK_FITS)', () => {
+  const weak = { noisyWeakFits: { snapshot: { threshold: 1e-45, minWordSeconds: 0.6 } } };
+
   it('hears flite kal\'s "snapshot"s in 10 dB pink noise that score under the noisy threshold', async () => {
     // The tuning set's stream for kal at 1x (draw 700,0: question seed 700 + 1, noise at 30 + 2 x 1.3 s).
     const { said, heard } = await noisySnapshots('kal', 1, 701, 32.6);
     expect(said).toBe(6);
-    expect(heard({})).toBe(6);
-    // Measured: 3 of 6 at the noisy threshold alone.
-    expect(heard({ noisyWeakFits: { snapshot: null } })).toBeLessThanOrEqual(4);
+    expect(heard(weak)).toBe(6);
+    // Measured: 3 of 6 at the noisy threshold alone (the default).
+    expect(heard({})).toBeLessThanOrEqual(4);
   }, 60_000);
 
   it('does not hear "snapshot" in flite awb\'s "that was a good shot" or "...the gift shop" in 10 dB noise, as a looser threshold for every fit does', async () => {
@@ -421,7 +423,7 @@ describe('a weak fit of "snapshot" in a noisy room', () => {
         keywordsAfterRnnoise(pcm, o)
           .filter((e) => e.word === 'snapshot')
           .map((e) => p.sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2)?.word ?? '?');
-      expect(snapshots({})).toEqual([]);
+      expect(snapshots(weak)).toEqual([]);
       // The squeezed fit the minimum length refuses (0.50 and 0.53 s long):
       expect(snapshots({ noisyThresholds: { snapshot: 1e-45 } })).toEqual([i === 55 ? 'that was a good shot' : 'replicas of the statue are sold in the gift shop']);
     }
@@ -434,36 +436,13 @@ describe('a weak fit of "snapshot" in a noisy room', () => {
     expect(heard({ noisyWeakFits: { snapshot: { threshold: 1e-45, minWordSeconds: 0.9 } } })).toBe(6);
   }, 60_000);
 
-  it('is vetoed by "snap" fitting its start far better: flite rms\'s slow "...the house next door" in 10 dB noise', async () => {
-    // The first 110 s of the bench's rms false-alarm stream (its passages 2, 8 and 14, noise at 11 + 3 x 3.1 s).
-    const ps = await Promise.all([2, 8, 14].map((i) => falseAlarmPassage(i, 4242)));
-    const sentences: Array<{ word: string; start: number; end: number }> = [];
-    let at = 0;
-    for (const p of ps) {
-      sentences.push(...p.sentences.map((x) => ({ word: x.word, start: x.start + at, end: x.end + at })));
-      at += p.pcm.length / 2 / 16000;
-    }
-    const pcm = withNoise({ pcm: Buffer.concat(ps.map((p) => p.pcm)), spans: spansOf(sentences) }, pinkNoise(), 10, 11 + 3 * 3.1);
-    const snapshots = (o: Partial<PocketSphinxOptions>): string[] =>
-      keywordsAfterRnnoise(pcm, o)
-        .filter((e) => e.word === 'snapshot')
-        .map((e) => sentences.find((x) => e.start < x.end + 0.2 && e.end > x.start - 0.2)?.word ?? '?');
-    expect(snapshots({})).toEqual([]);
-    // Without the decoy the weak fit (0.85 s long) is heard:
-    expect(snapshots({ decoys: { snapshot: [] } })).toEqual(['there are two cats and a dog in the house next door']);
-    expect(snapshots({ decoys: { snapshot: [] }, noisyWeakFits: { snapshot: null } })).toEqual([]);
-  }, 90_000);
-
-  it('goes with the default thresholds, and a weak threshold above the full one is refused', () => {
+  it('is off by default, and a weak threshold above the full one is refused', () => {
     const defaults = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'], transcribe: false });
-    expect(defaults.noisyWeakFits.snapshot!.threshold).toBeLessThan(defaults.noisyThresholds.snapshot!);
-    expect(defaults.noisyWeakFits.reply).toBeUndefined();
+    expect(defaults.noisyWeakFits).toEqual({});
     defaults.close();
-    for (const o of [{ thresholds: { snapshot: 1e-20 } }, { noisyThresholds: { snapshot: 1e-40 } }]) {
-      const configured = new PocketSphinxRecogniser({ keywords: ['snapshot'], transcribe: false, ...o });
-      expect(configured.noisyWeakFits).toEqual({});
-      configured.close();
-    }
+    const given = new PocketSphinxRecogniser({ keywords: ['snapshot'], transcribe: false, ...weak });
+    expect(given.noisyWeakFits.snapshot!.threshold).toBeLessThan(given.noisyThresholds.snapshot!);
+    given.close();
     expect(
       () => new PocketSphinxRecogniser({ keywords: ['snapshot'], transcribe: false, noisyWeakFits: { snapshot: { threshold: 1e-20, minWordSeconds: 0.6 } } }),
     ).toThrow(/weak-fit threshold for "snapshot" must be below 1e-30/);

@@ -5,7 +5,7 @@ import { createEngine } from '../../src/recognition/create-recogniser';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent, RecognitionEvent } from '../../src/recognition/recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
-import { pinkNoise, withNoise } from '../bench/keywords-corpus';
+import { pinkNoise, questionStream, RATES, VOICES as BENCH_VOICES, withNoise } from '../bench/keywords-corpus';
 import { addNoise, synthesise, toChunks, type SpeechPart } from '../support/speech';
 import { keywordsIn, RULES } from '../support/recognise';
 
@@ -253,4 +253,39 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
     // 0.26 s: enough in noise too.
     expect(run(-30, 10.81)).toEqual({ sent: 1, dropped: 0, noisy: true });
   });
+});
+
+describe('"cancel" counts only when said on its own', () => {
+  /** The service's stack (RNNoise), the gate given `aloneWords`. */
+  function cancels(pcm: Buffer, aloneWords: string[]): KeywordEvent[] {
+    const engine = createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false });
+    const gate = new UtteranceEndGate(
+      new CleanedRecogniser(engine, { suppressor: 'rnnoise', suppressDb: DEFAULT_NOISE_SUPPRESS_DB }),
+      RULES.words.reply,
+      RULES.replyGapSeconds,
+      RULES.replyPauseBeforeSeconds,
+      RULES.replyPauseBeforeNoisySeconds,
+      aloneWords,
+    );
+    return keywordsIn(gate, pcm).filter((e) => e.word === 'cancel');
+  }
+
+  it('drops the "cancel" a noisy room hears in "...can you read the label on the bottle." (the bench\'s awb stream at 20 dB SNR)', async () => {
+    const at = BENCH_VOICES.flatMap((v) => RATES.map((r) => [v, r] as const)).findIndex(([v, r]) => v.voice === 'awb' && r === 1);
+    const s = await questionStream(BENCH_VOICES.find((v) => v.voice === 'awb')!, 1, at);
+    const pcm = withNoise(s, pinkNoise(), 20, at * 3.7);
+    expect(cancels(pcm, [RULES.words.cancel])).toEqual([]);
+    // Without the check: heard at the end of "...on the bottle." (14.25 s), where nobody said it.
+    expect(cancels(pcm, []).map((e) => Math.round(e.start))).toEqual([14]);
+  }, 60_000);
+
+  it('still hears "cancel" said after a pause, in a quiet room and in 10 dB noise', async () => {
+    for (const voice of ['slt', 'awb', 'rms']) {
+      const speech = await synthesise([{ silence: 1.5 }, { text: 'can you read the label on the bottle' }, { silence: 0.4 }, { text: 'cancel' }, { silence: 1.5 }], { engine: 'flite', voice });
+      const noisy = withNoise({ pcm: speech.pcm, spans: speech.words.map((w): [number, number] => [w.start, w.end]) }, pinkNoise(), 10);
+      for (const [room, pcm] of [['quiet', speech.pcm], ['10 dB', noisy]] as const) {
+        expect({ voice, room, heard: cancels(pcm, [RULES.words.cancel]).length }).toEqual({ voice, room, heard: 1 });
+      }
+    }
+  }, 90_000);
 });

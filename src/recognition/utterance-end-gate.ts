@@ -62,7 +62,7 @@ export class UtteranceEndGate implements Recogniser {
   droppedMidUtterance = 0;
   /** Replies dropped because they ended in frication (diagnostics). */
   droppedFrication = 0;
-  /** Replies dropped because speech ran straight into them (diagnostics). */
+  /** Replies (and `aloneWords`) dropped because speech ran straight into them (diagnostics). */
   droppedNoPauseBefore = 0;
   private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
   private readonly frication = new FrameFrication(NOISE_WINDOW_FRAMES);
@@ -110,10 +110,9 @@ export class UtteranceEndGate implements Recogniser {
   private pass(events: RecognitionEvent[]): RecognitionEvent[] {
     const out: RecognitionEvent[] = [];
     for (const e of events) {
-      const word = e.type === 'keyword' ? e.word : undefined;
-      if (word !== this.word && (word === undefined || !this.aloneWords.includes(word))) out.push(e);
-      else if (this.spokeBefore(e as KeywordEvent)) this.droppedNoPauseBefore++;
-      else if (word === this.word) this.held.push(e as KeywordEvent);
+      if (e.type !== 'keyword' || (e.word !== this.word && !this.aloneWords.includes(e.word))) out.push(e);
+      else if (this.spokeBefore(e)) this.droppedNoPauseBefore++;
+      else if (e.word === this.word) this.held.push(e);
       else out.push(e);
     }
     return out;

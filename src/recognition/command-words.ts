@@ -115,29 +115,15 @@ export const POCKETSPHINX_THRESHOLDS: Readonly<Record<string, number>> = {
  * 1e-45: 267), but over 45 minutes of its ordinary speech at 10 dB it heard 1 false snapshot where 1e-35
  * heard 2, 1e-40 3 and 1e-45 4: a false picture goes with the next question, so the less permissive one.
  * In a quiet room 1e-30 heard a sentence-final "snacks." as "snapshot" (rms), so it keeps 1e-25.
+ * Tried and dropped: also counting 1e-45 fits of 0.6 s or more (the tuning set's false ones were squeezed onto
+ * two short words, 0.42 to 0.53 s, kal's real ones 0.64 s or more: 269 of 270 there, no false snapshot added).
+ * On the bench it heard all 90 at 10 dB, but its false-alarm set then heard 2 false snapshots at 10 dB in flite
+ * rms's slow "...the house next door", fits 0.85 s long; vetoing such fits where "snap" fits the start far better
+ * (490 and 585 there) lost kal's real ones at 20 dB ("snap" 611 and 788 better).
  */
 export const POCKETSPHINX_NOISY_THRESHOLDS: Readonly<Record<string, number>> = {
   snapshot: 1e-30,
 };
-
-/** A looser threshold whose detections count only when the spoken word lasts at least minWordSeconds. */
-export interface WeakFit {
-  threshold: number;
-  minWordSeconds: number;
-}
-
-/**
- * Weak fits in a noisy room: none by default (an option for tuning). Tried: "snapshot" also counting at 1e-45 when
- * the spoken word lasts 0.6 s or more. In noise a slow voice's real "snapshot" scores under the noisy room's
- * 1e-30 (flite kal: 21 of the tuning set's 270 at 10 dB SNR scored between 1e-30 and 1e-45, each lasting 0.64 s
- * or more), and the tuning set's false ones were squeezed onto two short words ("good shot", "gift shop", "past
- * eight": 0.42 to 0.53 s): there it heard 269 of 270 (265 without) with no false snapshot added. On the bench it
- * heard all 90 at 10 dB, but its false-alarm set then heard 2 false snapshots at 10 dB (3.9 an hour) in flite
- * rms's slow "...the house next door", fits 0.85 s long. Vetoing a weak fit where "snap" fits its start far better
- * (490 and 585 there) fails too: kal's real ones at 20 dB had "snap" 611 and 788 better. The length does not tell
- * them apart, and a false picture rides along with the next question.
- */
-export const POCKETSPHINX_NOISY_WEAK_FITS: Readonly<Record<string, WeakFit>> = {};
 
 /**
  * Words a command word is easily heard in even with a pause after it: "snap." fits "snapshot." once the

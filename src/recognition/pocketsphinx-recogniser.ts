@@ -44,7 +44,7 @@ import {
   type TimedWord,
   type TranscriptEvent,
 } from './recogniser';
-import { POCKETSPHINX_DECOYS, POCKETSPHINX_NOISY_THRESHOLDS, POCKETSPHINX_NOISY_WEAK_FITS, POCKETSPHINX_THRESHOLDS, type WeakFit } from './command-words';
+import { POCKETSPHINX_DECOYS, POCKETSPHINX_NOISY_THRESHOLDS, POCKETSPHINX_THRESHOLDS } from './command-words';
 import { checkPocketSphinxModel } from './pocketsphinx-model-check';
 import { SampleClock } from './sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from './words';
@@ -55,7 +55,6 @@ export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-
 export const DEFAULT_KEYWORD_THRESHOLDS = POCKETSPHINX_THRESHOLDS;
 export const DEFAULT_NOISY_KEYWORD_THRESHOLDS = POCKETSPHINX_NOISY_THRESHOLDS;
 export const DEFAULT_DECOYS = POCKETSPHINX_DECOYS;
-export const DEFAULT_NOISY_WEAK_FITS = POCKETSPHINX_NOISY_WEAK_FITS;
 const DECOY_THRESHOLD = 1e-40;
 /** The kws searches: the quiet room's thresholds, and the noisy room's where they differ. */
 const KWS_QUIET = 'keywords';
@@ -98,11 +97,6 @@ export interface PocketSphinxOptions extends RecogniserOptions {
   requirePause?: boolean;
   /** Run the language-model decoder for transcripts (default true). */
   transcribe?: boolean;
-  /**
-   * Per-keyword weak fits in a noisy room (overriding DEFAULT_NOISY_WEAK_FITS; a word set to null has none): a
-   * looser threshold whose detections count only when the spoken word lasts long enough.
-   */
-  noisyWeakFits?: Record<string, WeakFit | null>;
   /** Per-keyword decoy words (overriding DEFAULT_DECOYS): dictionary words that veto the keyword when they fit better. */
   decoys?: Record<string, string[]>;
   /** How far below the word's loudest frame a pause lies in audio the cleaner denoised (tuning; default PAUSE_DROP_DB_DENOISED). */
@@ -281,23 +275,18 @@ interface Candidate {
   start: number;
   end: number;
   prob: number;
-  /** Found only by a weak-fit phrase: the spoken word must last this many samples. */
-  minWordSamples?: number;
 }
 
 export class PocketSphinxRecogniser implements Recogniser {
   readonly keywords: readonly string[];
   readonly thresholds: Readonly<Record<string, number>>;
   readonly noisyThresholds: Readonly<Record<string, number>>;
-  readonly noisyWeakFits: Readonly<Record<string, WeakFit>>;
   readonly modelDir: string;
   readonly requirePause: boolean;
   /** Detections dropped by the pause check so far (diagnostics). */
   rejectedWithoutPause = 0;
   /** Detections vetoed by a decoy so far (diagnostics). */
   rejectedByDecoy = 0;
-  /** Weak fits dropped for a spoken word too short (diagnostics). */
-  rejectedWeakShort = 0;
 
   private readonly clock = new SampleClock();
   private readonly conditioner = new SilenceConditioner();
@@ -308,7 +297,7 @@ export class PocketSphinxRecogniser implements Recogniser {
   private readonly pauseDropDbDenoised: number;
   private readonly pauseInDetectionDenoised: number;
   private readonly decideAfterFrames: number;
-  private readonly phrases = new Map<string, { keyword: string; decoy: boolean; minWordSamples?: number }>();
+  private readonly phrases = new Map<string, { keyword: string; decoy: boolean }>();
   private kws: PsDecoder | null = null;
   /** The kws search each kind of room uses (the same one when their thresholds agree), and the one in use. */
   private kwsSearches = { quiet: KWS_QUIET, noisy: KWS_QUIET };
@@ -358,7 +347,6 @@ export class PocketSphinxRecogniser implements Recogniser {
     const common: PsArgs = { '-hmm': hmm, '-dict': dict, '-logfn': '/dev/null', '-cmn': 'live' };
     const thresholds: Record<string, number> = {};
     const noisyThresholds: Record<string, number> = {};
-    const weakFits: Record<string, WeakFit> = {};
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapask-kws-'));
     try {
       // The kws decoder only needs the command words and decoys: a dictionary of just their lines saves the
@@ -386,13 +374,12 @@ export class PocketSphinxRecogniser implements Recogniser {
         return prons;
       };
       const noisyLines: string[] = [];
-      // th null: the phrase is spotted in a noisy room only.
-      const addPhrase = (name: string, pron: string, th: number | null, noisyTh: number): string => {
+      const addPhrase = (name: string, pron: string, th: number, noisyTh = th): string => {
         const phrase = `snapask_${name.replace(/[^a-z0-9_]/g, '')}`;
         if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
         kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
         // No space before the threshold: the library keeps everything before the slash as the keyphrase.
-        if (th !== null) lines.push(`${phrase}/${th.toExponential(3)}/`);
+        lines.push(`${phrase}/${th.toExponential(3)}/`);
         noisyLines.push(`${phrase}/${noisyTh.toExponential(3)}/`);
         return phrase;
       };
@@ -406,27 +393,12 @@ export class PocketSphinxRecogniser implements Recogniser {
         thresholds[k] = th;
         noisyThresholds[k] = noisyTh;
         prons.forEach((pron, i) => this.phrases.set(addPhrase(`kw_${k}_${i}`, pron, th, noisyTh), { keyword: k, decoy: false }));
-        // A weak fit: the same word at a looser threshold, its own phrase so that a detection tells which
-        // threshold it passed (a detection's score is not the one the search compared with the threshold).
-        // The default weak fit goes with the default thresholds: a threshold given for the word replaces both.
-        const weak =
-          options.noisyWeakFits?.[k] !== undefined
-            ? options.noisyWeakFits[k]
-            : options.thresholds?.[k] !== undefined || options.noisyThresholds?.[k] !== undefined
-              ? null
-              : DEFAULT_NOISY_WEAK_FITS[k];
-        if (weak) {
-          weakFits[k] = weak;
-          if (!(weak.threshold > 0 && weak.threshold < noisyTh)) throw new RecogniserError(`weak-fit threshold for "${k}" must be below ${noisyTh}, got ${weak.threshold}`);
-          const minWordSamples = Math.round(weak.minWordSeconds * SAMPLE_RATE);
-          prons.forEach((pron, i) => this.phrases.set(addPhrase(`weak_${k}_${i}`, pron, null, weak.threshold), { keyword: k, decoy: false, minWordSamples }));
-        }
         // Decoys: words a command word is easily heard in. Spotted alongside (with a permissive threshold, so
         // they are found whenever they fit), one that fits better than the command word vetoes it.
         for (const d of options.decoys?.[k] ?? DEFAULT_DECOYS[k] ?? []) {
           const dprons = pronunciations(d);
           if (dprons.length === 0) throw new RecogniserError(`decoy "${d}" for "${k}" is not in the pocketsphinx dictionary ${dict}`);
-          dprons.forEach((pron, i) => this.phrases.set(addPhrase(`decoy_${k}_${d}_${i}`, pron, DECOY_THRESHOLD, DECOY_THRESHOLD), { keyword: k, decoy: true }));
+          dprons.forEach((pron, i) => this.phrases.set(addPhrase(`decoy_${k}_${d}_${i}`, pron, DECOY_THRESHOLD), { keyword: k, decoy: true }));
         }
       }
       const keyfile = path.join(tmp, 'keywords.kws');
@@ -458,7 +430,6 @@ export class PocketSphinxRecogniser implements Recogniser {
     }
     this.thresholds = thresholds;
     this.noisyThresholds = noisyThresholds;
-    this.noisyWeakFits = weakFits;
   }
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
@@ -602,13 +573,7 @@ export class PocketSphinxRecogniser implements Recogniser {
           resumeAt = Math.max(resumeAt ?? 0, last.resume); // a reported occurrence, still growing
           continue;
         }
-        let v = this.requirePause ? this.pauseVerdict(c, now, final) : { wordEnd: c.end, resume: c.end };
-        if (v !== 'wait' && v !== 'reject' && c.minWordSamples !== undefined && v.wordEnd - c.start < c.minWordSamples) {
-          // A weak fit on a short word: give it up only once the whole word is heard, as a full-threshold
-          // fit of the same occurrence may still come.
-          v = final || now / FRAME_SAMPLES - c.end / FRAME_SAMPLES > this.decideAfterFrames ? 'reject' : 'wait';
-          if (v === 'reject') this.rejectedWeakShort++;
-        }
+        const v = this.requirePause ? this.pauseVerdict(c, now, final) : { wordEnd: c.end, resume: c.end };
         if (v === 'wait') {
           pending = true;
         } else if (v !== 'reject' && this.vetoed(c, v.wordEnd, decoys)) {
@@ -677,23 +642,15 @@ export class PocketSphinxRecogniser implements Recogniser {
       if (!ph) continue;
       const start = Math.max(this.kwsUttStart, seg.startFrame * FRAME_SAMPLES + this.kwsOffset);
       const end = (seg.endFrame + 1) * FRAME_SAMPLES + this.kwsOffset;
-      const c: Candidate = { keyword: ph.keyword, start, end, prob: seg.prob };
-      if (ph.minWordSamples !== undefined) c.minWordSamples = ph.minWordSamples;
-      (ph.decoy ? decoys : keywords).push(c);
+      (ph.decoy ? decoys : keywords).push({ keyword: ph.keyword, start, end, prob: seg.prob });
     }
-    // Several pronunciations (and a word's weak-fit phrase) may report the same occurrence: keep the best of
-    // overlapping detections, a weak fit only where no full-threshold phrase found it.
+    // Several pronunciations may report the same occurrence: keep the best of overlapping detections.
     keywords.sort((a, b) => a.start - b.start);
     const merged: Candidate[] = [];
     for (const c of keywords) {
       const prev = merged.find((m) => m.keyword === c.keyword && c.start < m.end && m.start < c.end);
-      if (!prev) {
-        merged.push(c);
-        continue;
-      }
-      const strong = prev.minWordSamples === undefined || c.minWordSamples === undefined;
-      if (c.prob > prev.prob) Object.assign(prev, c);
-      if (strong) delete prev.minWordSamples;
+      if (!prev) merged.push(c);
+      else if (c.prob > prev.prob) Object.assign(prev, c);
     }
     return { keywords: merged, decoys };
   }

@@ -44,7 +44,7 @@ import {
   type TimedWord,
   type TranscriptEvent,
 } from './recogniser';
-import { POCKETSPHINX_DECOYS, POCKETSPHINX_NOISY_THRESHOLDS, POCKETSPHINX_THRESHOLDS } from './command-words';
+import { POCKETSPHINX_DECOYS, POCKETSPHINX_NOISY_THRESHOLDS, POCKETSPHINX_PRONUNCIATIONS, POCKETSPHINX_THRESHOLDS } from './command-words';
 import { checkPocketSphinxModel } from './pocketsphinx-model-check';
 import { SampleClock } from './sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from './words';
@@ -55,6 +55,7 @@ export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-
 export const DEFAULT_KEYWORD_THRESHOLDS = POCKETSPHINX_THRESHOLDS;
 export const DEFAULT_NOISY_KEYWORD_THRESHOLDS = POCKETSPHINX_NOISY_THRESHOLDS;
 export const DEFAULT_DECOYS = POCKETSPHINX_DECOYS;
+export const DEFAULT_PRONUNCIATIONS = POCKETSPHINX_PRONUNCIATIONS;
 const DECOY_THRESHOLD = 1e-40;
 /** The kws searches: the quiet room's thresholds, and the noisy room's where they differ. */
 const KWS_QUIET = 'keywords';
@@ -107,6 +108,8 @@ export interface PocketSphinxOptions extends RecogniserOptions {
   decideAfterFrames?: number;
   /** How much better (decoder log units) a decoy must fit to veto in a noisy room (tuning; default DECOY_MARGIN_IN_NOISE). */
   decoyMargin?: number;
+  /** Pronunciations spotted besides the dictionary's (the acoustic model's phones), per keyword, overriding DEFAULT_PRONUNCIATIONS. */
+  pronunciations?: Record<string, string[]>;
   /** Extra decoder arguments (e.g. { '-beam': 1e-40 }), for tuning. */
   kwsArgs?: PsArgs;
   lmArgs?: PsArgs;
@@ -374,13 +377,14 @@ export class PocketSphinxRecogniser implements Recogniser {
         return prons;
       };
       const noisyLines: string[] = [];
-      const addPhrase = (name: string, pron: string, th: number, noisyTh = th): string => {
+      /** A keyphrase for the quiet room's search, and the noisy room's unless `noisyTh` is null. */
+      const addPhrase = (name: string, pron: string, th: number, noisyTh: number | null = th): string => {
         const phrase = `snapask_${name.replace(/[^a-z0-9_]/g, '')}`;
         if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
         kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
         // No space before the threshold: the library keeps everything before the slash as the keyphrase.
         lines.push(`${phrase}/${th.toExponential(3)}/`);
-        noisyLines.push(`${phrase}/${noisyTh.toExponential(3)}/`);
+        if (noisyTh !== null) noisyLines.push(`${phrase}/${noisyTh.toExponential(3)}/`);
         return phrase;
       };
       for (const k of this.keywords) {
@@ -393,6 +397,10 @@ export class PocketSphinxRecogniser implements Recogniser {
         thresholds[k] = th;
         noisyThresholds[k] = noisyTh;
         prons.forEach((pron, i) => this.phrases.set(addPhrase(`kw_${k}_${i}`, pron, th, noisyTh), { keyword: k, decoy: false }));
+        // Other speakers' pronunciations, in a quiet room only (see POCKETSPHINX_PRONUNCIATIONS).
+        (options.pronunciations?.[k] ?? DEFAULT_PRONUNCIATIONS[k] ?? []).forEach((pron, i) =>
+          this.phrases.set(addPhrase(`kw_${k}_${prons.length + i}`, pron, th, null), { keyword: k, decoy: false }),
+        );
         // Decoys: words a command word is easily heard in. Spotted alongside (with a permissive threshold, so
         // they are found whenever they fit), one that fits better than the command word vetoes it.
         for (const d of options.decoys?.[k] ?? DEFAULT_DECOYS[k] ?? []) {

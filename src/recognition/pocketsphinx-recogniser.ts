@@ -108,7 +108,7 @@ export interface PocketSphinxOptions extends RecogniserOptions {
   decideAfterFrames?: number;
   /** How much better (decoder log units) a decoy must fit to veto in a noisy room (tuning; default DECOY_MARGIN_IN_NOISE). */
   decoyMargin?: number;
-  /** Pronunciations spotted besides the dictionary's (the acoustic model's phones), per keyword, overriding DEFAULT_PRONUNCIATIONS. */
+  /** Pronunciations spotted besides the dictionary's (the acoustic model's phones), per keyword, in a quiet room only; overrides DEFAULT_PRONUNCIATIONS. */
   pronunciations?: Record<string, string[]>;
   /** Extra decoder arguments (e.g. { '-beam': 1e-40 }), for tuning. */
   kwsArgs?: PsArgs;

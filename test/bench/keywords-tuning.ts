@@ -6,14 +6,15 @@
  * JSON on the command line (PocketSphinxOptions, e.g. '{"thresholds":{"snapshot":1e-30}}', and the
  * service's cleaning, e.g. '{"denoise":-10,"suppressor":"speex"}'),
  * or with `stop THRESHOLD` the recall and false alarms of "stop", or with `false OPTIONS CONDITIONS` the
- * command words heard in ordinary speech (passages of the benchmark's kind, drawn with another seed).
+ * command words heard in ordinary speech (passages of the benchmark's kind, drawn with another seed), or with
+ * `cancelnear OPTIONS CONDITIONS` the false cancels in sentence-final near misses of "cancel".
  * Run: node dist/test/bench/keywords-tuning.js '{}' clean,10
  */
 import { PocketSphinxRecogniser, type PocketSphinxOptions } from '../../src/recognition/pocketsphinx-recogniser';
 import type { NoiseSuppressorKind } from '../../src/recognition/cleaned-recogniser';
 import { withCommandRules } from '../../src/recognition/create-recogniser';
 import { keywordsIn, RULES } from '../support/recognise';
-import { falseAlarmPassages, falseAlarmsIn, matchEvents, pinkNoise, questionStream, RATES, spansOf, VOICES, withNoise } from './keywords-corpus';
+import { falseAlarmPassages, falseAlarmsIn, matchEvents, pinkNoise, questionStream, RATES, spansOf, VOICES, withNoise, type EndWord } from './keywords-corpus';
 
 const TUNING_SEED_OFFSET = 500;
 /**
@@ -22,6 +23,9 @@ const TUNING_SEED_OFFSET = 500;
  */
 const [DRAW_SEED, DRAW_NOISE_SHIFT] = (process.env.TUNING_DRAW ?? `${TUNING_SEED_OFFSET},0`).split(',').map(Number) as [number, number];
 if (!Number.isInteger(DRAW_SEED) || !Number.isFinite(DRAW_NOISE_SHIFT)) throw new Error(`TUNING_DRAW must be SEED,SHIFT (e.g. 700,0), got ${process.env.TUNING_DRAW}`);
+/** TUNING_END=cancel: the questions end with "cancel" instead of "reply" (its recall is printed instead). */
+const END_WORD = (process.env.TUNING_END ?? 'reply') as EndWord;
+if (END_WORD !== 'reply' && END_WORD !== 'cancel') throw new Error(`TUNING_END must be reply or cancel, got ${String(END_WORD)}`);
 const TUNING_FALSE_ALARM_SEED = 9191;
 const TUNING_FALSE_ALARM_MINUTES = 15;
 
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
     let i = 0;
     for (const voice of voices) {
       for (const rate of RATES) {
-        const s = await questionStream(voice, rate, DRAW_SEED + i++);
+        const s = await questionStream(voice, rate, DRAW_SEED + i++, END_WORD);
         const pcm = snr === 'clean' ? s.pcm : withNoise(s, noise, Number(snr), 30 + DRAW_NOISE_SHIFT + i * 1.3);
         const { pairs, extra: unmatched } = matchEvents(s.truth, keywordsIn(tunedRecogniser(opts), pcm));
         for (const { said: t, heard } of pairs) {
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
         extra += unmatched.length;
       }
     }
-    console.log(JSON.stringify({ snr, snapshot: `${found.snapshot ?? 0}/${said.snapshot}`, reply: `${found.reply ?? 0}/${said.reply}`, extra }));
+    console.log(JSON.stringify({ snr, snapshot: `${found.snapshot ?? 0}/${said.snapshot}`, [END_WORD]: `${found[END_WORD] ?? 0}/${said[END_WORD]}`, extra }));
   }
 }
 
@@ -82,9 +86,52 @@ async function falseAlarms(): Promise<void> {
   }
 }
 
+/** Near misses of "cancel" at the end of a sentence, where a pause follows them as it follows a real "cancel". */
+const CANCEL_NEAR_MISSES = [
+  'the plans went to the town council',
+  'she asked her counsel',
+  'they said that we can sell',
+  'blow out the candle',
+  'the train was cancelled',
+  'there is a fee for cancellation',
+  'I need a sharper pencil',
+  'the postman left a parcel',
+  'we walked up to the castle',
+  'turn over to the other channel',
+  'hang up the tinsel',
+  'fill the kettle',
+];
+
+/** `node keywords-tuning.js cancelnear OPTIONS CONDITIONS`: false cancels in sentence-final near misses, per condition. */
+async function cancelNearMisses(): Promise<void> {
+  const opts = JSON.parse(process.argv[3] ?? '{}') as TuningOptions;
+  const snrs = (process.argv[4] ?? 'clean,10').split(',');
+  const { synthesise } = await import('../support/speech');
+  const noise = pinkNoise();
+  const streams = [];
+  let i = 0;
+  for (const voice of VOICES.filter((v) => v.group === 'target')) {
+    for (const rate of RATES) {
+      const parts: Array<{ text: string } | { silence: number }> = [{ silence: 1 }];
+      for (let k = 0; k < CANCEL_NEAR_MISSES.length; k++) parts.push({ text: CANCEL_NEAR_MISSES[(i + k) % CANCEL_NEAR_MISSES.length]! }, { silence: 1.0 });
+      i++;
+      const s = await synthesise(parts, { engine: voice.engine, voice: voice.voice, rate });
+      streams.push({ name: `${voice.voice}x${rate}`, pcm: s.pcm, spans: spansOf(s.words.map((w) => ({ word: w.text, start: w.start, end: w.end }))), sentences: s.words.map((w) => ({ word: w.text, start: w.start, end: w.end })) });
+    }
+  }
+  for (const snr of snrs) {
+    const { seconds, count, heard } = falseAlarmsIn(
+      streams,
+      (pcm) => keywordsIn(tunedRecogniser(opts), pcm),
+      snr === 'clean' ? undefined : { noise, snr: Number(snr), offset: (n) => 5 + n * 2.3 },
+    );
+    console.log(JSON.stringify({ snr, minutes: +(seconds / 60).toFixed(1), sentences: streams.length * CANCEL_NEAR_MISSES.length, count, heard }));
+  }
+}
+
 if (require.main === module) {
   const mode = process.argv[2];
-  (mode === 'stop' ? tuneStop(Number(process.argv[3])) : mode === 'false' ? falseAlarms() : main()).catch((e: unknown) => {
+  (mode === 'stop' ? tuneStop(Number(process.argv[3])) : mode === 'false' ? falseAlarms() : mode === 'cancelnear' ? cancelNearMisses() : main()).catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });

@@ -120,6 +120,36 @@ async function questionFigures(engine: EngineUnderTest): Promise<void> {
   printMetric({ metric: 'kws_snapshot_frame_offset_ms_p95', value: percentile(timing.frameOffsetMs, 95), unit: 'ms', engine: engine.name });
 }
 
+/** Questions ended with "cancel" instead of "reply": other phrases and pauses (stream seeds from here on). */
+const CANCEL_SEED_OFFSET = 100;
+
+/**
+ * "cancel" recall per condition, on questions of the same shapes that end with "cancel" (its own streams, so
+ * the snapshot and reply figures stay comparable with earlier runs).
+ */
+async function cancelFigures(engine: EngineUnderTest): Promise<void> {
+  const noise = pinkNoise();
+  const streams: Stream[] = [];
+  let i = 0;
+  for (const voice of VOICES) for (const rate of RATES) streams.push(await questionStream(voice, rate, CANCEL_SEED_OFFSET + i++, 'cancel'));
+  for (const cond of CONDITIONS) {
+    const byGroup = { target: emptyScore(), espeak: emptyScore() };
+    for (const [n, s] of streams.entries()) {
+      const pcm = cond.snr === undefined ? s.pcm : withNoise(s, noise, cond.snr, 1.9 + n * 3.7);
+      const one = emptyScore();
+      const { events } = recognise(engine, pcm);
+      score(one, s.truth, events);
+      score(byGroup[s.voice.group], s.truth, events);
+      if ((one.found.cancel ?? 0) < (one.said.cancel ?? 0)) {
+        process.stderr.write(`  ${engine.name} ${cond.name} ${s.voice.engine}/${s.voice.voice} x${s.rate}: cancel ${one.found.cancel ?? 0}/${one.said.cancel}\n`);
+      }
+    }
+    const target = TARGET_CONDITIONS.has(cond.name) ? { target: 0.97 } : {};
+    printMetric({ metric: `kws_cancel_recall_${cond.name}`, value: recall(byGroup.target, 'cancel'), unit: 'ratio', ...target, better: 'higher', engine: engine.name });
+    printMetric({ metric: `kws_cancel_recall_espeak_${cond.name}`, value: recall(byGroup.espeak, 'cancel'), unit: 'ratio', engine: engine.name });
+  }
+}
+
 /**
  * Command words heard in ordinary speech, per hour: in a quiet room (the targets) and with the benchmark's
  * pink noise at 20 and 10 dB SNR, as recall is measured (a noisy kitchen must not send half a question either).
@@ -239,6 +269,7 @@ export async function keywordBench(): Promise<void> {
   if (process.env.VOSK_MODEL) engines.push({ name: 'vosk', config: { engine: 'vosk', modelDir: process.env.VOSK_MODEL } });
   for (const engine of engines) {
     await questionFigures(engine);
+    await cancelFigures(engine);
     await falseAlarmFigures(engine);
   }
 }

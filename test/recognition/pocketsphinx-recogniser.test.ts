@@ -321,13 +321,19 @@ function keywordsAfterRnnoise(pcm: Buffer, o: Partial<PocketSphinxOptions>): Key
 
 /**
  * A question stream of the corpus as keywords-tuning.ts draws it (`seed`), in 10 dB pink noise from `noiseAt` s
- * or clean (null), and how many of its "snapshot"s are heard with engine options `o`: behind RNNoise in noise,
- * as the service hears a noisy room.
+ * or clean (null), and how many times `word` is heard in it with engine options `o`: behind RNNoise in noise,
+ * as the service hears a noisy room. For "cancel" the questions end with it instead of "reply".
  */
-async function corpusSnapshots(voice: string, rate: number, seed: number, noiseAt: number | null): Promise<{ said: number; heard: (o: Partial<PocketSphinxOptions>) => number }> {
-  const s = await questionStream(BENCH_VOICES.find((v) => v.voice === voice)!, rate, seed);
+async function corpusWords(
+  word: 'snapshot' | 'cancel',
+  voice: string,
+  rate: number,
+  seed: number,
+  noiseAt: number | null,
+): Promise<{ said: number; heard: (o: Partial<PocketSphinxOptions>) => number }> {
+  const s = await questionStream(BENCH_VOICES.find((v) => v.voice === voice)!, rate, seed, word === 'cancel' ? 'cancel' : 'reply');
   const pcm = noiseAt === null ? s.pcm : withNoise(s, pinkNoise(), 10, noiseAt);
-  const said = s.truth.filter((t) => t.word === 'snapshot');
+  const said = s.truth.filter((t) => t.word === word);
   return {
     said: said.length,
     heard: (o) => {
@@ -335,7 +341,7 @@ async function corpusSnapshots(voice: string, rate: number, seed: number, noiseA
         noiseAt === null
           ? keywordsIn(withCommandRules(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'], transcribe: false, ...o }), RULES), pcm)
           : keywordsAfterRnnoise(pcm, o);
-      return said.filter((t) => events.some((e) => e.word === 'snapshot' && e.start > t.start - 0.3 && e.start < t.end)).length;
+      return said.filter((t) => events.some((e) => e.word === word && e.start > t.start - 0.3 && e.start < t.end)).length;
     },
   };
 }
@@ -384,7 +390,7 @@ describe('a pause that begins just after the detection, in denoised audio', () =
 describe('a detection without a pause is dropped only once the whole word is heard', () => {
   it('hears all six of flite slt\'s slow "snapshot"s in 10 dB pink noise, where a poor fit of "snap-" was dropped first', async () => {
     // The tuning set's stream for slt at 0.85x (keywords-tuning.ts: question seed 500 + 9, noise at 30 + 10 x 1.3 s).
-    const { said, heard } = await corpusSnapshots('slt', 0.85, 509, 43);
+    const { said, heard } = await corpusWords('snapshot', 'slt', 0.85, 509, 43);
     // A permissive noisy-room threshold (as configured for a harder room) lets the search report the poor fit.
     const permissive = { noisyThresholds: { snapshot: 1e-45 } };
     expect(said).toBe(6);
@@ -397,7 +403,7 @@ describe('a detection without a pause is dropped only once the whole word is hea
 describe('a pause that begins well after the detection, in denoised audio', () => {
   it('ends flite rms\'s slow "snapshot"s in 10 dB pink noise, whose final /t/ and RNNoise\'s residue outlast the detection', async () => {
     // The tuning set's stream for rms at 0.85x (keywords-tuning.ts, draw 700,0: question seed 700 + 6, noise at 30 + 7 x 1.3 s).
-    const { said, heard } = await corpusSnapshots('rms', 0.85, 706, 39.1);
+    const { said, heard } = await corpusWords('snapshot', 'rms', 0.85, 706, 39.1);
     expect(said).toBe(6);
     expect(heard({})).toBe(6);
     // Measured: 4 of 6 with the pause allowed to begin 3 or 6 frames after the detection (it began 7 and 8 after).
@@ -408,7 +414,7 @@ describe('a pause that begins well after the detection, in denoised audio', () =
 describe('"snapshot" said with a British "shot" (SH AO T, besides the dictionary\'s SH AA T)', () => {
   it('is heard in a quiet room: flite kal\'s slow question, where the dictionary\'s pronunciation misses two', async () => {
     // The tuning set's stream for kal at 0.85x (keywords-tuning.ts, draw 500,0: question seed 500 + 0), clean.
-    const { said, heard } = await corpusSnapshots('kal', 0.85, 500, null);
+    const { said, heard } = await corpusWords('snapshot', 'kal', 0.85, 500, null);
     expect(said).toBeGreaterThanOrEqual(3);
     expect(heard({})).toBe(said);
     // Measured: the dictionary's pronunciation alone misses the snapshots at 28.2 s and 35.9 s.
@@ -419,11 +425,22 @@ describe('"snapshot" said with a British "shot" (SH AO T, besides the dictionary
     // The tuning set's stream for kal at 1x in 10 dB pink noise (draw 700,0: question seed 700 + 1, noise at
     // 30 + 2 x 1.3 s). Spotted there too, it heard the three "snapshot"s the noisy room's search misses in this
     // stream (all 270 of the tuning set's), but over 45 minutes of ordinary speech 5 false snapshots where 1 was.
-    const { said, heard } = await corpusSnapshots('kal', 1, 701, 32.6);
+    const { said, heard } = await corpusWords('snapshot', 'kal', 1, 701, 32.6);
     expect(said).toBeGreaterThanOrEqual(4);
     const withVariant = heard({});
     expect(withVariant).toBe(heard({ pronunciations: { snapshot: [] } }));
     expect(withVariant).toBeLessThanOrEqual(said - 3);
+  }, 60_000);
+});
+
+describe('"cancel" at the end of a question', () => {
+  it('is heard in flite kal\'s slow questions, which the untuned threshold (1e-25, by length) mostly missed', async () => {
+    // The tuning set's stream for kal at 0.85x with "cancel" ending its questions (TUNING_END=cancel, draw 500,0), clean.
+    const { said, heard } = await corpusWords('cancel', 'kal', 0.85, 500, null);
+    expect(said).toBe(4);
+    // Measured: 4 of 4 with the tuned 1e-45, 1 of 4 with 1e-25.
+    expect(heard({})).toBe(said);
+    expect(heard({ thresholds: { cancel: 1e-25 } })).toBeLessThanOrEqual(1);
   }, 60_000);
 });
 

@@ -438,8 +438,8 @@ describe('"cancel" at the end of a question', () => {
     // The tuning set's stream for kal at 0.85x with "cancel" ending its questions (TUNING_END=cancel, draw 500,0), clean.
     const { said, heard } = await corpusWords('cancel', 'kal', 0.85, 500, null);
     expect(said).toBe(4);
-    // Measured: 4 of 4 with the tuned 1e-45, 1 of 4 with 1e-25.
-    expect(heard({})).toBe(said);
+    // Measured: 3 of 4 with the tuned 1e-35 (4 with 1e-45, which false-cancels in noise), 1 of 4 with 1e-25.
+    expect(heard({})).toBeGreaterThanOrEqual(3);
     expect(heard({ thresholds: { cancel: 1e-25 } })).toBeLessThanOrEqual(1);
   }, 60_000);
 });

@@ -45,9 +45,9 @@ export interface Config {
   recogniser: {
     engine: 'vosk' | 'pocketsphinx';
     modelDir?: string;
-    /** Seconds without speech after "reply" before it counts (the end of the utterance). */
+    /** Seconds without speech after "reply" (and "cancel") before it counts (the end of the utterance). */
     replyGapSeconds?: number;
-    /** Seconds without speech before "reply" for it to count (said on its own); 0 turns the check off. */
+    /** Seconds without speech before "reply" (and "cancel") for it to count (said on its own); 0 turns the check off. */
     replyPauseBeforeSeconds?: number;
     /** The same in a noisy room, where a sentence's weak sounds leave gaps as long as a short pause (off when replyPauseBeforeSeconds is 0). */
     replyPauseBeforeNoisySeconds?: number;

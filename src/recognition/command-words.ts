@@ -17,8 +17,8 @@ export type CommandWordSet = Record<CommandRole, string> & { confirm?: string };
 export interface CommandRules {
   words: CommandWordSet;
   /**
-   * "reply" counts only when it ends the utterance: no speech for this long
-   * after it ("please reply to Anna" in mid-question does not send).
+   * "reply" (and "cancel") counts only when it ends the utterance: no speech for this long
+   * after it ("please reply to Anna" in mid-question does not send, "should I cancel it?" does not cancel).
    */
   replyGapSeconds: number;
   /**
@@ -105,8 +105,8 @@ export function roleOf(r: CommandRules, word: string): CommandRole | 'confirm' |
  * of 180 clean and 176 of 180 at 10 dB SNR, where the fallback by length (1e-25) heard 166 and 168; the misses
  * are flite kal's slow ones. 1e-45 heard 177 and 179 but fitted "cancel" to the end of "...getting enough
  * light" in 10 dB noise behind speexdsp (test/recognition/utterance-end-gate.test.ts), and a false cancel throws
- * the question and its pictures away where a missed one is said again. It must be said on its own (the
- * utterance-end gate), which keeps near misses out: no false cancel in 45 minutes of the tuning set's ordinary
+ * the question and its pictures away where a missed one is said again. It must be said on its own and end
+ * the utterance (the utterance-end gate, as "reply"), which keeps near misses out: no false cancel in 45 minutes of the tuning set's ordinary
  * speech (clean, 20 and 10 dB) nor in 180 sentence-final near misses ("...the town council.", "...we can
  * sell.") in a quiet room even with 1e-60. At 20 dB "...the candle." (rms) and "...the tinsel." (slt) are
  * heard as "cancel" with 1e-25 and 1e-45 alike; "candle", "council" and the like as decoys vetoed 12 of 180

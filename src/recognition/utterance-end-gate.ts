@@ -49,20 +49,20 @@ const KEEP_SECONDS = 8;
  * "please reply to Anna" in mid-question never sends half a question. It must
  * be said on its own, too: speech right before it ("she never replied.") drops
  * it at once. A reply whose last stretch is frication is dropped too: "reply"
- * ends in a vowel. The other word that ends a question ("cancel", `aloneWords`)
- * must be said on its own as well, and then passes at once: in a noisy room a
+ * ends in a vowel. The other word that ends a question ("cancel", `endWords`)
+ * follows the same rules, pause before and gap after: in a noisy room a
  * sentence-final "...the bottle." fitted "cancel." (the benchmark's questions at
- * 20 and 10 dB SNR), and a false cancel throws the question away. Other events
- * pass at once. Speech is judged by level against
+ * 20 and 10 dB SNR), and a false cancel throws the question and its pictures
+ * away; "should I cancel the order?" must not either. Other events pass at once. Speech is judged by level against
  * the noise floor, on the raw microphone (outside any cleaner: suppressed noise
  * pumps).
  */
 export class UtteranceEndGate implements Recogniser {
-  /** Replies dropped because speech followed (diagnostics). */
+  /** Replies (and `endWords`) dropped because speech followed (diagnostics). */
   droppedMidUtterance = 0;
   /** Replies dropped because they ended in frication (diagnostics). */
   droppedFrication = 0;
-  /** Replies (and `aloneWords`) dropped because speech ran straight into them (diagnostics). */
+  /** Replies (and `endWords`) dropped because speech ran straight into them (diagnostics). */
   droppedNoPauseBefore = 0;
   private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
   private readonly frication = new FrameFrication(NOISE_WINDOW_FRAMES);
@@ -75,7 +75,6 @@ export class UtteranceEndGate implements Recogniser {
   private held: KeywordEvent[] = [];
   private frameT: number | undefined;
   private pendingSamples = 0;
-  private readonly checkFrication: boolean;
 
   constructor(
     private readonly inner: Recogniser,
@@ -83,10 +82,8 @@ export class UtteranceEndGate implements Recogniser {
     private readonly gapSeconds: number,
     private readonly pauseBeforeSeconds = 0,
     private readonly noisyPauseBeforeSeconds = pauseBeforeSeconds,
-    private readonly aloneWords: readonly string[] = [],
-  ) {
-    this.checkFrication = ENDS_IN_VOWEL.test(word);
-  }
+    private readonly endWords: readonly string[] = [],
+  ) {}
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
     this.track(chunk);
@@ -110,10 +107,9 @@ export class UtteranceEndGate implements Recogniser {
   private pass(events: RecognitionEvent[]): RecognitionEvent[] {
     const out: RecognitionEvent[] = [];
     for (const e of events) {
-      if (e.type !== 'keyword' || (e.word !== this.word && !this.aloneWords.includes(e.word))) out.push(e);
+      if (e.type !== 'keyword' || (e.word !== this.word && !this.endWords.includes(e.word))) out.push(e);
       else if (this.spokeBefore(e)) this.droppedNoPauseBefore++;
-      else if (e.word === this.word) this.held.push(e);
-      else out.push(e);
+      else this.held.push(e);
     }
     return out;
   }
@@ -140,7 +136,7 @@ export class UtteranceEndGate implements Recogniser {
         this.droppedMidUtterance++;
         return false;
       }
-      if (this.checkFrication && this.fricativeEnds.filter((t) => t > k.end - FRICATION_BEFORE_SECONDS && t <= from).length >= FRICATION_MIN_FRAMES) {
+      if (ENDS_IN_VOWEL.test(k.word) && this.fricativeEnds.filter((t) => t > k.end - FRICATION_BEFORE_SECONDS && t <= from).length >= FRICATION_MIN_FRAMES) {
         this.droppedFrication++;
         return false;
       }

@@ -50,7 +50,8 @@ async function main(): Promise<void> {
   for (const snr of snrs) {
     const said: Record<string, number> = {};
     const found: Record<string, number> = {};
-    let extra = 0;
+    /** Command words heard where none was said, by word. */
+    const extra: Record<string, number> = {};
     let i = 0;
     for (const voice of voices) {
       for (const rate of RATES) {
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
           said[t.word] = (said[t.word] ?? 0) + 1;
           if (heard) found[t.word] = (found[t.word] ?? 0) + 1;
         }
-        extra += unmatched.length;
+        for (const e of unmatched) extra[e.word] = (extra[e.word] ?? 0) + 1;
       }
     }
     console.log(JSON.stringify({ snr, snapshot: `${found.snapshot ?? 0}/${said.snapshot}`, [END_WORD]: `${found[END_WORD] ?? 0}/${said[END_WORD]}`, extra }));

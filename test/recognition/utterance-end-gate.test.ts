@@ -255,9 +255,9 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
   });
 });
 
-describe('"cancel" counts only when said on its own', () => {
-  /** The service's stack (RNNoise), the gate given `aloneWords`. */
-  function cancels(pcm: Buffer, aloneWords: string[]): KeywordEvent[] {
+describe('"cancel" counts only when said on its own at the end of what is said', () => {
+  /** The service's stack (RNNoise), the gate given `endWords` (without "cancel" its events pass unchecked). */
+  function cancels(pcm: Buffer, endWords: string[], gates: UtteranceEndGate[] = []): KeywordEvent[] {
     const engine = createEngine({ engine: 'pocketsphinx' }, RULES, { transcribe: false });
     const gate = new UtteranceEndGate(
       new CleanedRecogniser(engine, { suppressor: 'rnnoise', suppressDb: DEFAULT_NOISE_SUPPRESS_DB }),
@@ -265,10 +265,25 @@ describe('"cancel" counts only when said on its own', () => {
       RULES.replyGapSeconds,
       RULES.replyPauseBeforeSeconds,
       RULES.replyPauseBeforeNoisySeconds,
-      aloneWords,
+      endWords,
     );
+    gates.push(gate);
     return keywordsIn(gate, pcm).filter((e) => e.word === 'cancel');
   }
+
+  it('drops a "cancel" that more of the question follows ("should I ... cancel ... the order for this lamp")', async () => {
+    for (const voice of ['slt', 'awb', 'rms']) {
+      const speech = await synthesise(
+        [{ silence: 1.5 }, { text: 'should i' }, { silence: 0.4 }, { text: 'cancel' }, { silence: 0.35 }, { text: 'the order for this lamp' }, { silence: 1.5 }],
+        { engine: 'flite', voice },
+      );
+      const gates: UtteranceEndGate[] = [];
+      expect({ voice, heard: cancels(speech.pcm, [RULES.words.cancel], gates).length }).toEqual({ voice, heard: 0 });
+      // The engine heard it, after its pause: the speech after it is what dropped it.
+      expect({ voice, droppedMidUtterance: gates[0]!.droppedMidUtterance }).toEqual({ voice, droppedMidUtterance: 1 });
+      expect(cancels(speech.pcm, []).length).toBe(1);
+    }
+  }, 90_000);
 
   it('drops the "cancel" a noisy room hears in "...can you read the label on the bottle." (the bench\'s awb stream at 20 dB SNR)', async () => {
     const at = BENCH_VOICES.flatMap((v) => RATES.map((r) => [v, r] as const)).findIndex(([v, r]) => v.voice === 'awb' && r === 1);

@@ -14,6 +14,14 @@ const NOISE_MIN_FRAMES = 100;
 /** Speech this soon after the word's end still belongs to it (its release, a recogniser's early end). */
 const TAIL_SECONDS = 0.06;
 /**
+ * A recogniser may end a word early, inside its last voiced sound: espeak-ng's "cancel" ended 0.22 s before its
+ * long /l/ did (the bench's en-us+f3 at 20 dB SNR). Voiced speech that runs on from the word's end without a
+ * break is still the word, up to this long; longer, or fricative, it is more speech ("cancellation", "replies").
+ */
+const LATE_END_SECONDS = 0.3;
+/** Speech frames this far apart are one run (10 ms frames, and a little for rounding). */
+const RUN_STEP_SECONDS = 0.0105;
+/**
  * The pause before the word is looked for this long before the start the recogniser gives it: that start can
  * be late, after a weak onset (measured: 70 ms after flite rms's /r/ at 10 dB SNR; with 30 ms the onset itself
  * read as speech before the word, with 80 ms the closures of "late to reapply" passed for the pause).
@@ -131,7 +139,8 @@ export class UtteranceEndGate implements Recogniser {
     const out: RecognitionEvent[] = [];
     this.held = this.held.filter((k) => {
       const from = k.end + TAIL_SECONDS;
-      const spoke = this.speechEnds.some((t) => t > from && t <= k.end + this.gapSeconds);
+      const end = this.wordEnd(k.end);
+      const spoke = this.speechEnds.some((t) => t > end + TAIL_SECONDS && t <= end + this.gapSeconds);
       if (spoke) {
         this.droppedMidUtterance++;
         return false;
@@ -140,13 +149,24 @@ export class UtteranceEndGate implements Recogniser {
         this.droppedFrication++;
         return false;
       }
-      if (final || now >= k.end + this.gapSeconds) {
-        out.push({ ...k, detectedAt: Math.max(k.detectedAt, final ? k.detectedAt : k.end + this.gapSeconds) });
+      if (final || now >= end + this.gapSeconds) {
+        out.push({ ...k, detectedAt: Math.max(k.detectedAt, final ? k.detectedAt : end + this.gapSeconds) });
         return false;
       }
       return true;
     });
     return out;
+  }
+
+  /** Where the word ends: the recogniser's `end`, or the end of voiced speech running on from it that stops within LATE_END_SECONDS. */
+  private wordEnd(end: number): number {
+    let t = end + TAIL_SECONDS;
+    for (const e of this.speechEnds) {
+      if (e <= t) continue;
+      if (e - t > RUN_STEP_SECONDS || this.fricativeEnds.includes(e)) break;
+      t = e;
+    }
+    return t > end + TAIL_SECONDS && t - end <= LATE_END_SECONDS ? t : end;
   }
 
   /** Level of every 10 ms frame, and the times of the ones that are speech. */

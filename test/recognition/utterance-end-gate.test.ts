@@ -231,6 +231,28 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
     expect(run(10.66)).toEqual({ sent: 1, dropped: 0 }); // 0.16 s
   });
 
+  it('takes voiced speech running on from a word the recogniser ended early for the rest of the word, not for more speech', () => {
+    const voiced = Buffer.alloc(1600 * 2);
+    for (let i = 0; i < 1600; i++) voiced.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2); // 800 Hz: not fricative
+    const hiss = addNoise(Buffer.alloc(3200), -10, 7);
+    const quiet = Buffer.alloc(1600 * 2);
+    // Quiet for 10 s, the word from 10.0, which the recogniser ends at 10.3; `rest` follows it, then quiet.
+    const run = (rest: Buffer[]) => {
+      const cancel: KeywordEvent = { type: 'keyword', word: 'cancel', start: 10.0, end: 10.3, detectedAt: 10.4 };
+      let calls = 0;
+      const gate = new UtteranceEndGate({ accept: () => (++calls === 108 ? [cancel] : []), flush: () => [], close: () => undefined }, 'reply', 0.8, 0, 0, ['cancel']);
+      const out: RecognitionEvent[] = [];
+      for (let i = 0; i < 140; i++) out.push(...gate.accept({ pcm: i >= 100 && i < 103 ? voiced : (rest[i - 103] ?? quiet), t: i * 0.1 }));
+      return out.flatMap((e) => (e.type === 'keyword' ? [Math.round(e.detectedAt * 100) / 100] : []));
+    };
+    expect(run([])).toEqual([11.1]);
+    // It runs on for 0.2 s: the word ends at 10.5, and counts once 0.8 s of quiet follow that.
+    expect(run([voiced, voiced])).toEqual([11.3]);
+    // 0.4 s is more speech, and so is frication ("cancels").
+    expect(run([voiced, voiced, voiced, voiced])).toEqual([]);
+    expect(run([hiss, hiss])).toEqual([]);
+  });
+
   it('asks for the longer pause only when the loud frames stand less than 24 dB over the noise floor', () => {
     const loud = Buffer.alloc(1600 * 2);
     for (let i = 0; i < 1600; i++) loud.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2); // 78 dB re 1 LSB^2
@@ -292,6 +314,19 @@ describe('"cancel" counts only when said on its own at the end of what is said',
     expect(cancels(pcm, [RULES.words.cancel])).toEqual([]);
     // Without the check: heard at the end of "...on the bottle." (14.25 s), where nobody said it.
     expect(cancels(pcm, []).map((e) => Math.round(e.start))).toEqual([14]);
+  }, 60_000);
+
+  it('hears a "cancel" the engine ends inside its long /l/ (the bench\'s espeak-ng en-us+f3 questions at 1x, 20 dB SNR)', async () => {
+    // make bench's questions ended with "cancel" (question seed 100 + the stream's index, noise from 1.9 + 3.7 s each).
+    const at = BENCH_VOICES.flatMap((v) => RATES.map((r) => [v, r] as const)).findIndex(([v, r]) => v.voice === 'en-us+f3' && r === 1);
+    const s = await questionStream(BENCH_VOICES[Math.floor(at / RATES.length)]!, 1, 100 + at, 'cancel');
+    const pcm = withNoise(s, pinkNoise(), 20, 1.9 + at * 3.7);
+    const said = s.truth.filter((t) => t.word === 'cancel');
+    const heard = cancels(pcm, [RULES.words.cancel]);
+    expect(said).toHaveLength(4);
+    expect(heard).toHaveLength(4);
+    // Measured: the third ended 0.22 s before the word did, and the rest of its /l/ dropped it as speech after it.
+    expect(heard[2]!.end).toBeLessThan(said[2]!.end - 0.15);
   }, 60_000);
 
   it('still hears "cancel" said after a pause, in a quiet room and in 10 dB noise', async () => {

@@ -44,7 +44,14 @@ import {
   type TimedWord,
   type TranscriptEvent,
 } from './recogniser';
-import { POCKETSPHINX_DECOYS, POCKETSPHINX_NOISY_THRESHOLDS, POCKETSPHINX_PRONUNCIATIONS, POCKETSPHINX_THRESHOLDS } from './command-words';
+import {
+  POCKETSPHINX_DECOYS,
+  POCKETSPHINX_NOISY_THRESHOLDS,
+  POCKETSPHINX_NOISY_WEAK_FITS,
+  POCKETSPHINX_PRONUNCIATIONS,
+  POCKETSPHINX_THRESHOLDS,
+  type WeakFit,
+} from './command-words';
 import { checkPocketSphinxModel } from './pocketsphinx-model-check';
 import { SampleClock } from './sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from './words';
@@ -56,6 +63,7 @@ export const DEFAULT_KEYWORD_THRESHOLDS = POCKETSPHINX_THRESHOLDS;
 export const DEFAULT_NOISY_KEYWORD_THRESHOLDS = POCKETSPHINX_NOISY_THRESHOLDS;
 export const DEFAULT_DECOYS = POCKETSPHINX_DECOYS;
 export const DEFAULT_PRONUNCIATIONS = POCKETSPHINX_PRONUNCIATIONS;
+export const DEFAULT_NOISY_WEAK_FITS = POCKETSPHINX_NOISY_WEAK_FITS;
 const DECOY_THRESHOLD = 1e-40;
 /** The kws searches: the quiet room's thresholds, and the noisy room's where they differ. */
 const KWS_QUIET = 'keywords';
@@ -91,6 +99,13 @@ export interface PocketSphinxOptions extends RecogniserOptions {
   thresholds?: Record<string, number>;
   /** Per-keyword thresholds in a noisy room, overriding DEFAULT_NOISY_KEYWORD_THRESHOLDS (tuning). */
   noisyThresholds?: Record<string, number>;
+  /**
+   * Per-keyword weak fits in a noisy room, overriding DEFAULT_NOISY_WEAK_FITS (null: none; tuning): a looser
+   * threshold whose detections count only when the spoken word lasts long enough and has a pause before it.
+   */
+  noisyWeakFits?: Record<string, WeakFit | null>;
+  /** Quiet frames a weak fit's pause before it lasts (tuning; default PAUSE_MIN_FRAMES, 0: no pause needed). */
+  weakFitPauseFrames?: number;
   /**
    * Require a pause after a command word (default true). Without it any word
    * that begins like a command word ("replies", "replied") triggers it.
@@ -150,6 +165,8 @@ const PAUSE_IN_DETECTION_FRAMES = 3;
  * speech at 20 or 10 dB.
  */
 const PAUSE_IN_DETECTION_FRAMES_DENOISED = -10;
+/** A weak fit's pause before it ends within this many frames of the detection's start. */
+const PAUSE_BEFORE_SLACK_FRAMES = 10;
 /** ...and this many frames or more after the detection's start (pauses inside the word are shorter anyway). */
 const MIN_WORD_FRAMES = 15;
 /** Frames at the end of a detection that belong to its silence phones, left out of its speech level. */
@@ -278,6 +295,8 @@ interface Candidate {
   start: number;
   end: number;
   prob: number;
+  /** Found only by a weak-fit phrase: counts only with a pause before it, and the spoken word this many samples or longer. */
+  minWordSamples?: number;
 }
 
 export class PocketSphinxRecogniser implements Recogniser {
@@ -290,6 +309,10 @@ export class PocketSphinxRecogniser implements Recogniser {
   rejectedWithoutPause = 0;
   /** Detections vetoed by a decoy so far (diagnostics). */
   rejectedByDecoy = 0;
+  /** Weak fits dropped for a spoken word too short or no pause before it (diagnostics). */
+  rejectedWeak = 0;
+  /** The weak fit of each keyword that has one (noisy room only). */
+  readonly noisyWeakFits: Readonly<Record<string, WeakFit>>;
 
   private readonly clock = new SampleClock();
   private readonly conditioner = new SilenceConditioner();
@@ -300,7 +323,8 @@ export class PocketSphinxRecogniser implements Recogniser {
   private readonly pauseDropDbDenoised: number;
   private readonly pauseInDetectionDenoised: number;
   private readonly decideAfterFrames: number;
-  private readonly phrases = new Map<string, { keyword: string; decoy: boolean }>();
+  private readonly weakFitPauseFrames: number;
+  private readonly phrases = new Map<string, { keyword: string; decoy: boolean; minWordSamples?: number }>();
   private kws: PsDecoder | null = null;
   /** The kws search each kind of room uses (the same one when their thresholds agree), and the one in use. */
   private kwsSearches = { quiet: KWS_QUIET, noisy: KWS_QUIET };
@@ -334,6 +358,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     this.pauseDropDbDenoised = options.pauseDropDbDenoised ?? PAUSE_DROP_DB_DENOISED;
     this.pauseInDetectionDenoised = options.pauseInDetectionFramesDenoised ?? PAUSE_IN_DETECTION_FRAMES_DENOISED;
     this.decideAfterFrames = options.decideAfterFrames ?? DECIDE_AFTER_FRAMES;
+    this.weakFitPauseFrames = options.weakFitPauseFrames ?? PAUSE_MIN_FRAMES;
     if (!fs.existsSync(modelDir) || !fs.statSync(modelDir).isDirectory()) {
       throw new RecogniserError(`pocketsphinx model directory not found: ${modelDir}`);
     }
@@ -350,6 +375,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     const common: PsArgs = { '-hmm': hmm, '-dict': dict, '-logfn': '/dev/null', '-cmn': 'live' };
     const thresholds: Record<string, number> = {};
     const noisyThresholds: Record<string, number> = {};
+    const weakFits: Record<string, WeakFit> = {};
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapask-kws-'));
     try {
       // The kws decoder only needs the command words and decoys: a dictionary of just their lines saves the
@@ -377,13 +403,13 @@ export class PocketSphinxRecogniser implements Recogniser {
         return prons;
       };
       const noisyLines: string[] = [];
-      /** A keyphrase for the quiet room's search, and the noisy room's unless `noisyTh` is null. */
-      const addPhrase = (name: string, pron: string, th: number, noisyTh: number | null = th): string => {
+      /** A keyphrase for the quiet room's search unless `th` is null, and the noisy room's unless `noisyTh` is. */
+      const addPhrase = (name: string, pron: string, th: number | null, noisyTh: number | null = th): string => {
         const phrase = `snapask_${name.replace(/[^a-z0-9_]/g, '')}`;
         if (kws.lookupWord(phrase) !== null) throw new RecogniserError(`dictionary already has a word ${phrase}`);
         kws.addWord(phrase, this.requirePause && PAUSE_PHONES ? `${pron} ${PAUSE_PHONES}` : pron, false);
         // No space before the threshold: the library keeps everything before the slash as the keyphrase.
-        lines.push(`${phrase}/${th.toExponential(3)}/`);
+        if (th !== null) lines.push(`${phrase}/${th.toExponential(3)}/`);
         if (noisyTh !== null) noisyLines.push(`${phrase}/${noisyTh.toExponential(3)}/`);
         return phrase;
       };
@@ -397,6 +423,21 @@ export class PocketSphinxRecogniser implements Recogniser {
         thresholds[k] = th;
         noisyThresholds[k] = noisyTh;
         prons.forEach((pron, i) => this.phrases.set(addPhrase(`kw_${k}_${i}`, pron, th, noisyTh), { keyword: k, decoy: false }));
+        // A weak fit: the same word at a looser threshold in a noisy room, its own phrase so that a detection
+        // tells which threshold it passed (a detection's score is not the one the search compared). A threshold
+        // given for the word replaces the default weak fit too.
+        const weak =
+          options.noisyWeakFits?.[k] !== undefined
+            ? options.noisyWeakFits[k]
+            : options.thresholds?.[k] !== undefined || options.noisyThresholds?.[k] !== undefined
+              ? null
+              : DEFAULT_NOISY_WEAK_FITS[k];
+        if (weak !== undefined && weak !== null) {
+          if (!(weak.threshold > 0 && weak.threshold < noisyTh)) throw new RecogniserError(`weak-fit threshold for "${k}" must be below ${noisyTh}, got ${weak.threshold}`);
+          weakFits[k] = weak;
+          const minWordSamples = Math.round(weak.minWordSeconds * SAMPLE_RATE);
+          prons.forEach((pron, i) => this.phrases.set(addPhrase(`weak_${k}_${i}`, pron, null, weak.threshold), { keyword: k, decoy: false, minWordSamples }));
+        }
         // Other speakers' pronunciations, in a quiet room only (see POCKETSPHINX_PRONUNCIATIONS).
         (options.pronunciations?.[k] ?? DEFAULT_PRONUNCIATIONS[k] ?? []).forEach((pron, i) =>
           this.phrases.set(addPhrase(`kw_${k}_${prons.length + i}`, pron, th, null), { keyword: k, decoy: false }),
@@ -438,6 +479,7 @@ export class PocketSphinxRecogniser implements Recogniser {
     }
     this.thresholds = thresholds;
     this.noisyThresholds = noisyThresholds;
+    this.noisyWeakFits = weakFits;
   }
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
@@ -581,7 +623,12 @@ export class PocketSphinxRecogniser implements Recogniser {
           resumeAt = Math.max(resumeAt ?? 0, last.resume); // a reported occurrence, still growing
           continue;
         }
-        const v = this.requirePause ? this.pauseVerdict(c, now, final) : { wordEnd: c.end, resume: c.end };
+        let v = this.requirePause ? this.pauseVerdict(c, now, final) : { wordEnd: c.end, resume: c.end };
+        if (v !== 'wait' && v !== 'reject' && c.minWordSamples !== undefined && (v.wordEnd - c.start < c.minWordSamples || !this.pauseBefore(c, v.wordEnd))) {
+          // Give a weak fit up only once the whole word is heard: a full-threshold fit of it may still come.
+          v = final || now / FRAME_SAMPLES - c.end / FRAME_SAMPLES > this.decideAfterFrames ? 'reject' : 'wait';
+          if (v === 'reject') this.rejectedWeak++;
+        }
         if (v === 'wait') {
           pending = true;
         } else if (v !== 'reject' && this.vetoed(c, v.wordEnd, decoys)) {
@@ -650,15 +697,23 @@ export class PocketSphinxRecogniser implements Recogniser {
       if (!ph) continue;
       const start = Math.max(this.kwsUttStart, seg.startFrame * FRAME_SAMPLES + this.kwsOffset);
       const end = (seg.endFrame + 1) * FRAME_SAMPLES + this.kwsOffset;
-      (ph.decoy ? decoys : keywords).push({ keyword: ph.keyword, start, end, prob: seg.prob });
+      const c: Candidate = { keyword: ph.keyword, start, end, prob: seg.prob };
+      if (ph.minWordSamples !== undefined) c.minWordSamples = ph.minWordSamples;
+      (ph.decoy ? decoys : keywords).push(c);
     }
-    // Several pronunciations may report the same occurrence: keep the best of overlapping detections.
+    // Several pronunciations (and a word's weak-fit phrase) may report the same occurrence: keep the best of
+    // overlapping detections, weak only where no full-threshold phrase found it.
     keywords.sort((a, b) => a.start - b.start);
     const merged: Candidate[] = [];
     for (const c of keywords) {
       const prev = merged.find((m) => m.keyword === c.keyword && c.start < m.end && m.start < c.end);
-      if (!prev) merged.push(c);
-      else if (c.prob > prev.prob) Object.assign(prev, c);
+      if (!prev) {
+        merged.push({ ...c });
+        continue;
+      }
+      const strong = prev.minWordSamples === undefined || c.minWordSamples === undefined;
+      if (c.prob > prev.prob) Object.assign(prev, c);
+      if (strong) delete prev.minWordSamples;
     }
     return { keywords: merged, decoys };
   }
@@ -720,12 +775,8 @@ export class PocketSphinxRecogniser implements Recogniser {
     const sf = Math.round(c.start / FRAME_SAMPLES);
     const ef = Math.round(c.end / FRAME_SAMPLES) - 1;
     const known = Math.floor(now / FRAME_SAMPLES); // frames [0, known) have been heard
-    let peak = -Infinity;
-    for (let f = sf; f <= Math.max(sf, ef - PAUSE_TAIL_FRAMES); f++) peak = Math.max(peak, this.levels.at(f) ?? -Infinity);
-    if (peak === -Infinity) return 'reject'; // no longer known
-    const noise = this.noiseFloor(sf);
-    const drop = this.heardDenoised ? this.pauseDropDbDenoised : PAUSE_DROP_DB;
-    const limit = Math.max(peak - drop, Math.min(noise + PAUSE_NOISE_MARGIN_DB, peak - PAUSE_MIN_DROP_DB));
+    const limit = this.pauseLevel(sf, ef);
+    if (limit === null) return 'reject'; // no longer known
     const lastStart = ef - (this.heardDenoised ? this.pauseInDetectionDenoised : PAUSE_IN_DETECTION_FRAMES); // the latest frame a pause may begin at
     const wordPart = ef - PAUSE_TAIL_FRAMES; // the detection's frames before its silence phones
     let run = 0;
@@ -747,6 +798,38 @@ export class PocketSphinxRecogniser implements Recogniser {
     if (pause) return pause;
     // No pause inside the detection (yet): it may still grow into one, or a better version may come.
     return final || known - ef > this.decideAfterFrames ? 'reject' : 'wait';
+  }
+
+  /**
+   * The level (dB) a pause around the detection of frames [sf, ef] lies under: well below the keyword's loudest
+   * frame, and near the noise floor; null when the word's frames are no longer known.
+   */
+  private pauseLevel(sf: number, ef: number): number | null {
+    let peak = -Infinity;
+    for (let f = sf; f <= Math.max(sf, ef - PAUSE_TAIL_FRAMES); f++) peak = Math.max(peak, this.levels.at(f) ?? -Infinity);
+    if (peak === -Infinity) return null;
+    const noise = this.noiseFloor(sf);
+    const drop = this.heardDenoised ? this.pauseDropDbDenoised : PAUSE_DROP_DB;
+    return Math.max(peak - drop, Math.min(noise + PAUSE_NOISE_MARGIN_DB, peak - PAUSE_MIN_DROP_DB));
+  }
+
+  /**
+   * Is the spoken word said on its own, a pause before it? A stretch of quiet frames as long as the pause after
+   * it (PAUSE_MIN_FRAMES) that ends within PAUSE_BEFORE_SLACK_FRAMES of the detection's start (the search places
+   * a word's start only to within a few frames).
+   */
+  private pauseBefore(c: Candidate, wordEnd: number): boolean {
+    const need = this.weakFitPauseFrames;
+    if (need <= 0) return true;
+    const sf = Math.round(c.start / FRAME_SAMPLES);
+    const limit = this.pauseLevel(sf, Math.round(wordEnd / FRAME_SAMPLES) + PAUSE_TAIL_FRAMES - 1);
+    if (limit === null) return false;
+    let run = 0;
+    for (let f = sf - PAUSE_BEFORE_SLACK_FRAMES - need + 1; f <= sf + PAUSE_BEFORE_SLACK_FRAMES; f++) {
+      run = (this.levels.at(f) ?? -Infinity) <= limit ? run + 1 : 0;
+      if (run >= need && f >= sf - PAUSE_BEFORE_SLACK_FRAMES) return true;
+    }
+    return false;
   }
 
   private feedLm(block: Buffer, fedAfter: number, events: RecognitionEvent[]): void {

@@ -271,21 +271,36 @@ export interface FalseAlarmPassage {
  */
 export async function falseAlarmPassages(minSeconds: number, seed = 4242): Promise<FalseAlarmPassage[]> {
   const rand = rng(seed);
-  const voices = VOICES.filter((v) => v.voice !== 'en-us+f3');
   const out: FalseAlarmPassage[] = [];
   let total = 0;
   for (let p = 0; total < minSeconds; p++) {
-    const voice = voices[p % voices.length]!;
-    const parts: SpeechPart[] = [{ silence: 1.0 }];
-    for (let i = 0; i < 12; i++) {
-      const pool = i % 2 === 0 ? NEAR_MISS_SENTENCES : FILLER_SENTENCES;
-      parts.push({ text: pool[Math.floor(rand() * pool.length)]! }, { silence: 0.3 + 0.9 * rand() });
-    }
-    const speech = await synthesise(parts, { engine: voice.engine, voice: voice.voice, rate: RATES[p % RATES.length]! });
-    out.push({ voice, pcm: speech.pcm, sentences: speech.words.map((w) => ({ word: w.text, start: w.start, end: w.end })) });
-    total += speech.duration;
+    const passage = await synthesisePassage(p, rand);
+    out.push(passage);
+    total += (passage.pcm.length >> 1) / 16000;
   }
   return out;
+}
+
+/** Passage `index` of falseAlarmPassages(..., seed) alone, without making the ones before it (tests). */
+export async function falseAlarmPassage(index: number, seed: number): Promise<FalseAlarmPassage> {
+  const rand = rng(seed);
+  for (let i = 0; i < index * PASSAGE_SENTENCES * 2; i++) rand();
+  return synthesisePassage(index, rand);
+}
+
+const PASSAGE_SENTENCES = 12;
+
+/** Passage `p`: its voice and rate by index, its sentences and pauses drawn from `rand` (2 draws a sentence). */
+async function synthesisePassage(p: number, rand: () => number): Promise<FalseAlarmPassage> {
+  const voices = VOICES.filter((v) => v.voice !== 'en-us+f3');
+  const voice = voices[p % voices.length]!;
+  const parts: SpeechPart[] = [{ silence: 1.0 }];
+  for (let i = 0; i < PASSAGE_SENTENCES; i++) {
+    const pool = i % 2 === 0 ? NEAR_MISS_SENTENCES : FILLER_SENTENCES;
+    parts.push({ text: pool[Math.floor(rand() * pool.length)]! }, { silence: 0.3 + 0.9 * rand() });
+  }
+  const speech = await synthesise(parts, { engine: voice.engine, voice: voice.voice, rate: RATES[p % RATES.length]! });
+  return { voice, pcm: speech.pcm, sentences: speech.words.map((w) => ({ word: w.text, start: w.start, end: w.end })) };
 }
 
 /** A stream of ordinary speech as the recogniser hears it: where its speech is (for the SNR) and what was said where. */

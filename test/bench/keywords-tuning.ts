@@ -69,11 +69,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** `node keywords-tuning.js false OPTIONS CONDITIONS [MINUTES]`: command words heard per hour of ordinary speech, per condition. */
+/** `node keywords-tuning.js false OPTIONS CONDITIONS [MINUTES [SEED]]`: command words heard per hour of ordinary speech, per condition (another SEED draws other passages). */
 async function falseAlarms(): Promise<void> {
   const opts = JSON.parse(process.argv[3] ?? '{}') as TuningOptions;
   const snrs = (process.argv[4] ?? 'clean,10').split(',');
-  const passages = await falseAlarmPassages(Number(process.argv[5] ?? TUNING_FALSE_ALARM_MINUTES) * 60, TUNING_FALSE_ALARM_SEED);
+  const passages = await falseAlarmPassages(Number(process.argv[5] ?? TUNING_FALSE_ALARM_MINUTES) * 60, Number(process.argv[6] ?? TUNING_FALSE_ALARM_SEED));
   const streams = passages.map((p, i) => ({ name: `${p.voice.voice}#${i}`, pcm: p.pcm, spans: spansOf(p.sentences), sentences: p.sentences }));
   const noise = pinkNoise();
   for (const snr of snrs) {

@@ -87,6 +87,9 @@ describe('snapask run on fake microphone, camera and speaker', () => {
     }));
     const env = fakeEnv({ FAKE_CAMERA_FAIL: '1', FAKE_CAMERA_MJPEG: '/dev/null', FAKE_ARECORD_FAIL: '1', FAKE_ARECORD_WAV: '/dev/null' });
     const svc = startService<{ msg: string; err?: string }>(join(dir, 'config2.json'), env);
+    // Waits for the service to report the lost microphone (a fixed 3 s sent SIGTERM before a loaded machine had
+    // started it), then for reopen attempts (after 0.5, 1 and 2 s).
+    await svc.until((l) => l.some((m) => m.msg.startsWith('microphone stopped')) && l.some((m) => m.msg === 'indicator error'), 20_000);
     await new Promise((r) => setTimeout(r, 3000));
     expect(svc.proc.exitCode).toBeNull();
     expect(await svc.stop()).toBe(0);

@@ -27,9 +27,11 @@ deps:
 	fi
 
 # From scratch each time: a deleted source must not leave its compiled test behind in dist/.
+# tsc writes files without the run bit; package.json's bin (npx snapask) needs it.
 build:
 	rm -rf dist
 	tsc -p tsconfig.json
+	chmod +x dist/src/cli/main.js
 
 # The last line is the plain "N passed, N failed" CI reads, after jest's own summary.
 test: build

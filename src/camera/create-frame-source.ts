@@ -37,7 +37,7 @@ export async function createFrameSource(c: Config['camera'], deps: CameraDeps): 
       });
     case 'file':
       if (!c.file) throw new Error('camera.kind "file" needs camera.file (an MJPEG file or one still JPEG)');
-      return FileFrameSource.open(c.file, { fps: c.fps, clock: deps.clock, t0: deps.clock.now(), ring, chooser: chooser(c, deps) });
+      return FileFrameSource.open(c.file, { fps: c.fps, clock: deps.clock, t0: deps.clock.now(), ring, chooser: chooser(c, deps), onEvent: deps.onEvent });
   }
 }
 

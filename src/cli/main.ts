@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdtempSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,62 +9,187 @@ import type { TurnEvent } from '../turn/turn-events';
 import { replay } from './replay';
 import { runService } from './run';
 
-const USAGE = `usage:
-  snapask run [--config FILE] [--debug]
-  snapask replay --audio Q.wav [--camera C.mjpeg|still.jpg] [--fps 15] [--api-base URL]
-                 [--api assistants|responses] [--engine pocketsphinx|vosk] [--model DIR]
-                 [--out DIR] [--state DIR] [--config FILE] [--json] [--debug]`;
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** What the value looks like in the usage (FILE, URL, N). */
+  arg?: string;
+  help: string;
+}
+
+interface CommandSpec {
+  synopsis: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+}
+
+const configOption: OptionSpec = { type: 'string', arg: 'FILE', help: 'config file (JSON); default $SNAPASK_CONFIG, else the built-in defaults' };
+const debugOption: OptionSpec = { type: 'boolean', help: 'debug logs and stack traces on stderr' };
+const help: OptionSpec = { type: 'boolean', help: 'this help' };
+
+const COMMANDS: Record<'run' | 'replay', CommandSpec> = {
+  run: {
+    synopsis: 'snapask run [--config FILE] [--debug]',
+    summary: 'The service: listens on the microphone, takes pictures, speaks the answers (systemd runs this).',
+    options: { config: configOption, debug: debugOption, help },
+  },
+  replay: {
+    synopsis: 'snapask replay --audio Q.wav [--camera C.mjpeg|still.jpg] [options]',
+    summary: 'The whole appliance on files: a WAV is the microphone, an MJPEG or one JPEG the camera; prints one event per line.',
+    options: {
+      audio: { type: 'string', arg: 'FILE.wav', help: 'the microphone: a WAV recording of the question (required)' },
+      camera: { type: 'string', arg: 'FILE', help: 'the camera: an MJPEG file (frame i at i/fps s) or one still JPEG; none: no pictures' },
+      fps: { type: 'string', arg: 'N', help: 'frame rate of the MJPEG file (default 15)' },
+      'api-base': { type: 'string', arg: 'URL', help: "the OpenAI API's address, e.g. http://127.0.0.1:8787/v1 for make fake-openai" },
+      api: { type: 'string', arg: 'responses|assistants', help: 'the API dialect (default: the config\'s, responses)' },
+      engine: { type: 'string', arg: 'pocketsphinx|vosk', help: 'the recogniser (default pocketsphinx)' },
+      model: { type: 'string', arg: 'DIR', help: "the recogniser's model directory (vosk needs one)" },
+      out: { type: 'string', arg: 'DIR', help: 'where the spoken answers go as WAV files (default: a new temporary directory)' },
+      state: { type: 'string', arg: 'DIR', help: 'conversation and spool, kept between replays (default: a fresh temporary one)' },
+      config: { ...configOption, help: 'config file (JSON) to replay with; its stateDir is never used, only --state' },
+      json: { type: 'boolean', help: 'events as JSON lines (an error too: {"event":"error",...})' },
+      debug: debugOption,
+      help,
+    },
+  },
+};
+type Command = keyof typeof COMMANDS;
+const COMMAND_NAMES = Object.keys(COMMANDS).join(', ');
+
+const USAGE = `usage: snapask <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .join('\n')}
+  help     This help; snapask <command> --help lists a command's options.`;
+
+function commandUsage(name: Command): string {
+  const c = COMMANDS[name];
+  const flags = Object.entries(c.options).map(([n, o]) => [`--${n}${o.arg ? ` ${o.arg}` : ''}${n === 'help' ? ', -h' : ''}`, o.help] as const);
+  const width = Math.max(...flags.map(([f]) => f.length));
+  return `usage: ${c.synopsis}\n\n${c.summary}\n\noptions:\n${flags.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`).join('\n')}`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      config: { type: 'string' },
-      audio: { type: 'string' },
-      camera: { type: 'string' },
-      fps: { type: 'string', default: '15' },
-      'api-base': { type: 'string' },
-      api: { type: 'string' },
-      engine: { type: 'string' },
-      model: { type: 'string' },
-      out: { type: 'string' },
-      state: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      debug: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  debug = values.debug ?? false;
-  json = values.json ?? false;
-  if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 2;
+  if (command === undefined) throw new UsageError('no command given', USAGE);
+  if (command === '--help' || command === '-h' || command === 'help') return printHelp(rest[0]);
+  if (!isCommand(command)) throw new UsageError(`unknown command "${command}" (commands: ${COMMAND_NAMES})`, USAGE);
+  const values = parseOptions(command, rest);
+  debug = values.debug === true;
+  json = values.json === true;
+  if (values.help) {
+    process.stdout.write(`${commandUsage(command)}\n`);
+    return 0;
   }
-  const { config, secrets } = loadConfig(values.config ?? process.env.SNAPASK_CONFIG);
+  const configPath = configFile(values);
+  const { config, secrets } = loadConfig(configPath);
   if (command === 'run') {
     return runService(config, secrets, createLogger({ level: debug ? 'debug' : 'info' }));
   }
-  if (command !== 'replay') throw new UsageError(`unknown command "${command}"`);
-  if (!values.audio) throw new UsageError('replay needs --audio FILE.wav');
-  const fps = Number(values.fps);
-  if (!(fps > 0)) throw new UsageError(`--fps must be a positive number, got "${values.fps}"`);
+  const audio = stringValue(values.audio);
+  if (!audio) throw new UsageError('replay needs --audio FILE.wav (the recording to use as the microphone)', commandUsage('replay'));
+  assertReadableFile('--audio', audio);
+  const camera = stringValue(values.camera);
+  if (camera !== undefined) assertReadableFile('--camera', camera);
+  const fps = Number(values.fps ?? '15');
+  if (!(fps > 0)) throw new UsageError(`--fps: "${String(values.fps)}" is not a positive number (give e.g. 15)`);
   applyReplayOverrides(config, values);
   // stdout carries the events; logs go to stderr, quiet unless debugging.
   const log = createLogger({ level: debug ? 'debug' : 'warn', destination: 2 });
-  const errors = await replay({ audio: values.audio, camera: values.camera, fps, outDir: values.out }, config, secrets, log, printEvent);
+  const errors = await replay({ audio, camera, fps, outDir: stringValue(values.out) }, config, secrets, log, printEvent);
   return errors ? 1 : 0;
 }
 
-function applyReplayOverrides(config: Config, v: Record<string, string | boolean | undefined>): void {
-  if (typeof v['api-base'] === 'string') config.openai.baseURL = v['api-base'];
+/** `snapask --help`, `snapask help` and `snapask help replay`. */
+function printHelp(topic: string | undefined): number {
+  if (topic !== undefined && !isCommand(topic)) throw new UsageError(`unknown command "${topic}" (commands: ${COMMAND_NAMES})`, USAGE);
+  process.stdout.write(`${topic ? commandUsage(topic) : USAGE}\n`);
+  return 0;
+}
+
+function isCommand(name: string): name is Command {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** The command's options; anything it does not take is named, with its usage (parseArgs' own messages name no command). */
+function parseOptions(command: Command, args: string[]): Values {
+  const specs = COMMANDS[command].options;
+  const options = Object.fromEntries(Object.entries(specs).map(([n, o]) => [n, n === 'help' ? { type: o.type, short: 'h' } : { type: o.type }]));
+  const { tokens } = parseArgs({ args, options, strict: false, tokens: true });
+  const usage = commandUsage(command);
+  // --help wins over any other mistake on the line: the user is asking how to write it.
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { help: true };
+  const values: Values = {};
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw new UsageError(`${command}: unexpected argument "${t.value}"`, usage);
+    if (t.kind !== 'option') throw new UsageError(`${command}: unexpected "--" (values starting with - are given as --option=-value)`, usage);
+    const spec = specs[t.name];
+    if (!spec) throw new UsageError(`${command}: unknown option ${t.rawName}`, usage);
+    if (spec.type === 'boolean') {
+      if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value (give ${t.rawName} alone)`, usage);
+      values[t.name] = true;
+    } else {
+      // `--audio --json` would otherwise replay a file called "--json".
+      if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) throw new UsageError(`${t.rawName} needs a value: ${t.rawName} ${spec.arg ?? 'VALUE'}`, usage);
+      values[t.name] = t.value;
+    }
+  }
+  return values;
+}
+
+function stringValue(v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The config file named by --config or SNAPASK_CONFIG, checked before it is read. */
+function configFile(values: Values): string | undefined {
+  const option = stringValue(values.config);
+  if (option !== undefined) assertReadableFile('--config', option);
+  else if (process.env.SNAPASK_CONFIG) assertReadableFile('SNAPASK_CONFIG', process.env.SNAPASK_CONFIG);
+  return option ?? (process.env.SNAPASK_CONFIG || undefined);
+}
+
+/** Up front, so a wrong path is named by the option that gave it, not found as an errno halfway through. */
+function assertReadableFile(option: string, path: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new UsageError(`${option}: no such file: ${path}`);
+  }
+  if (!isFile) throw new UsageError(`${option}: ${path} is a directory, not a file`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new UsageError(`${option}: cannot read ${path} (no read permission for this user)`);
+  }
+}
+
+function httpUrl(option: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new UsageError(`${option}: "${value}" is not a URL (give e.g. http://127.0.0.1:8787/v1)`);
+  }
+  return value;
+}
+
+function applyReplayOverrides(config: Config, v: Values): void {
+  if (typeof v['api-base'] === 'string') config.openai.baseURL = httpUrl('--api-base', v['api-base']);
+  else httpUrl('openai.baseURL (from the config or OPENAI_BASE_URL)', config.openai.baseURL);
   if (typeof v.api === 'string') {
-    if (v.api !== 'assistants' && v.api !== 'responses') throw new UsageError(`--api must be assistants or responses, got "${v.api}"`);
+    if (v.api !== 'assistants' && v.api !== 'responses') throw new UsageError(`--api: "${v.api}" is neither responses nor assistants`);
     config.api = v.api;
   }
   if (typeof v.engine === 'string') {
-    if (v.engine !== 'vosk' && v.engine !== 'pocketsphinx') throw new UsageError(`--engine must be vosk or pocketsphinx, got "${v.engine}"`);
+    if (v.engine !== 'vosk' && v.engine !== 'pocketsphinx') throw new UsageError(`--engine: "${v.engine}" is neither pocketsphinx nor vosk`);
     config.recogniser = { engine: v.engine, modelDir: typeof v.model === 'string' ? v.model : undefined };
   } else if (typeof v.model === 'string') {
     config.recogniser.modelDir = v.model;
@@ -72,25 +197,41 @@ function applyReplayOverrides(config: Config, v: Record<string, string | boolean
     // No Vosk model ships with the source tree; replays default to the engine Debian packages.
     config.recogniser = { engine: 'pocketsphinx' };
   }
-  // A replay is self-contained: a fresh conversation and spool unless a state dir is given.
-  if (typeof v.state === 'string') config.stateDir = v.state;
-  else if (!v.config && !process.env.SNAPASK_CONFIG) config.stateDir = mkdtempSync(join(tmpdir(), 'snapask-state-'));
+  // A replay is self-contained: a fresh conversation and spool, never the config's stateDir
+  // (on a device that is the running service's conversation), unless --state names one.
+  config.stateDir = typeof v.state === 'string' ? v.state : mkdtempSync(join(tmpdir(), 'snapask-state-'));
 }
 
 let debug = false;
 let json = false;
 
 function printEvent(e: TurnEvent): void {
+  const shown = roundTimes(e) as TurnEvent;
   if (json) {
-    process.stdout.write(`${JSON.stringify(e)}\n`);
+    process.stdout.write(`${JSON.stringify(shown)}\n`);
     return;
   }
-  const { event, ...rest } = e;
-  process.stdout.write(`${event.padEnd(8)} ${Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v)}`).join(' ')}\n`);
+  const { event, ...rest } = shown;
+  process.stdout.write(`${event.padEnd(8)} ${Object.entries(rest).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}\n`);
 }
 
+/** To the millisecond (3 decimals): times summed on the audio clock print as 3.01, not 3.0100000000000002. */
+function roundTimes(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : Math.round(v * 1000) / 1000;
+  if (Array.isArray(v)) return v.map(roundTimes);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundTimes(x)]));
+  return v;
+}
+
+/** A mistake on the command line: exit 2, with the usage when it helps. */
 class UsageError extends Error {
   override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
 }
 
 main(process.argv.slice(2)).then(
@@ -101,7 +242,7 @@ main(process.argv.slice(2)).then(
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
     if (json) process.stdout.write(`${JSON.stringify({ event: 'error', stage: 'start', message })}\n`);
     else process.stderr.write(`snapask: ${message}\n`);
-    if (e instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+    if (e instanceof UsageError && e.usage) process.stderr.write(`${e.usage}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = e instanceof UsageError ? 2 : 1;
   },

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFrameSource } from '../../src/camera/file-frame-source';
+import type { CameraEvent } from '../../src/camera/supervised-process';
 import { VirtualClock } from '../../src/clock';
 import { mjpegFrames } from '../support/jpeg';
 
@@ -20,7 +21,20 @@ describe('FileFrameSource', () => {
     clock.advanceTo(1.5);
     expect(src.frameAt(1.0)!.index).toBe(15);
     clock.advanceTo(10);
-    expect(src.frameAt(9)!.index).toBe(29); // the recording ended: its last frame holds, a still scene
+    expect(src.frameAt(1.9)!.index).toBe(29); // the last frame, captured at 1.933 s
+  });
+
+  it('gives no frame for a word after the recording ended (its last frame is from before it), and says so once', async () => {
+    const path = join(dir, 'short.mjpeg');
+    writeFileSync(path, mjpegFrames(10));
+    const clock = new VirtualClock();
+    const told: CameraEvent[] = [];
+    const src = await FileFrameSource.open(path, { fps: 15, clock, onEvent: (e) => told.push(e) });
+    clock.advanceTo(3);
+    expect(src.frameAt(2.2, 2.8)).toBeUndefined();
+    expect(src.frameAt(2.9)).toBeUndefined();
+    expect(told).toEqual([{ type: 'camera-exit', detail: expect.stringMatching(/short\.mjpeg ends at 0\.600 s .*before the word at 2\.200 s/) }]);
+    expect(src.frameAt(0.5)!.index).toBe(8); // within the recording, a word still gets its frame
   });
 
   it('repeats a still image as every frame', async () => {

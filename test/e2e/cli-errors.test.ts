@@ -12,6 +12,8 @@ const cam = join(dir, 'cam.mjpeg');
 writeFileSync(wav, encodeWav(Buffer.alloc(16000 * 2), 16000));
 writeFileSync(cam, mjpegFrames(3));
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** One line naming the thing, a non-zero exit, no stack trace. */
 function expectOneLineError(r: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
   expect(r.code).not.toBe(0);
@@ -30,9 +32,25 @@ describe('snapask replay on bad input', () => {
   });
   afterAll(() => fake.close());
 
-  it('a missing WAV', async () => {
-    const r = await runCli(['replay', '--audio', join(dir, 'missing.wav'), '--api-base', fake.url, '--json']);
-    expectOneLineError(r, /cannot read audio file .*missing\.wav: ENOENT/);
+  it('a missing file is named by the option that gave it, checked before anything starts', async () => {
+    for (const option of ['--audio', '--camera', '--config']) {
+      const missing = join(dir, `missing${option}.file`);
+      const args = { '--audio': wav, '--camera': cam, '--config': undefined, [option]: missing };
+      const given = Object.entries(args).flatMap(([o, v]) => (v ? [o, v] : []));
+      const r = await runCli(['replay', ...given, '--api-base', fake.url, '--json']);
+      expectOneLineError(r, new RegExp(`^${option}: no such file: ${escape(missing)}$`));
+      expect(r.stdout).not.toMatch(/ENOENT/);
+      // Without --json: one line on stderr, the same words.
+      const text = await runCli(['replay', ...given, '--api-base', fake.url]);
+      expect(text.stderr).toBe(`snapask: ${option}: no such file: ${missing}\n`);
+    }
+  });
+
+  it('an API base that is not a URL says so and what to give', async () => {
+    const r = await runCli(['replay', '--audio', wav, '--api-base', 'not-a-url', '--json']);
+    expectOneLineError(r, /^--api-base: "not-a-url" is not a URL \(give e\.g\. http:\/\/127\.0\.0\.1:8787\/v1\)$/);
+    const text = await runCli(['replay', '--audio', wav, '--api-base', 'not-a-url']);
+    expect(text.stderr).toBe('snapask: --api-base: "not-a-url" is not a URL (give e.g. http://127.0.0.1:8787/v1)\n');
   });
 
   it('an unreadable WAV', async () => {
@@ -63,9 +81,11 @@ describe('snapask replay on bad input', () => {
   });
 
   it('shows the stack trace only with --debug', async () => {
-    const r = await runCli(['replay', '--audio', join(dir, 'missing.wav'), '--api-base', fake.url, '--debug']);
+    const bad = join(dir, 'text.wav');
+    writeFileSync(bad, 'this is text');
+    const r = await runCli(['replay', '--audio', bad, '--api-base', fake.url, '--debug']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/^snapask: cannot read audio file/);
+    expect(r.stderr).toMatch(/^snapask: audio file .*text\.wav is not a RIFF\/WAVE file/);
     expect(r.stderr).toMatch(/\n\s+at /);
   });
 

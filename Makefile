@@ -8,11 +8,13 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # systemd (systemd-analyze, systemd-notify) and python3 (the test's notify socket);
 # libturbojpeg0 (the camera's sharpest-frame choice decodes JPEGs at 1/8 scale).
 # wabt (wat2wasm: a test checks assets/rnnoise/int8-linear.wasm against its source).
+# festvox-kdlpc16k (ked, a held-out speaker) and festvox-us-slt-hts (slt, a training speaker) for the keyword detector.
 DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival festvox-kallpc16k \
+                festvox-kdlpc16k festvox-us-slt-hts \
                 pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
                 systemd python3 libturbojpeg0 libspeexdsp1 wabt
 
-.PHONY: setup deps build test run demo bench fake-openai clean install uninstall
+.PHONY: setup deps build test run demo bench train-keywords fake-openai clean install uninstall
 
 setup: deps
 	npm ci --no-audit --no-fund
@@ -48,6 +50,11 @@ demo: build
 
 bench: build
 	node dist/test/bench/main.js $(ONLY)
+
+# The learned keyword detector's heads (assets/keywords/*.json), from speech made here by the training
+# speakers only; WORDS="snapshot reply" for some, SCALE=0.3 for a quick smaller set. Deterministic.
+train-keywords: build
+	WORDS="$(WORDS)" SCALE="$(or $(SCALE),1)" node dist/test/keywords-training/main.js
 
 fake-openai: build
 	node dist/test/fake-openai/main.js --port $(or $(PORT),8787)

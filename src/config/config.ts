@@ -43,7 +43,7 @@ export interface Config {
   };
   commands: { snapshot: string; reply: string; confirm: string; cancel: string; stop: string };
   recogniser: {
-    engine: 'vosk' | 'pocketsphinx';
+    engine: 'vosk' | 'pocketsphinx' | 'learned';
     modelDir?: string;
     /** Seconds without speech after "reply" (and "cancel") before it counts (the end of the utterance). */
     replyGapSeconds?: number;
@@ -51,7 +51,7 @@ export interface Config {
     replyPauseBeforeSeconds?: number;
     /** The same in a noisy room, where a sentence's weak sounds leave gaps as long as a short pause (off when replyPauseBeforeSeconds is 0). */
     replyPauseBeforeNoisySeconds?: number;
-    /** Per command word detection thresholds (PocketSphinx -kws_threshold), e.g. { "snapshot": 1e-25 }. */
+    /** Per command word detection thresholds: PocketSphinx -kws_threshold (e.g. { "snapshot": 1e-25 }) or the learned detector's score (e.g. 0.9). */
     thresholds?: Record<string, number>;
     /** What suppresses noise in a noisy room: RNNoise (the default) or speexdsp. */
     noiseSuppressor?: 'rnnoise' | 'speex';
@@ -243,7 +243,7 @@ const RULES: Record<string, [Check, string]> = {
   'commands.confirm': [isStr, 'a word'],
   'commands.cancel': [isStr, 'a word'],
   'commands.stop': [isStr, 'a word'],
-  'recogniser.engine': [oneOf('vosk', 'pocketsphinx'), 'vosk or pocketsphinx'],
+  'recogniser.engine': [oneOf('learned', 'vosk', 'pocketsphinx'), 'learned, vosk or pocketsphinx'],
   'recogniser.modelDir': [isStr, 'a directory path'],
   'recogniser.replyGapSeconds': [(v) => typeof v === 'number' && v >= 0.2 && v <= 5, 'seconds, 0.2 to 5'],
   'recogniser.replyPauseBeforeSeconds': [(v) => typeof v === 'number' && v >= 0 && v <= 1, 'seconds, 0 to 1 (0 turns the check off)'],

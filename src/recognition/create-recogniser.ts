@@ -3,6 +3,8 @@ import { rnnoiseSimdFallback } from '../audio/rnnoise';
 import type { Config } from '../config/config';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR, type CleaningOptions } from './cleaned-recogniser';
 import { spottedWords, type CommandRules } from './command-words';
+import { KeywordDetector } from './detector/keyword-detector';
+import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { Recogniser } from './recogniser';
 import { UtteranceEndGate } from './utterance-end-gate';
@@ -15,6 +17,12 @@ export const DEFAULT_VOSK_MODEL_DIR = '/opt/snapask/vosk-model';
 export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { transcribe?: boolean } = {}): Recogniser {
   const keywords = spottedWords(rules);
   if (c.engine === 'vosk') return new VoskRecogniser({ keywords, modelDir: c.modelDir ?? DEFAULT_VOSK_MODEL_DIR });
+  if (c.engine === 'learned') {
+    const detector = new KeywordDetector({ keywords, ...(c.thresholds ? { thresholds: c.thresholds } : {}) });
+    if (o.transcribe === false) return detector;
+    // The offline transcript of the question: PocketSphinx's language model beside the detector.
+    return new KeywordsWithTranscripts(detector, new PocketSphinxRecogniser({ keywords, ...(c.modelDir ? { modelDir: c.modelDir } : {}) }));
+  }
   return new PocketSphinxRecogniser({
     keywords,
     thresholds: rules.thresholds,

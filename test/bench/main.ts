@@ -7,6 +7,7 @@ import { applianceBenchmarks } from './appliance';
 import { assistantBenchmarks } from './assistant';
 import { cameraBenchmarks } from './camera';
 import { keywordBench } from './keywords';
+import { heldoutBench } from './keywords-heldout';
 import { serviceRss } from './keywords-service';
 import { speakingBench } from './speaking';
 import { bargeInBench } from './speaking-barge-in';
@@ -16,6 +17,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
     await keywordBench();
     await serviceRss();
   },
+  heldout: heldoutBench,
   speaking: async () => {
     await speakingBench();
     await bargeInBench();

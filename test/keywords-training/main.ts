@@ -1,0 +1,81 @@
+/**
+ * `make train-keywords [WORDS="snapshot reply"] [SCALE=1]`: builds the training set from the training
+ * speakers (never the held-out ones), trains one head per word, chooses each threshold on a tuning set of
+ * the same speakers (other draws of phrases and rooms), and writes assets/keywords/<word>.json.
+ * Deterministic: the same code and packages give the same heads.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KEYWORD_HEADS_DIR, KeywordHead, type KeywordHeadFile } from '../../src/recognition/detector/keyword-head';
+import { EmbeddingModels } from '../../src/recognition/detector/speech-embedding';
+import { cachedDataset, RATES, type Clip } from './dataset';
+import { DEFAULT_TRAIN, trainHead } from './train-head';
+
+/** Built datasets are kept here, so a change to the trainer alone does not rebuild them; bump the version when the data changes. */
+const CACHE = join(__dirname, '..', '..', '..', 'build', 'keywords-training');
+const DATASET_VERSION = '1';
+
+export const DEFAULT_WORDS = ['snapshot', 'reply', 'cancel', 'stop', 'confirm'];
+
+/** Each clip's highest score for the head, over the windows that may count (positives: up to 0.4 s after the word). */
+function clipScores(head: KeywordHead, clips: Clip[]): Array<{ clip: Clip; max: number }> {
+  return clips.map((clip) => {
+    let max = 0;
+    for (let at = 0; at < clip.embeddings.length; at++) {
+      if (clip.word === head.word && (clip.ends[at]! < clip.wordEnd - 0.12 || clip.ends[at]! > clip.wordEnd + 0.4)) continue;
+      const s = head.score(clip.embeddings.slice(Math.max(0, at - head.window + 1), at + 1)).score;
+      if (s > max) max = s;
+    }
+    return { clip, max };
+  });
+}
+
+/**
+ * The threshold: the lowest score above every tuning clip without the word (near misses, other command
+ * words, ordinary speech, noise), with a margin; never under 0.5. Reports recall at it.
+ */
+export function chooseThreshold(head: KeywordHead, tuning: Clip[]): { threshold: number; recall: number; falseClips: number; worst: string[] } {
+  const scored = clipScores(head, tuning);
+  const negatives = scored.filter((s) => s.clip.word !== head.word).sort((a, b) => b.max - a.max);
+  const positives = scored.filter((s) => s.clip.word === head.word);
+  const top = negatives[0]?.max ?? 0;
+  const threshold = Math.min(0.99, Math.max(0.5, top + (1 - top) * 0.25));
+  return {
+    threshold,
+    recall: positives.filter((p) => p.max >= threshold).length / Math.max(1, positives.length),
+    falseClips: negatives.filter((n) => n.max >= threshold).length,
+    worst: negatives.slice(0, 3).map((n) => `${n.max.toFixed(3)} ${n.clip.name}`),
+  };
+}
+
+export async function trainKeywords(o: { words: string[]; scale: number; outDir: string; log: (m: string) => void; steps?: number }): Promise<KeywordHeadFile[]> {
+  const models = new EmbeddingModels();
+  const t0 = Date.now();
+  o.log(`building the training set (scale ${o.scale})...`);
+  const train = await cachedDataset(models, { words: o.words, scale: o.scale, seed: 11, rates: RATES, log: o.log }, CACHE, DATASET_VERSION);
+  o.log(`  ${train.length} clips in ${((Date.now() - t0) / 1000).toFixed(0)} s; tuning set...`);
+  const tuning = await cachedDataset(models, { words: o.words, scale: o.scale * 0.5, seed: 23, rates: [0.9, 1.1], log: o.log }, CACHE, DATASET_VERSION);
+  models.close();
+  mkdirSync(o.outDir, { recursive: true });
+  const out: KeywordHeadFile[] = [];
+  for (const word of o.words) {
+    const t1 = Date.now();
+    const file = trainHead(word, train, { ...DEFAULT_TRAIN, ...(o.steps ? { steps: o.steps } : {}) });
+    const chosen = chooseThreshold(new KeywordHead(file), tuning);
+    file.threshold = Number(chosen.threshold.toFixed(3));
+    file.trained = { ...file.trained, clips: train.length, tuningClips: tuning.length, tuningRecall: chosen.recall, tuningFalseClips: chosen.falseClips };
+    writeFileSync(join(o.outDir, `${word}.json`), `${JSON.stringify(file)}\n`);
+    o.log(`${word}: threshold ${file.threshold}, tuning recall ${chosen.recall.toFixed(3)}, ${((Date.now() - t1) / 1000).toFixed(0)} s; highest without the word: ${chosen.worst.join(' | ')}`);
+    out.push(file);
+  }
+  return out;
+}
+
+if (require.main === module) {
+  const words = (process.env.WORDS ?? '').split(/[\s,]+/).filter(Boolean);
+  const scale = Number(process.env.SCALE ?? '1');
+  trainKeywords({ words: words.length ? words : DEFAULT_WORDS, scale, outDir: process.env.OUT ?? KEYWORD_HEADS_DIR, log: (m) => console.log(m) }).catch((e: unknown) => {
+    console.error(`train-keywords: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
+}

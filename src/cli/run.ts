@@ -14,12 +14,12 @@ import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio
 import { LogIndicator, type Indicator } from '../indicator/indicator';
 import { PlaybackReference } from '../audio/playback-reference';
 import { createRecogniser } from '../recognition/create-recogniser';
-import type { RecognitionEvent } from '../recognition/recogniser';
+import type { CommandRecognitionEvent } from '../recognition/recogniser';
 import { AplaySpeaker } from '../speech/aplay-speaker';
 import { notifierFromEnv } from '../systemd/notifier';
 import { StatusIndicator } from '../systemd/status-indicator';
 import { PipelineWatchdog, watchdogPingInterval } from '../systemd/watchdog';
-import { commandRules, spottedWords } from '../recognition/command-words';
+import { commandRules } from '../recognition/command-words';
 import { createTranscriber } from '../recognition/create-transcriber';
 import { BargeIn } from '../speech/barge-in';
 import { CueIndicator, loadCues } from '../speech/cues';
@@ -104,7 +104,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
     ...(echo ? { echo } : {}),
   });
   const clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
-  const bargeIn = new BargeIn(speaker, rules.words.stop, () => log.info('stop: playback ended'));
+  const bargeIn = new BargeIn(speaker, () => log.info('stop: playback ended'));
   const emit = (e: TurnEvent) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event));
   const side = createAssistantSide(config, secrets, log, {
     speaker,
@@ -120,18 +120,16 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   sweeper.unref();
 
   // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
-  const commandWords = new Set(spottedWords(rules));
   let questionFrom = -Infinity;
-  const noteQuestion = (e: RecognitionEvent) => {
+  const noteQuestion = (e: CommandRecognitionEvent) => {
     if (e.type === 'keyword') {
-      const word = e.word.toLowerCase();
-      if (word === rules.words.reply) {
+      if (e.role === 'reply') {
         questionFrom = e.end;
         fanout.questionEnded();
-      } else if (word === rules.words.snapshot) {
+      } else if (e.role === 'snapshot') {
         fanout.questionStarted();
       }
-    } else if (e.words.some((w) => w.start >= questionFrom && !commandWords.has(w.word.toLowerCase()))) {
+    } else if (e.words.some((w) => w.start >= questionFrom && !w.role)) {
       fanout.questionStarted();
     }
   };

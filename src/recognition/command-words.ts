@@ -10,6 +10,8 @@ import { normaliseKeywords } from './words';
 /** What a command word does. */
 export type CommandRole = 'snapshot' | 'reply' | 'cancel' | 'stop';
 export const COMMAND_ROLES: readonly CommandRole[] = ['snapshot', 'reply', 'cancel', 'stop'];
+/** The part a heard keyword plays: a command, or the spoken yes to a waiting action. */
+export type KeywordRole = CommandRole | 'confirm';
 
 /** The always-heard words, and "confirm", heard only when actions wait for a spoken yes. */
 export type CommandWordSet = Record<CommandRole, string> & { confirm?: string };
@@ -55,7 +57,7 @@ export function commandRules(
   o: { replyGapSeconds?: number; replyPauseBeforeSeconds?: number; replyPauseBeforeNoisySeconds?: number; thresholds?: Record<string, number> } = {},
 ): CommandRules {
   const norm = {} as CommandWordSet;
-  const roles: Array<CommandRole | 'confirm'> = [...COMMAND_ROLES, ...(words.confirm ? (['confirm'] as const) : [])];
+  const roles: KeywordRole[] = [...COMMAND_ROLES, ...(words.confirm ? (['confirm'] as const) : [])];
   for (const role of roles) {
     const [w] = normaliseKeywords([words[role]!], (m) => new RecogniserError(`commands.${role}: ${m}`));
     const clash = roles.find((r) => r !== role && norm[r] === w);
@@ -83,7 +85,7 @@ export function spottedWords(r: CommandRules): string[] {
 }
 
 /** The part a heard word plays, if it is a command word. */
-export function roleOf(r: CommandRules, word: string): CommandRole | 'confirm' | undefined {
+export function roleOf(r: CommandRules, word: string): KeywordRole | undefined {
   const w = word.toLowerCase();
   if (r.words.confirm === w) return 'confirm';
   return COMMAND_ROLES.find((role) => r.words[role] === w);

@@ -2,11 +2,12 @@ import type { PlaybackReference } from '../audio/playback-reference';
 import { rnnoiseSimdFallback } from '../audio/rnnoise';
 import type { Config } from '../config/config';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR, type CleaningOptions } from './cleaned-recogniser';
+import { CommandRoles } from './command-roles';
 import { spottedWords, type CommandRules } from './command-words';
 import { KeywordDetector } from './detector/keyword-detector';
 import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
-import type { Recogniser } from './recogniser';
+import type { CommandRecogniser, Recogniser } from './recogniser';
 import { UtteranceEndGate } from './utterance-end-gate';
 import { VoskRecogniser } from './vosk-recogniser';
 
@@ -32,14 +33,14 @@ export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { 
 }
 
 /**
- * The engine with the command rules applied ("reply" only at the end of an utterance), hearing the
- * microphone cleaned: the speaker's echo cancelled (given what it played) and noise suppressed.
+ * The engine with the command rules applied ("reply" only at the end of an utterance, every keyword with its
+ * role), hearing the microphone cleaned: the speaker's echo cancelled (given what it played) and noise suppressed.
  */
 export function createRecogniser(
   c: Config['recogniser'],
   rules: CommandRules,
   o: { transcribe?: boolean; echo?: PlaybackReference; warn?: (message: string) => void } = {},
-): Recogniser {
+): CommandRecogniser {
   const engine = createEngine(c, rules, o);
   const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
   if (suppressDb === 0 && !o.echo) return withCommandRules(engine, rules);
@@ -71,11 +72,13 @@ export function createRecogniser(
  * How the parts stack, in one place (the service and the tuning tool both use it). The reply gate
  * sits outside the cleaner and judges pauses on the raw microphone: on suppressed audio the floor
  * pumps and residual noise after the word reads as speech (measured on the tuning set at 10 dB SNR:
- * 43 of 60 "reply" with the gate outside, 26 of 60 inside).
+ * 43 of 60 "reply" with the gate outside, 26 of 60 inside). Outermost, the recogniser boundary: every
+ * keyword leaves with its role, whichever engine heard it.
  */
-export function withCommandRules(engine: Recogniser, rules: CommandRules, cleaning?: CleaningOptions): Recogniser {
+export function withCommandRules(engine: Recogniser, rules: CommandRules, cleaning?: CleaningOptions): CommandRecogniser {
   const heard = cleaning ? new CleanedRecogniser(engine, cleaning) : engine;
-  return new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds, rules.replyPauseBeforeSeconds, rules.replyPauseBeforeNoisySeconds, [
+  const gated = new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds, rules.replyPauseBeforeSeconds, rules.replyPauseBeforeNoisySeconds, [
     rules.words.cancel,
   ]);
+  return new CommandRoles(gated, rules);
 }

@@ -1,4 +1,4 @@
-import type { RecognitionEvent } from '../recognition/recogniser';
+import type { CommandRecognitionEvent } from '../recognition/recogniser';
 import type { RoomSpeaker } from './speaker';
 
 /** The recogniser's word times are estimates, and the room rings on a little after playback. */
@@ -6,7 +6,7 @@ const TAIL_SECONDS = 0.3;
 
 /**
  * The microphone hears the appliance's own voice. While it plays, only the
- * stop word counts, and it ends playback at once; every other keyword, and
+ * stop word (the keyword whose role is "stop") counts, and it ends playback at once; every other keyword, and
  * transcript words heard over the playback, are dropped so the answer never
  * becomes the next question or triggers a snapshot. A stop word heard while
  * nothing plays means nothing and is dropped too.
@@ -17,16 +17,15 @@ export class BargeIn {
 
   constructor(
     private readonly speaker: RoomSpeaker,
-    private readonly stopWord: string,
     private readonly onStop: () => void = () => undefined,
   ) {}
 
-  filter(events: RecognitionEvent[]): RecognitionEvent[] {
-    const out: RecognitionEvent[] = [];
+  filter(events: CommandRecognitionEvent[]): CommandRecognitionEvent[] {
+    const out: CommandRecognitionEvent[] = [];
     for (const e of events) {
       if (e.type === 'keyword') {
         const playing = this.speaker.playingDuring(e.start, e.end + TAIL_SECONDS);
-        if (e.word === this.stopWord) {
+        if (e.role === 'stop') {
           if (!playing) continue;
           this.speaker.stop();
           this.onStop();

@@ -1,9 +1,11 @@
+import type { KeywordRole } from '../recognition/command-words';
+
 /**
  * What a turn reports, one object per step. The replay CLI prints these as JSON
  * lines; the service logs them. Times are seconds on the audio clock.
  */
 export type TurnEvent =
-  | { event: 'keyword'; word: string; start: number; end: number; detected_at: number }
+  | { event: 'keyword'; word: string; role: KeywordRole; start: number; end: number; detected_at: number }
   | { event: 'snapshot'; frame_index: number; frame_time: number; bytes: number; sha256: string }
   | { event: 'snapshot-failed'; reason: string }
   | { event: 'cancelled'; pictures: number }

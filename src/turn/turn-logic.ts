@@ -4,7 +4,7 @@ import type { FileJanitor } from '../assistant/file-janitor';
 import type { UploadQueue } from '../assistant/upload-queue';
 import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
-import type { KeywordEvent, RecognitionEvent, TimedWord } from '../recognition/recogniser';
+import type { CommandEvent, CommandRecognitionEvent, HeardWord } from '../recognition/recogniser';
 import type { FileLedger } from '../spool/file-ledger';
 import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { ConfirmationGate } from './confirmation-gate';
@@ -24,6 +24,10 @@ export interface CommandWords {
 }
 
 export interface TurnLogicOptions {
+  /**
+   * The configured words, for what is reported only (the button's reply is logged as the reply word): keywords
+   * act by the role the recogniser boundary gave them, and transcripts come with their command words marked.
+   */
   commands: CommandWords;
   /** Absent when the device runs voice-only (no camera at boot). */
   frames?: FrameSource;
@@ -47,7 +51,7 @@ export interface TurnLogicOptions {
 }
 
 interface PendingQuestion {
-  reply: KeywordEvent;
+  reply: CommandEvent;
   from: number;
   turn?: TurnRecord;
   prefix: string;
@@ -62,8 +66,8 @@ interface PendingQuestion {
  * (and the next question) carries on.
  */
 export class TurnLogic {
-  private words: TimedWord[] = [];
-  private keywords: KeywordEvent[] = [];
+  private words: HeardWord[] = [];
+  private keywords: CommandEvent[] = [];
   /** The question being asked, from its first snapshot on (spooled). */
   private current?: TurnRecord;
   /** Words of a question restored after a restart, heard before it. */
@@ -72,30 +76,38 @@ export class TurnLogic {
   private transcribedUntil = -Infinity;
   private audioTime = 0;
   private readonly pending: PendingQuestion[] = [];
-  private readonly commandWords: Set<string>;
   /** Each open turn's snapshot work (upload, spool writes), so a dropped turn is removed only after its last write. */
   private readonly snapshotWork = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly o: TurnLogicOptions) {
-    this.commandWords = new Set(
-      [o.commands.snapshot, o.commands.reply, o.commands.confirm, o.commands.cancel, o.commands.stop].filter((w): w is string => !!w).map((w) => w.toLowerCase()),
-    );
-  }
+  constructor(private readonly o: TurnLogicOptions) {}
 
-  onRecognition(e: RecognitionEvent): void {
+  /** What the recogniser heard; a keyword acts by its role (given at the recogniser boundary), whatever the word. */
+  onRecognition(e: CommandRecognitionEvent): void {
     if (e.type === 'transcript') {
       this.words.push(...e.words);
       this.transcribedUntil = Math.max(this.transcribedUntil, e.end);
       this.noteWords();
     } else {
-      this.o.emit({ event: 'keyword', word: e.word, start: e.start, end: e.end, detected_at: e.detectedAt });
+      this.o.emit({ event: 'keyword', word: e.word, role: e.role, start: e.start, end: e.end, detected_at: e.detectedAt });
       this.keywords.push(e);
-      const word = e.word.toLowerCase();
-      if (word === this.o.commands.snapshot.toLowerCase()) this.takeSnapshot(e);
-      else if (word === this.o.commands.reply.toLowerCase()) this.closeQuestion(e);
-      else if (word === this.o.commands.confirm?.toLowerCase()) this.o.gate?.confirm();
-      // "cancel" while an action waits for its yes is a no; otherwise it drops the question so far.
-      else if (word === this.o.commands.cancel?.toLowerCase() && !this.o.gate?.decline()) this.cancelQuestion(e);
+      switch (e.role) {
+        case 'snapshot':
+          this.takeSnapshot(e);
+          break;
+        case 'reply':
+          this.closeQuestion(e);
+          break;
+        case 'confirm':
+          this.o.gate?.confirm();
+          break;
+        case 'cancel':
+          // "cancel" while an action waits for its yes is a no; otherwise it drops the question so far.
+          if (!this.o.gate?.decline()) this.cancelQuestion(e);
+          break;
+        case 'stop':
+          // Playback's (the barge-in gate acts on it); here it only stays out of the question.
+          break;
+      }
     }
     this.release();
   }
@@ -108,7 +120,7 @@ export class TurnLogic {
 
   /** The button's short press: the question ends at `t` (shared clock), as if "reply" had been said then. */
   replyNow(t: number): void {
-    this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, start: t, end: t, detectedAt: t });
+    this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, role: 'reply', start: t, end: t, detectedAt: t });
     this.release();
   }
 
@@ -160,7 +172,7 @@ export class TurnLogic {
     return this.current;
   }
 
-  private takeSnapshot(k: KeywordEvent): void {
+  private takeSnapshot(k: CommandEvent): void {
     const heard = performance.now();
     const frames = this.o.frames;
     const frame = frames?.frameAt(k.start, k.end);
@@ -232,10 +244,10 @@ export class TurnLogic {
   }
 
   private textUntil(to: number): string {
-    return [this.prefix, questionText(this.words, this.keywords, this.commandWords, this.questionStart, to)].filter(Boolean).join(' ');
+    return [this.prefix, questionText(this.words, this.keywords, this.questionStart, to)].filter(Boolean).join(' ');
   }
 
-  private closeQuestion(reply: KeywordEvent): void {
+  private closeQuestion(reply: CommandEvent): void {
     if (this.current) this.snapshotWork.delete(this.current.id);
     this.pending.push({ reply, from: this.questionStart, turn: this.current, prefix: this.prefix, heardAt: performance.now() });
     this.current = undefined;
@@ -244,7 +256,7 @@ export class TurnLogic {
   }
 
   /** "cancel" forgets the words and pictures gathered since the last reply (spool included), and says so. */
-  private cancelQuestion(k: KeywordEvent): void {
+  private cancelQuestion(k: CommandEvent): void {
     const pictures = this.current?.snapshots.length ?? 0;
     this.startOver(k.end);
     this.o.emit({ event: 'cancelled', pictures });
@@ -258,7 +270,7 @@ export class TurnLogic {
       const complete = this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
       if (!complete) return;
       this.pending.shift();
-      const offline = questionText(this.words, this.keywords, this.commandWords, q.from, q.reply.start);
+      const offline = questionText(this.words, this.keywords, q.from, q.reply.start);
       // The cloud's transcript of the same audio, when configured; the sender waits for it (it falls back to the offline text).
       const refined = this.o.transcribe?.(q.from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
       this.words = this.words.filter((w) => w.start >= q.reply.end);

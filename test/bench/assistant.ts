@@ -91,14 +91,14 @@ async function replyAndCapture(api: Config['api'], frameSize: string, rounds: nu
       turn.onRecognition({ type: 'transcript', text: '', words, start: t, end: t + 2 });
       const uploadsBefore = fake.requests.filter((r) => r.operation === 'POST /files').length;
       const uploaded = events.filter((e) => e.event === 'upload').length;
-      turn.onRecognition({ type: 'keyword', word: 'snapshot', start: t + 1.6, end: t + 1.9, detectedAt: t + 2 });
+      turn.onRecognition({ type: 'keyword', word: 'snapshot', role: 'snapshot', start: t + 1.6, end: t + 1.9, detectedAt: t + 2 });
       await wait(() => fake.requests.filter((r) => r.operation === 'POST /files').length > uploadsBefore, 'upload request');
       const upload = fake.requests.filter((r) => r.operation === 'POST /files')[uploadsBefore]!;
       await wait(() => events.filter((e) => e.event === 'upload').length > uploaded, 'upload');
       const asked = fake.requests.length;
       const replies = events.filter((e) => e.event === 'reply').length;
       const t0 = hrSeconds();
-      turn.onRecognition({ type: 'keyword', word: 'reply', start: t + 2, end: t + 2.4, detectedAt: t + 2.6 });
+      turn.onRecognition({ type: 'keyword', word: 'reply', role: 'reply', start: t + 2, end: t + 2.4, detectedAt: t + 2.6 });
       await wait(() => events.filter((e) => e.event === 'reply').length > replies, 'answer');
       const request = fake.requests.slice(asked).find((r) => r.operation === 'POST /responses' || r.operation === 'POST /threads/{thread_id}/messages')!;
       // Round 0 opens the conversation: a one-off, not a turn's cost.

@@ -22,9 +22,11 @@ import { jpegSharpness } from '../../src/camera/jpeg-sharpness';
 import { ProcessFrameSource } from '../../src/camera/process-frame-source';
 import { FrameRingBuffer } from '../../src/camera/ring-buffer';
 import { MonotonicClock } from '../../src/clock';
-import { DEFAULT_CONFIG } from '../../src/config/config';
+import { DEFAULT_CONFIG, spokenCommands } from '../../src/config/config';
 import { LogIndicator } from '../../src/indicator/indicator';
 import { createLogger } from '../../src/log';
+import { CommandRoles } from '../../src/recognition/command-roles';
+import { commandRules } from '../../src/recognition/command-words';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { Speaker } from '../../src/speech/speaker';
 import { TurnLogic } from '../../src/turn/turn-logic';
@@ -151,7 +153,7 @@ async function keywordToJpeg(fake: FakeOpenAI, camera: ProcessFrameSource): Prom
     const start = clock.now() - 0.6 - (i % 20) * 0.1;
     tookAt = 0;
     const t0 = performance.now();
-    turn.onRecognition({ type: 'keyword', word: 'snapshot', start, end: start + 0.5, detectedAt: start + 0.6 });
+    turn.onRecognition({ type: 'keyword', word: 'snapshot', role: 'snapshot', start, end: start + 0.5, detectedAt: start + 0.6 });
     if (!tookAt) throw new Error(`no snapshot for a word at ${start}`);
     ms.push(tookAt - t0);
     if (i % 20 === 19) await sleep(60); // let uploads drain
@@ -226,7 +228,8 @@ async function frameOffsets(fake: FakeOpenAI, rpicam: Camera, webcam: Camera, mj
       if (e.event === 'snapshot') kept.push({ start: word!.start, index: e.frame_index, webcamIndex: webcam.frames.frameAt(word!.start, word!.end)?.index });
       if (e.event === 'keyword' && e.word === 'snapshot') naive.push(naiveStill(mjpeg, ++naiveCount, truthStart(micLog, truths, e.start)));
     });
-    const recogniser = new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'] });
+    // Roles as at the service's recogniser boundary (the reply gate left out: this bench times snapshots).
+    const recogniser = new CommandRoles(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply'] }), commandRules(spokenCommands(DEFAULT_CONFIG)));
     // The recording ends the run: no reopening after the fake microphone's file is played.
     const audio = new ArecordSource({ clock, reopen: false });
     for await (const chunk of audio) for (const e of recogniser.accept(chunk)) turn.onRecognition(e);

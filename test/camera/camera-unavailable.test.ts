@@ -46,7 +46,7 @@ describe('the turn logic with a missing, silent or still camera', () => {
     const logic = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
     return { logic, speaker, events };
   }
-  const snapshotWord = (start: number) => ({ type: 'keyword' as const, word: 'snapshot', start, end: start + 0.5, detectedAt: start + 0.7 });
+  const snapshotWord = (start: number) => ({ type: 'keyword' as const, word: 'snapshot', role: 'snapshot' as const, start, end: start + 0.5, detectedAt: start + 0.7 });
 
   it('voice-only (no camera at boot): a snapshot says "the camera is not available", and listening goes on', async () => {
     const { logic, speaker, events } = turn(undefined);
@@ -78,7 +78,7 @@ describe('the turn logic with a missing, silent or still camera', () => {
     const now = clock.now();
     logic.onRecognition(snapshotWord(now - 0.7));
     // "reply" comes before the still does: the picture must still go with this question.
-    logic.onRecognition({ type: 'keyword', word: 'reply', start: now + 0.01, end: now + 0.3, detectedAt: now + 0.4 });
+    logic.onRecognition({ type: 'keyword', word: 'reply', role: 'reply', start: now + 0.01, end: now + 0.3, detectedAt: now + 0.4 });
     await logic.finish();
     await still.stop();
     const snap = events.find((e): e is Extract<TurnEvent, { event: 'snapshot' }> => e.event === 'snapshot')!;

@@ -60,13 +60,13 @@ describe('the button in the turn logic', () => {
     const { side, turn, clock, events, turnsDir } = await setUp();
     clock.advanceTo(2);
     turn.onRecognition({ type: 'transcript', text: 'tell me more', words: words('tell me more', 0.5), start: 0.5, end: 1.3 });
-    turn.onRecognition({ type: 'keyword', word: 'snapshot', start: 1.5, end: 1.9, detectedAt: 2 });
+    turn.onRecognition({ type: 'keyword', word: 'snapshot', role: 'snapshot', start: 1.5, end: 1.9, detectedAt: 2 });
     expect(events.filter((e) => e.event === 'snapshot')).toHaveLength(1);
     // Pressed while the picture is still uploading and being written to the spool.
     turn.startOver(2.1);
     clock.advanceTo(5);
     turn.onRecognition({ type: 'transcript', text: 'what colour is it', words: words('what colour is it', 3), start: 3, end: 4.2 });
-    turn.onRecognition({ type: 'keyword', word: 'reply', start: 4.5, end: 4.8, detectedAt: 4.9 });
+    turn.onRecognition({ type: 'keyword', word: 'reply', role: 'reply', start: 4.5, end: 4.8, detectedAt: 4.9 });
     await turn.finish();
     await side.sender.stop();
     // Let the dropped turn's writes finish and its removal run.

@@ -67,7 +67,11 @@ describe('cancel, mid-question reply and cloud transcription, end to end', () =>
     writeFileSync(join(dir, 'config2.json'), JSON.stringify({ commands: { snapshot: 'picture', reply: 'send' }, stateDir: join(dir, 'state2') }));
     const run = await runCli(['replay', '--audio', join(dir, 'q2.wav'), '--camera', join(dir, 'c2.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--json', '--config', join(dir, 'config2.json')]);
     expect(run.events.filter((e) => e.event === 'error')).toEqual([]);
-    expect(run.events.filter((e) => e.event === 'keyword').map((e) => e.word)).toEqual(['picture', 'picture', 'send']);
+    expect(run.events.filter((e) => e.event === 'keyword').map((e) => [e.word, e.role])).toEqual([
+      ['picture', 'snapshot'],
+      ['picture', 'snapshot'],
+      ['send', 'reply'],
+    ]);
     const messages = run.events.filter((e) => e.event === 'message') as Array<{ text: string; file_ids: string[] }>;
     expect(messages).toHaveLength(1);
     expect(messages[0]!.file_ids).toHaveLength(2);

@@ -8,7 +8,8 @@ import { AplaySpeaker } from '../../src/speech/aplay-speaker';
 import { PLAYBACK_RATE } from '../../src/speech/aplay-stream';
 import { BargeIn } from '../../src/speech/barge-in';
 import { EspeakSynth } from '../../src/speech/espeak-synth';
-import type { KeywordEvent } from '../../src/recognition/recogniser';
+import type { KeywordRole } from '../../src/recognition/command-words';
+import type { CommandEvent } from '../../src/recognition/recogniser';
 import { fakeEnv } from '../support/fake-bin';
 
 async function* stream(parts: string[], gapMs = 0): AsyncIterable<string> {
@@ -19,7 +20,7 @@ async function* stream(parts: string[], gapMs = 0): AsyncIterable<string> {
 }
 
 const clock = new MonotonicClock();
-const kw = (word: string, start: number): KeywordEvent => ({ type: 'keyword', word, start, end: start + 0.4, detectedAt: start + 0.6 });
+const kw = (word: string, start: number, role = word as KeywordRole): CommandEvent => ({ type: 'keyword', word, role, start, end: start + 0.4, detectedAt: start + 0.6 });
 
 describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
   it('plays an answer streamed sentence by sentence through one aplay, in order, as one WAV', async () => {
@@ -78,7 +79,7 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
 
   it('barge-in: "stop" while playing ends playback at once; other keywords heard over the playback are ignored', async () => {
     const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_SPEEDUP: '1' }) });
-    const gate = new BargeIn(speaker, 'stop');
+    const gate = new BargeIn(speaker);
     const before = clock.now();
     expect(gate.filter([kw('stop', before - 2)])).toEqual([]); // nothing playing: "stop" means nothing
     expect(gate.filter([kw('snapshot', before - 2)])).toHaveLength(1);
@@ -102,9 +103,24 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
 
   it("drops transcript words heard over the playback (the appliance's own voice), keeps the rest", () => {
     const playing = { stop: () => undefined, speak: async () => ({ sentences: 0 }), playingDuring: (from: number, to: number) => from < 12 && to > 10 };
-    const gate = new BargeIn(playing, 'stop');
+    const gate = new BargeIn(playing);
     const [t] = gate.filter([{ type: 'transcript', text: 'a b c', start: 9, end: 13, words: [{ word: 'a', start: 9, end: 9.3 }, { word: 'b', start: 10.5, end: 11 }, { word: 'c', start: 12.5, end: 13 }] }]);
     expect(t).toMatchObject({ text: 'a c', start: 9, end: 13 });
+  });
+
+  it('barge-in acts on the role the recogniser boundary gave: a configured stop word ("halt") stops, other words over the playback do not', () => {
+    let stops = 0;
+    const playing = { stop: () => void stops++, speak: async () => ({ sentences: 0 }), playingDuring: (from: number, to: number) => from < 12 && to > 10 };
+    const heard: string[] = [];
+    const gate = new BargeIn(playing, () => heard.push('stopped'));
+    expect(gate.filter([kw('send', 10.5, 'reply'), kw('photo', 10.6, 'snapshot')])).toEqual([]);
+    expect(stops).toBe(0);
+    expect(gate.filter([kw('halt', 11, 'stop')]).map((e) => e.type === 'keyword' && e.role)).toEqual(['stop']);
+    expect(stops).toBe(1);
+    expect(heard).toEqual(['stopped']);
+    // Nothing playing: the stop word means nothing, a photo counts.
+    expect(gate.filter([kw('halt', 20, 'stop'), kw('photo', 20.5, 'snapshot')]).map((e) => e.type === 'keyword' && e.word)).toEqual(['photo']);
+    expect(stops).toBe(1);
   });
 
   it('records what it hands to aplay, at the microphone rate, for the echo canceller; a stop cuts it', async () => {

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     turn.onRecognition({ type: 'transcript', start, end: start + words.length * 0.3, words: words.map((w, i) => ({ word: w, start: start + i * 0.3, end: start + i * 0.3 + 0.25 })), text: words.join(' ') });
     t += words.length * 0.3;
     if (k % 2 === 0) {
-      turn.onRecognition({ type: 'keyword', word: 'snapshot', start: t, end: t + 0.5, detectedAt: t + 0.7 });
+      turn.onRecognition({ type: 'keyword', word: 'snapshot', role: 'snapshot', start: t, end: t + 0.5, detectedAt: t + 0.7 });
       t += 0.6;
     }
     // --open-last: the last question is still being asked (no "reply" yet) when the process ends.
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 60_000));
       break;
     }
-    turn.onRecognition({ type: 'keyword', word: 'reply', start: t, end: t + 0.4, detectedAt: t + 0.6 });
+    turn.onRecognition({ type: 'keyword', word: 'reply', role: 'reply', start: t, end: t + 0.4, detectedAt: t + 0.6 });
     t += 0.6;
     turn.onAudioTime(t);
     if (gap) await new Promise((r) => setTimeout(r, gap));

@@ -42,7 +42,7 @@ async function setup() {
   const ask = (text: string) => {
     const words = text.split(' ').map((word, i) => ({ word, start: i * 0.3, end: i * 0.3 + 0.25 }));
     turn.onRecognition({ type: 'transcript', text, words, start: 0, end: 10 });
-    turn.onRecognition({ type: 'keyword', word: 'reply', start: 10, end: 10.4, detectedAt: 10.6 });
+    turn.onRecognition({ type: 'keyword', word: 'reply', role: 'reply', start: 10, end: 10.4, detectedAt: 10.6 });
   };
   const until = async (pred: () => boolean) => {
     for (let i = 0; i < 500 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
@@ -72,7 +72,7 @@ describe('the spoken confirmation before an action', () => {
       await s.until(() => s.events.some((e) => e.event === 'confirm-request'));
       expect(s.said.join(' ')).toContain('I am about to run the zapier action: please use zapier to order more coffee. Say confirm to go ahead.');
       expect(s.hits).toHaveLength(0);
-      s.turn.onRecognition({ type: 'keyword', word: 'confirm', start: 20, end: 20.4, detectedAt: 20.6 });
+      s.turn.onRecognition({ type: 'keyword', word: 'confirm', role: 'confirm', start: 20, end: 20.4, detectedAt: 20.6 });
       await s.until(() => s.events.some((e) => e.event === 'reply'));
       expect(s.hits).toHaveLength(1);
       expect(s.events).toContainEqual({ event: 'confirm', name: 'zapier', decision: 'confirmed' });

@@ -14,7 +14,7 @@ DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival fe
                 pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
                 systemd python3 libturbojpeg0 libspeexdsp1 wabt
 
-.PHONY: setup deps build test run demo bench train-keywords fake-openai clean install uninstall
+.PHONY: setup deps build test run demo bench train-keywords fake-openai clean install uninstall release package
 
 setup: deps
 	npm ci --no-audit --no-fund
@@ -30,7 +30,9 @@ deps:
 
 # From scratch each time: a deleted source must not leave its compiled test behind in dist/.
 # tsc writes files without the run bit; package.json's bin (npx snapask) needs it.
+# Without tsc (a copied tree, a release), dist/ is left as it is: never deleted when it cannot be rebuilt.
 build:
+	@command -v tsc >/dev/null || { echo "make build: tsc not found (run npm ci, or make setup); dist/ left as it is" >&2; exit 1; }
 	rm -rf dist
 	tsc -p tsconfig.json
 	chmod +x dist/src/cli/main.js
@@ -59,10 +61,38 @@ train-keywords: build
 fake-openai: build
 	node dist/test/fake-openai/main.js --port $(or $(PORT),8787)
 
+# The release archive for the device, build/snapask-<version>.tar.gz (one folder, snapask-<version>/):
+# the built service (dist/src, no tests), package.json and its lock file, deploy/, assets/, hardware/,
+# README.md. On the Pi: tar xzf snapask-*.tar.gz && cd snapask-* && sudo ./deploy/install.sh, which runs
+# only npm ci --omit=dev there. `make package` packs the dist/ already built (OUT=DIR: where to).
+OUT ?= build
+RELEASE = snapask-$(shell node -p 'require("./package.json").version')
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+
+release: build
+	$(MAKE) package
+
+package:
+	@test -x dist/src/cli/main.js || { echo "make package: no executable dist/src/cli/main.js: make build first" >&2; exit 1; }
+	@node -e 'const b=require("./package.json").bin; if (!b || b.snapask !== "dist/src/cli/main.js") { console.error("package.json bin.snapask must be dist/src/cli/main.js"); process.exit(1) }'
+	rm -rf $(OUT)/$(RELEASE) $(OUT)/$(RELEASE).tar.gz
+	mkdir -p $(OUT)/$(RELEASE)/dist
+	cp -R --preserve=mode,timestamps dist/src $(OUT)/$(RELEASE)/dist/src
+	cp -R --preserve=mode,timestamps package.json package-lock.json README.md deploy assets hardware $(OUT)/$(RELEASE)/
+	if [ -f LICENSE ]; then cp LICENSE $(OUT)/$(RELEASE)/; fi
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$(SOURCE_DATE_EPOCH) \
+	  -C $(OUT) -cf - $(RELEASE) | gzip -9n > $(OUT)/$(RELEASE).tar.gz
+	rm -rf $(OUT)/$(RELEASE)
+	@echo "$(OUT)/$(RELEASE).tar.gz"
+
 # On the Raspberry Pi, as root: the service from this tree (deploy/install.sh;
-# ARGS=--dry-run to see what it would do). uninstall keeps the config and the
-# spool unless ARGS=--purge.
-install: build
+# ARGS=--dry-run to see what it would do). It builds first only where it can
+# (tsc here); a tree with a built dist/ and no tsc is installed as it is.
+# uninstall keeps the config and the spool unless ARGS=--purge.
+install:
+	@if command -v tsc >/dev/null; then $(MAKE) build; \
+	elif [ -f dist/src/cli/main.js ]; then echo "no tsc here: installing the dist/ already built"; \
+	else echo "make install: no dist/ and no tsc: use a release archive (make release elsewhere), or make setup first" >&2; exit 1; fi
 	deploy/install.sh $(ARGS)
 
 uninstall:

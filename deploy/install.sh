@@ -3,7 +3,8 @@
 # service. Idempotent: a second run changes nothing it does not need to, and
 # never overwrites /etc/snapask/config.json or the secrets file.
 #
-#   sudo deploy/install.sh             install or upgrade from this source tree
+#   sudo deploy/install.sh             install or upgrade from this unpacked release
+#                                      (make release) or built tree; builds nothing
 #   deploy/install.sh --dry-run        print what it would do, change nothing
 #   deploy/install.sh --root DIR       install the files into DIR (a staging
 #                                      root; packages, user and service are listed only)
@@ -41,7 +42,7 @@ UNIT=/etc/systemd/system/snapask.service
 USER_NAME=snapask
 GROUPS_WANTED=(audio video gpio)
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { header_of "${BASH_SOURCE[0]}"; }
 
 while [ $# -gt 0 ]; do
   rc=0; parse_common "$@" || rc=$?
@@ -56,7 +57,8 @@ while [ $# -gt 0 ]; do
 done
 
 if on_real_root && [ "$(id -u)" != 0 ]; then die "run as root (sudo $0), or --dry-run to see what it would do"; fi
-[ -f "$SRC/dist/src/cli/main.js" ] || die "no build in $SRC/dist: run make build first"
+# The installer copies dist/src as it is: it never builds, so it needs neither tsc nor the test toolchain.
+[ -f "$SRC/dist/src/cli/main.js" ] || die "no build in $SRC/dist: unpack a release archive (make release), or run make build first"
 
 check_platform() {
   [ "$ROOT" = / ] || return 0
@@ -108,8 +110,8 @@ install_node() {
   local have
   have=$("$(r "$NODE_HOME")/bin/node" --version 2>/dev/null || true)
   case "$have" in v22.*) say "ok: Node $have in $NODE_HOME"; return 0 ;; esac
-  # A Node 22 the system already has will do.
-  if [ "$ROOT" = / ] && command -v node >/dev/null && [[ "$(node --version)" == v22.* ]]; then
+  # A Node 22 the system already has will do (with its npm: Debian's nodejs comes without one).
+  if [ "$ROOT" = / ] && command -v node >/dev/null && command -v npm >/dev/null && [[ "$(node --version)" == v22.* ]]; then
     run mkdir -p "$NODE_HOME/bin"
     run ln -sfn "$(command -v node)" "$NODE_HOME/bin/node"
     run ln -sfn "$(command -v npm)" "$NODE_HOME/bin/npm"
@@ -153,22 +155,58 @@ install_user() {
   system usermod -a -G "$(IFS=,; printf '%s' "${GROUPS_WANTED[*]}")" "$USER_NAME"
 }
 
-install_app() {
-  local app
-  app=$(r "$APP")
-  run mkdir -p "$app"
-  # The built service, the files it reads beside it (cue sounds, RNNoise's SIMD kernel) and what npm needs
-  # to fetch its runtime dependencies; nothing else of the tree.
-  run rm -rf "$app/dist" "$app/assets"
-  run cp -a "$SRC/dist" "$app/dist"
-  run cp -a "$SRC/assets" "$app/assets"
-  run cp "$SRC/package.json" "$SRC/package-lock.json" "$SRC/README.md" "$app/"
-  if [ "$ROOT" = / ]; then
-    # onoff's epoll addon builds against the headers of the Node that runs the service.
-    system env PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" npm ci --omit=dev --no-audit --no-fund --prefix "$APP"
-  else
-    say "skipped (--root $ROOT): npm ci --omit=dev in $APP"
+# The Node headers node-gyp builds native addons (onoff's epoll) against, as a directory for
+# npm_config_nodedir, or nothing. Only a tree that has include/node/common.gypi will do: Node's own
+# tarball (in $NODE_HOME), or the system's headers (/usr/include/node) of the same major version.
+# A system node linked into $NODE_HOME has no headers beside it; pointing node-gyp there fails
+# ("common.gypi not found"), so then it is left to fetch the headers of the running Node itself.
+node_headers_dir() {
+  local major header
+  if [ -f "$(r "$NODE_HOME")/include/node/common.gypi" ]; then printf '%s' "$NODE_HOME"; return 0; fi
+  header=$(r /usr/include/node/node_version.h)
+  if [ -f "$(r /usr/include/node/common.gypi)" ] && [ -f "$header" ]; then
+    major=$("$(r "$NODE_HOME")/bin/node" --version 2>/dev/null || true)
+    major=${major#v}; major=${major%%.*}
+    if [ -n "$major" ] && grep -Eq "^#define NODE_MAJOR_VERSION $major\b" "$header"; then printf '/usr'; fi
   fi
+  return 0
+}
+
+install_app() {
+  local app nodedir
+  app=$(r "$APP")
+  # The built service (dist/src only: never the tests), the files it reads beside it (cue sounds,
+  # RNNoise's SIMD kernel, the keyword models) and what npm needs to fetch its runtime dependencies.
+  # Owned by root whoever unpacked the archive.
+  run rm -rf "$app/dist" "$app/assets"
+  run mkdir -p "$app/dist"
+  run cp -R --preserve=mode,timestamps "$SRC/dist/src" "$app/dist/src"
+  run cp -R --preserve=mode,timestamps "$SRC/assets" "$app/assets"
+  run cp --preserve=mode,timestamps "$SRC/package.json" "$SRC/package-lock.json" "$SRC/README.md" "$app/"
+  # Production dependencies only; native modules build here for this Node. onnxruntime-node's own
+  # install script would otherwise fetch GPU parts this board cannot use.
+  local npm_env=(PATH="$NODE_HOME/bin:$PATH" ONNXRUNTIME_NODE_INSTALL=skip)
+  nodedir=$(node_headers_dir)
+  [ -z "$nodedir" ] || npm_env+=(npm_config_nodedir="$nodedir")
+  system env "${npm_env[@]}" npm ci --omit=dev --no-audit --no-fund --prefix "$APP"
+}
+
+# snapask on PATH: /usr/local/bin/snapask runs the installed CLI with the installed Node.
+WRAPPER=/usr/local/bin/snapask
+install_wrapper() {
+  local dest tmp
+  dest=$(r "$WRAPPER")
+  if [ -e "$dest" ] && ! grep -q '^# snapask: installed by deploy/install.sh' "$dest" 2>/dev/null; then
+    say "warning: $WRAPPER exists and is not the installer's: left as it is"; return 0
+  fi
+  if [ "$DRY_RUN" = 1 ]; then say "would write: $dest (exec $NODE_HOME/bin/node $APP/dist/src/cli/main.js \"\$@\")"; return 0; fi
+  run mkdir -p "$(dirname "$dest")"
+  tmp=$(mktemp "$dest.XXXXXX")
+  printf '%s\n' '#!/bin/sh' '# snapask: installed by deploy/install.sh, removed by deploy/uninstall.sh.' \
+    "exec $NODE_HOME/bin/node $APP/dist/src/cli/main.js \"\$@\"" >"$tmp"
+  chmod 755 "$tmp"
+  mv -f "$tmp" "$dest"
+  say "+ wrote $dest"
 }
 
 install_config() {
@@ -180,7 +218,6 @@ install_config() {
   if [ -f "$etc/secrets.env" ]; then say "ok: keeping $ETC/secrets.env"
   else
     run install -m 600 "$SRC/deploy/secrets.env.example" "$etc/secrets.env"
-    say "edit $ETC/secrets.env: OPENAI_API_KEY (and ZAPIER_HOOK_URL for the Zapier action)"
   fi
   # Root-only whatever it was before: systemd reads it before dropping privileges.
   run chmod 600 "$etc/secrets.env"
@@ -196,6 +233,27 @@ install_unit() {
   system systemctl restart snapask.service
 }
 
+# Whether the secrets file (or, before it exists, the example it is made from) sets an OpenAI key.
+has_key() {
+  local f
+  f=$(r "$ETC/secrets.env")
+  [ -f "$f" ] || f=$SRC/deploy/secrets.env.example
+  grep -Eq "^[[:space:]]*(export[[:space:]]+)?OPENAI_API_KEY=[\"']?[^\"'[:space:]#]" "$f" 2>/dev/null
+}
+
+# The last lines say what to do next.
+finish() {
+  say ""
+  if has_key; then
+    say "done. Check it: systemctl status snapask; logs: journalctl -u snapask -f -o cat; commands: snapask --help"
+  else
+    say "snapask is installed, but it has no OpenAI API key yet: it cannot answer until it has one."
+    say "Next:"
+    say "  1. sudo nano $ETC/secrets.env     (set OPENAI_API_KEY=sk-...; ZAPIER_HOOK_URL= is optional)"
+    say "  2. sudo systemctl restart snapask"
+  fi
+}
+
 say "snapask install into $ROOT$([ "$DRY_RUN" = 1 ] && printf ' (dry run: nothing is changed)')"
 check_platform
 install_packages
@@ -203,6 +261,7 @@ install_node
 install_vosk
 install_user
 install_app
+install_wrapper
 install_config
 install_unit
-say "done. Logs: journalctl -u snapask -f -o cat | npx pino-pretty"
+finish

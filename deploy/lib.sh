@@ -24,6 +24,9 @@ system() {
   run "$@"
 }
 
+# The comment block at the top of a script (after the #! line), without the "# ": its usage.
+header_of() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"; }
+
 on_real_root() { [ "$ROOT" = / ] && [ "$DRY_RUN" = 0 ]; }
 
 parse_common() {

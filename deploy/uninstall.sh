@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Removes the snapask service and its program files. The spool and remembered
-# conversation (/var/lib/snapask) and the config and secrets (/etc/snapask) stay
-# unless --purge, which also removes the snapask user.
+# Removes the snapask service, its program files and the snapask command. The
+# spool and remembered conversation (/var/lib/snapask) and the config and
+# secrets (/etc/snapask) stay unless --purge, which also removes the snapask user.
 #
 #   sudo deploy/uninstall.sh [--purge] [--dry-run] [--root DIR]
 set -euo pipefail
@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
     2) shift 2 ;;
     *) case "$1" in
          --purge) PURGE=1; shift ;;
-         -h|--help) sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+         -h|--help) header_of "${BASH_SOURCE[0]}"; exit 0 ;;
          *) die "unknown option $1 (--purge, --dry-run, --root DIR)" ;;
        esac ;;
   esac
@@ -31,6 +31,10 @@ fi
 run rm -f "$(r /etc/systemd/system/snapask.service)"
 system systemctl daemon-reload
 run rm -rf "$(r /opt/snapask)" "$(r /var/cache/snapask)" "$(r /usr/local/lib/libvosk.so)"
+# The snapask command on PATH, if it is the one install.sh wrote.
+if grep -q '^# snapask: installed by deploy/install.sh' "$(r /usr/local/bin/snapask)" 2>/dev/null; then
+  run rm -f "$(r /usr/local/bin/snapask)"
+fi
 if [ "$PURGE" = 1 ]; then
   run rm -rf "$(r /etc/snapask)" "$(r /var/lib/snapask)"
   if [ "$ROOT" != / ] || id snapask >/dev/null 2>&1; then system userdel snapask; fi

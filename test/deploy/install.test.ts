@@ -1,26 +1,9 @@
-import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { REPO_ROOT } from '../support/fake-bin';
+import { NODE_BIN, REPO_ROOT } from '../support/fake-bin';
+import { exec, INSTALL, lastLines, npmCiLine, script, sh, tempDir, UNINSTALL } from './deploy-support';
 
-const exec = promisify(execFile);
-const INSTALL = join(REPO_ROOT, 'deploy/install.sh');
-const UNINSTALL = join(REPO_ROOT, 'deploy/uninstall.sh');
-const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
-
-async function sh(script: string, args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await exec(script, args, { env: { ...env, ...extra } });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout ?? '', err: x.stderr ?? '' };
-  }
-}
-
-const newRoot = () => mkdtempSync(join(tmpdir(), 'snapask-root-'));
+const newRoot = () => tempDir();
 
 describe('deploy scripts', () => {
   it('are shellcheck clean', async () => {
@@ -44,6 +27,7 @@ describe('deploy scripts', () => {
       /install -m 644 .*config\.example\.json .*\/etc\/snapask\/config\.json/,
       /install -m 600 .*secrets\.env\.example .*\/etc\/snapask\/secrets\.env/,
       /install -D -m 644 .*snapask\.service .*\/etc\/systemd\/system\/snapask\.service/,
+      /would write: .*\/usr\/local\/bin\/snapask /,
       /systemctl enable snapask\.service/,
       /systemctl restart snapask\.service/,
     ]) expect(r.out).toMatch(step);
@@ -111,5 +95,128 @@ describe('deploy scripts', () => {
     const r = await sh(INSTALL, ['--frobnicate']);
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('snapask: unknown option --frobnicate');
+    // --help is the scripts' header comment, and only that.
+    for (const [script, first] of [[INSTALL, 'Installs snapask'], [UNINSTALL, 'Removes the snapask service']] as const) {
+      const help = await sh(script, ['--help']);
+      expect(help.code).toBe(0);
+      expect(help.out.startsWith(first)).toBe(true);
+      expect(help.out).not.toMatch(/set -euo|HERE=|^#/m);
+    }
+  });
+
+  it('ends, when the secrets have no key yet, with what to do next: the file to edit, then the restart', async () => {
+    const root = newRoot();
+    const r = await sh(INSTALL, ['--root', root]);
+    expect(r.code).toBe(0);
+    const [what, next, edit, restart] = lastLines(r.out, 4);
+    expect(what).toMatch(/no OpenAI API key yet/);
+    expect(next).toBe('Next:');
+    expect(edit).toMatch(/^ {2}1\. sudo nano \/etc\/snapask\/secrets\.env +\(set OPENAI_API_KEY=sk-\.\.\./);
+    expect(restart).toBe('  2. sudo systemctl restart snapask');
+    // Said once, at the end, not in the middle.
+    expect(r.out.split('\n').filter((l) => /sudo nano/.test(l))).toHaveLength(1);
+    // A key set (even quoted): done.
+    writeFileSync(join(root, 'etc/snapask/secrets.env'), 'OPENAI_API_KEY="sk-abc"\n');
+    const again = await sh(INSTALL, ['--root', root]);
+    expect(lastLines(again.out, 1)[0]).toMatch(/^done\. Check it: systemctl status snapask/);
+    expect(again.out).not.toContain('no OpenAI API key');
+    // An empty or commented-out key is no key.
+    writeFileSync(join(root, 'etc/snapask/secrets.env'), '# OPENAI_API_KEY=sk-old\nOPENAI_API_KEY=\n');
+    expect(lastLines((await sh(INSTALL, ['--root', root])).out, 1)[0]).toBe('  2. sudo systemctl restart snapask');
+  });
+});
+
+describe('npm ci on the device: the Node headers for native addons (node-gyp, onoff\'s epoll)', () => {
+  /** A root whose /opt/snapask/node/bin/node is a Node 22 (as the installer leaves a linked system node), headers as given. */
+  function rootWithNode(headers: { nodeHome?: boolean; usrMajor?: number }): string {
+    const root = newRoot();
+    script(join(root, 'opt/snapask/node/bin'), 'node', 'echo v22.14.0');
+    if (headers.nodeHome) {
+      mkdirSync(join(root, 'opt/snapask/node/include/node'), { recursive: true });
+      writeFileSync(join(root, 'opt/snapask/node/include/node/common.gypi'), '{}\n');
+    }
+    if (headers.usrMajor !== undefined) {
+      mkdirSync(join(root, 'usr/include/node'), { recursive: true });
+      writeFileSync(join(root, 'usr/include/node/common.gypi'), '{}\n');
+      writeFileSync(join(root, 'usr/include/node/node_version.h'), `#define NODE_MAJOR_VERSION ${headers.usrMajor}\n#define NODE_MINOR_VERSION 1\n`);
+    }
+    return root;
+  }
+
+  it('a system node linked into /opt/snapask/node, without common.gypi beside it: no npm_config_nodedir (node-gyp fetches its own headers)', async () => {
+    const r = await sh(INSTALL, ['--root', rootWithNode({})]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ok: Node v22.14.0 in /opt/snapask/node');
+    const npm = npmCiLine(r.out);
+    expect(npm).not.toContain('npm_config_nodedir');
+    expect(npm).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
+  });
+
+  it("Node's own tarball in /opt/snapask/node (include/node/common.gypi): npm_config_nodedir points there", async () => {
+    const npm = npmCiLine((await sh(INSTALL, ['--root', rootWithNode({ nodeHome: true, usrMajor: 22 })])).out);
+    expect(npm).toContain(' npm_config_nodedir=/opt/snapask/node ');
+  });
+
+  it("the system's /usr/include/node when its major version is the running Node's, else none", async () => {
+    expect(npmCiLine((await sh(INSTALL, ['--root', rootWithNode({ usrMajor: 22 })])).out)).toContain(' npm_config_nodedir=/usr ');
+    expect(npmCiLine((await sh(INSTALL, ['--root', rootWithNode({ usrMajor: 20 })])).out)).not.toContain('npm_config_nodedir');
+  });
+
+  it('on this machine (a dry run on /) with a system Node 22 and npm on PATH: links them and sets no npm_config_nodedir', async () => {
+    // Nothing is changed by a dry run; the fakes only answer --version.
+    const bin = tempDir('snapask-sysnode-');
+    script(bin, 'node', 'echo v22.14.0');
+    script(bin, 'npm', 'echo "npm must not run in a dry run" >&2; exit 1');
+    const r = await sh(INSTALL, ['--dry-run'], { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`would run: ln -sfn ${bin}/node /opt/snapask/node/bin/node`);
+    expect(r.out).toContain(`would run: ln -sfn ${bin}/npm /opt/snapask/node/bin/npm`);
+    const npm = npmCiLine(r.out);
+    expect(npm).toMatch(/^would run: env PATH=\/opt\/snapask\/node\/bin:\S+ ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev/);
+    expect(npm).not.toContain('npm_config_nodedir');
+  });
+});
+
+describe('snapask on PATH', () => {
+  it('installs /usr/local/bin/snapask, which runs the installed CLI with the installed Node and passes its arguments as they are', async () => {
+    const root = newRoot();
+    expect((await sh(INSTALL, ['--root', root])).code).toBe(0);
+    const wrapper = join(root, 'usr/local/bin/snapask');
+    expect(statSync(wrapper).mode & 0o777).toBe(0o755);
+    const text = readFileSync(wrapper, 'utf8');
+    expect(text).toMatch(/^#!\/bin\/sh\n/);
+    expect(text).toContain('\nexec /opt/snapask/node/bin/node /opt/snapask/app/dist/src/cli/main.js "$@"\n');
+    // Run it on the staged files: the device's /opt/snapask is the root's, node is this project's Node 22,
+    // node_modules stands for the device's npm ci.
+    mkdirSync(join(root, 'opt/snapask/node/bin'), { recursive: true });
+    symlinkSync(join(NODE_BIN, 'node'), join(root, 'opt/snapask/node/bin/node'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'opt/snapask/app/node_modules'));
+    const staged = join(root, 'snapask-staged');
+    writeFileSync(staged, text.replaceAll('/opt/snapask/', `${root}/opt/snapask/`));
+    chmodSync(staged, 0o755);
+    const help = await sh(staged, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/replay/);
+    const missing = await sh(staged, ['replay', '--audio', '/no such dir/q.wav']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('/no such dir/q.wav');
+  });
+
+  it('leaves a snapask command it did not write alone, and uninstall removes only its own', async () => {
+    const root = newRoot();
+    const foreign = script(join(root, 'usr/local/bin'), 'snapask', 'echo someone else');
+    const r = await sh(INSTALL, ['--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('warning: /usr/local/bin/snapask exists and is not the installer\'s: left as it is');
+    expect(readFileSync(foreign, 'utf8')).toContain('someone else');
+    expect((await sh(UNINSTALL, ['--root', root])).code).toBe(0);
+    expect(existsSync(foreign)).toBe(true);
+
+    const mine = newRoot();
+    expect((await sh(INSTALL, ['--root', mine])).code).toBe(0);
+    expect(existsSync(join(mine, 'usr/local/bin/snapask'))).toBe(true);
+    expect((await sh(UNINSTALL, ['--root', mine])).code).toBe(0);
+    expect(existsSync(join(mine, 'usr/local/bin/snapask'))).toBe(false);
   });
 });

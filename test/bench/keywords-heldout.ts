@@ -300,7 +300,8 @@ export async function heldoutBench(): Promise<void> {
     { name: 'pocketsphinx', config: { engine: 'pocketsphinx' } },
   ];
   if (process.env.VOSK_MODEL) engines.push({ name: 'vosk', config: { engine: 'vosk', modelDir: process.env.VOSK_MODEL } });
-  for (const engine of engines) {
+  const only = (process.env.HELDOUT_ENGINES ?? '').split(',').filter(Boolean);
+  for (const engine of engines.filter((e) => !only.length || only.includes(e.name))) {
     printMetric({ metric: 'kws_core_s_per_audio_s', value: spottingCost(engine, cases.questions[0]!.pcm), unit: 's/s', target: 0.05, engine: engine.name });
     // PocketSphinx is six times the CPU: its false alarms are measured in the target rooms only unless asked.
     const faRooms = new Set(rooms.filter((r) => engine.name === 'learned' || process.env.HELDOUT_FA_ALL_ROOMS || r.target).map((r) => r.name));

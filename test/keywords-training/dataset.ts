@@ -29,6 +29,8 @@ export interface Clip {
 export const POSITIVE_AFTER = [0, 0.24] as const;
 /** A window that ends more than this before the word's end has not heard all of it: negative ("snap" of "snapshot"). */
 export const PARTIAL_BEFORE = 0.12;
+/** A window that ends more than this after the word's end is negative: the word was said a while ago. */
+export const LATE_AFTER = 0.45;
 
 export interface BuildOptions {
   words: string[];
@@ -95,7 +97,7 @@ function placeInRoom(
     const big = rand() < 0.5;
     const size: [number, number, number] = big ? [6 + 6 * rand(), 5 + 5 * rand(), 2.6 + rand()] : [2.5 + 2 * rand(), 2.5 + 2 * rand(), 2.3 + 0.4 * rand()];
     const rt60 = big ? 0.5 + 0.6 * rand() : 0.2 + 0.4 * rand();
-    const distance = 0.5 + (big ? 4 : 2) * rand();
+    const distance = 0.5 + (big ? 3.5 : 2) * rand();
     y = convolve(y, roomImpulse({ size, rt60, distance }, rand));
     how.push(`room ${size.map((v) => v.toFixed(1)).join('x')} rt60 ${rt60.toFixed(2)} at ${distance.toFixed(1)} m`);
   }
@@ -103,7 +105,7 @@ function placeInRoom(
   const to = Math.ceil(end * 16000);
   if (rand() < 0.75) {
     const b = bank[Math.floor(rand() * bank.length)]!;
-    const snr = b.kind === 'babble' ? 3 + 17 * rand() : -2 + 24 * rand();
+    const snr = b.kind === 'babble' ? 6 + 19 * rand() : 3 + 25 * rand();
     y = mixAt(y, b.pcm, snr, from, to, Math.floor(rand() * b.pcm.length));
     how.push(`${b.kind} ${snr.toFixed(0)} dB`);
   }
@@ -209,6 +211,8 @@ export function labelOf(clip: Clip, i: number, word: string): 1 | 0 | -1 {
   const t = clip.ends[i]!;
   if (t >= clip.wordEnd + POSITIVE_AFTER[0] && t <= clip.wordEnd + POSITIVE_AFTER[1]) return 1;
   if (t < clip.wordEnd - PARTIAL_BEFORE) return 0;
+  // Well after the word, nothing has just been said: left unlabelled, these windows fired other words.
+  if (t > clip.wordEnd + LATE_AFTER) return 0;
   return -1;
 }
 

@@ -28,6 +28,9 @@ export const CARRIERS: Record<string, Carrier[]> = {
     { before: 'okay', after: '' },
     { before: 'and what does it say', after: '' },
     { before: 'now', after: '' },
+    { before: 'is it broken', after: '' },
+    { before: '', after: '' },
+    { before: '', after: '' },
   ],
   cancel: [
     { before: 'no', after: '' },

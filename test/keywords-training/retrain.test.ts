@@ -1,15 +1,15 @@
-import { KeywordHead } from '../../src/recognition/detector/keyword-head';
+import { KeywordHeads } from '../../src/recognition/detector/keyword-head';
 import { EmbeddingModels, embedRecording } from '../../src/recognition/detector/speech-embedding';
 import { synthesise } from '../support/speech';
 import { buildDataset, labelOf } from './dataset';
 import { assertDisjoint, HELDOUT_SPEAKERS, TRAINING_SPEAKERS } from './speakers';
-import { DEFAULT_TRAIN, trainHead } from './train-head';
+import { DEFAULT_TRAIN, trainHeads } from './train-head';
 
 /** The largest score a head gives over a recording (every window). */
-function maxScore(head: KeywordHead, samples: Int16Array, models: EmbeddingModels): number {
+function maxScore(heads: KeywordHeads, word: string, samples: Int16Array, models: EmbeddingModels): number {
   const e = embedRecording(models, samples).map((x) => x.vector);
   let max = 0;
-  for (let i = 0; i < e.length; i++) max = Math.max(max, head.score(e.slice(Math.max(0, i - head.window + 1), i + 1)).score);
+  for (let i = 0; i < e.length; i++) max = Math.max(max, heads.score(e.slice(Math.max(0, i - heads.window + 1), i + 1))[word]!.score);
   return max;
 }
 
@@ -30,7 +30,7 @@ describe('keyword training', () => {
 
   it('retrains a small head to the same weights, and it hears its word from a voice it never heard', async () => {
     const opts = {
-      words: ['snapshot'],
+      words: ['snapshot', 'reply'],
       scale: 0.5,
       seed: 5,
       rates: [1],
@@ -41,18 +41,18 @@ describe('keyword training', () => {
       ],
     };
     const clips = await buildDataset(models, opts);
-    expect(clips.some((c, _i) => c.embeddings.some((_e, at) => labelOf(c, at, 'snapshot') === 1))).toBe(true);
+    expect(clips.some((c) => c.embeddings.some((_e, at) => labelOf(c, at, 'snapshot') === 1))).toBe(true);
     const small = { ...DEFAULT_TRAIN, hidden: 8, steps: 300 };
-    const a = trainHead('snapshot', clips, small);
-    const b = trainHead('snapshot', await buildDataset(models, opts), small);
+    const a = trainHeads(['snapshot', 'reply'], clips, small);
+    const b = trainHeads(['snapshot', 'reply'], await buildDataset(models, opts), small);
     expect(b.w1).toBe(a.w1);
     expect(b.w2).toEqual(a.w2);
     expect(b.onset).toEqual(a.onset);
 
     // A held-out speaker: the word scores above a near miss and above ordinary speech.
-    const head = new KeywordHead(a);
+    const heads = new KeywordHeads(a);
     const said = await synthesise([{ silence: 1.5 }, { text: 'snapshot' }, { silence: 0.6 }], { engine: 'flite', voice: 'rms' });
     const other = await synthesise([{ silence: 1.5 }, { text: 'the weather will be cold tomorrow' }, { silence: 0.6 }], { engine: 'flite', voice: 'rms' });
-    expect(maxScore(head, pcmOf(said.pcm), models)).toBeGreaterThan(maxScore(head, pcmOf(other.pcm), models));
+    expect(maxScore(heads, 'snapshot', pcmOf(said.pcm), models)).toBeGreaterThan(maxScore(heads, 'snapshot', pcmOf(other.pcm), models));
   }, 180_000);
 });

@@ -4,7 +4,7 @@
  * threshold on the tuning clips. Plain typed-array code: deterministic, no training framework needed.
  */
 import { EMBEDDING_SIZE, STEP_SECONDS } from '../../src/recognition/detector/speech-embedding';
-import type { KeywordHeadFile } from '../../src/recognition/detector/keyword-head';
+import type { KeywordHeadsFile } from '../../src/recognition/detector/keyword-head';
 import { rng } from '../bench/keywords-corpus';
 import { labelOf, type Clip } from './dataset';
 
@@ -17,10 +17,12 @@ export interface TrainOptions {
   weightDecay: number;
   /** Share of each batch that is positive. */
   positiveShare: number;
+  /** After this share of the steps, the negatives the head scores highest are mined and drawn more often. */
+  mineAfter: number;
   seed: number;
 }
 
-export const DEFAULT_TRAIN: TrainOptions = { window: 16, hidden: 32, steps: 4000, batch: 64, learningRate: 1e-3, weightDecay: 1e-4, positiveShare: 0.3, seed: 7 };
+export const DEFAULT_TRAIN: TrainOptions = { window: 16, hidden: 64, steps: 10000, batch: 64, learningRate: 1e-3, weightDecay: 1e-4, positiveShare: 0.3, mineAfter: 0.4, seed: 7 };
 
 interface Example {
   clip: Clip;
@@ -56,63 +58,63 @@ function standardiser(clips: Clip[]): { mean: Float32Array; scale: Float32Array 
   return { mean: m, scale: s };
 }
 
-export function trainHead(word: string, clips: Clip[], o: TrainOptions = DEFAULT_TRAIN): KeywordHeadFile {
+export function trainHeads(words: string[], clips: Clip[], o: TrainOptions = DEFAULT_TRAIN): KeywordHeadsFile {
   const rand = rng(o.seed);
   const { mean, scale } = standardiser(clips);
-  const pos: Example[] = [];
+  const K = words.length + 1;
+  const pos: Example[][] = words.map(() => []);
   const neg: Example[] = [];
   for (const clip of clips)
     for (let at = 0; at < clip.embeddings.length; at++) {
-      const l = labelOf(clip, at, word);
-      if (l === 1) pos.push({ clip, at });
+      const w = words.indexOf(clip.word);
+      const l = w >= 0 ? labelOf(clip, at, clip.word) : 0;
+      if (l === 1) pos[w]!.push({ clip, at });
       else if (l === 0) neg.push({ clip, at });
     }
-  if (pos.length === 0) throw new Error(`no positive example of "${word}"`);
+  words.forEach((w, i) => {
+    if (pos[i]!.length === 0) throw new Error(`no positive example of "${w}"`);
+  });
   const D = o.window * EMBEDDING_SIZE;
   const H = o.hidden;
   // He initialisation, from the seeded generator.
   const w1 = new Float32Array(H * D).map(() => (rand() * 2 - 1) * Math.sqrt(6 / D));
   const b1 = new Float32Array(H);
-  const w2 = new Float32Array(H).map(() => (rand() * 2 - 1) * Math.sqrt(6 / H));
-  let b2 = 0;
-  const params = [w1, b1, w2];
+  const w2 = new Float32Array(K * H).map(() => (rand() * 2 - 1) * Math.sqrt(6 / H));
+  const b2 = new Float32Array(K);
+  const params = [w1, b1, w2, b2];
   const m = params.map((p) => new Float32Array(p.length));
   const v = params.map((p) => new Float32Array(p.length));
-  let mb2 = 0;
-  let vb2 = 0;
-  const g1 = new Float32Array(H * D);
-  const gb1 = new Float32Array(H);
-  const g2 = new Float32Array(H);
+  const grads = params.map((p) => new Float32Array(p.length));
+  const [g1, gb1, g2, gb2] = grads as [Float32Array, Float32Array, Float32Array, Float32Array];
   const x = new Float32Array(D);
   const h = new Float32Array(H);
+  const z = new Float64Array(K);
+  const dz = new Float64Array(K);
   const beta1 = 0.9;
   const beta2 = 0.999;
+  let hard: Example[] = [];
   for (let step = 1; step <= o.steps; step++) {
-    g1.fill(0);
-    gb1.fill(0);
-    g2.fill(0);
-    let gb2 = 0;
+    if (step === Math.floor(o.steps * o.mineAfter)) hard = mine(neg, { window: o.window, hidden: H, K, w1, b1, w2, b2, mean, scale });
+    for (const g of grads) g.fill(0);
     for (let k = 0; k < o.batch; k++) {
       const positive = rand() < o.positiveShare;
-      const pool = positive ? pos : neg;
+      const word = positive ? Math.floor(rand() * words.length) : -1;
+      // Once mined, half the negatives are the ones the heads still confuse (near misses, other speech).
+      const pool = positive ? pos[word]! : hard.length && rand() < 0.5 ? hard : neg;
       windowOf(pool[Math.floor(rand() * pool.length)]!, o.window, mean, scale, x);
-      // Input dropout: the head must not lean on a few dimensions.
+      // Input dropout: the heads must not lean on a few dimensions.
       for (let i = 0; i < D; i++) if (rand() < 0.1) x[i] = 0;
-      let out = b2;
-      for (let j = 0; j < H; j++) {
-        let s = b1[j]!;
-        const row = j * D;
-        for (let i = 0; i < D; i++) s += w1[row + i]! * x[i]!;
-        h[j] = s > 0 ? s : 0;
-        out += w2[j]! * h[j]!;
+      forward(x, { window: o.window, w1, b1, w2, b2, hidden: H, K }, h, z);
+      const target = word + 1;
+      for (let c = 0; c < K; c++) dz[c] = (z[c]! - (c === target ? 1 : 0)) / o.batch;
+      for (let c = 0; c < K; c++) {
+        gb2[c]! += dz[c]!;
+        for (let j = 0; j < H; j++) g2[c * H + j]! += dz[c]! * h[j]!;
       }
-      const p = 1 / (1 + Math.exp(-out));
-      const dOut = (p - (positive ? 1 : 0)) / o.batch;
-      gb2 += dOut;
       for (let j = 0; j < H; j++) {
-        g2[j]! += dOut * h[j]!;
         if (h[j]! <= 0) continue;
-        const dh = dOut * w2[j]!;
+        let dh = 0;
+        for (let c = 0; c < K; c++) dh += dz[c]! * w2[c * H + j]!;
         gb1[j]! += dh;
         const row = j * D;
         for (let i = 0; i < D; i++) g1[row + i]! += dh * x[i]!;
@@ -121,72 +123,106 @@ export function trainHead(word: string, clips: Clip[], o: TrainOptions = DEFAULT
     const lr = o.learningRate * Math.min(1, (1.5 * (o.steps - step + 1)) / o.steps);
     const c1 = 1 - Math.pow(beta1, step);
     const c2 = 1 - Math.pow(beta2, step);
-    const grads = [g1, gb1, g2];
     for (let q = 0; q < params.length; q++) {
       const P = params[q]!;
       const G = grads[q]!;
       const M = m[q]!;
       const V = v[q]!;
+      const decay = q === 0 || q === 2 ? o.weightDecay : 0;
       for (let i = 0; i < P.length; i++) {
-        const g = G[i]! + (q !== 1 ? o.weightDecay * P[i]! : 0);
+        const g = G[i]! + decay * P[i]!;
         M[i] = beta1 * M[i]! + (1 - beta1) * g;
         V[i] = beta2 * V[i]! + (1 - beta2) * g * g;
         P[i]! -= (lr * (M[i]! / c1)) / (Math.sqrt(V[i]! / c2) + 1e-8);
       }
     }
-    mb2 = beta1 * mb2 + (1 - beta1) * gb2;
-    vb2 = beta2 * vb2 + (1 - beta2) * gb2 * gb2;
-    b2 -= (lr * (mb2 / c1)) / (Math.sqrt(vb2 / c2) + 1e-8);
   }
-  const file: KeywordHeadFile = {
-    format: 'snapask-keyword-head/1',
-    word,
+  const weights = { window: o.window, hidden: H, K, w1, b1, w2, b2, mean, scale };
+  const onset: Record<string, number[]> = {};
+  words.forEach((w, i) => {
+    onset[w] = fitOnset(weights, pos[i]!);
+  });
+  return {
+    format: 'snapask-keyword-heads/2',
+    words,
     window: o.window,
     hidden: H,
     mean: Array.from(mean),
     scale: Array.from(scale),
     w1: Buffer.from(w1.buffer).toString('base64'),
     b1: Array.from(b1),
-    w2: Array.from(w2),
-    b2,
-    onset: new Array(H + 1).fill(0),
-    threshold: 0.5,
-    trained: { positives: pos.length, negatives: neg.length, ...o },
+    w2: Array.from({ length: K }, (_, c) => Array.from(w2.subarray(c * H, (c + 1) * H))),
+    b2: Array.from(b2),
+    onset,
+    thresholds: Object.fromEntries(words.map((w) => [w, 0.5])),
+    trained: { positives: Object.fromEntries(words.map((w, i) => [w, pos[i]!.length])), negatives: neg.length, hardNegatives: hard.length, ...o },
   };
-  file.onset = fitOnset(file, pos);
-  return file;
 }
 
-/** Hidden-layer activations of an example under a trained head. */
-function hiddenOf(f: KeywordHeadFile, e: Example, w1: Float32Array, mean: Float32Array, scale: Float32Array): Float64Array {
-  const D = f.window * EMBEDDING_SIZE;
-  const x = new Float32Array(D);
-  windowOf(e, f.window, mean, scale, x);
-  const h = new Float64Array(f.hidden);
-  for (let j = 0; j < f.hidden; j++) {
-    let s = f.b1[j]!;
-    for (let i = 0; i < D; i++) s += w1[j * D + i]! * x[i]!;
+interface Weights {
+  window: number;
+  hidden: number;
+  K: number;
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  mean?: Float32Array;
+  scale?: Float32Array;
+}
+
+/** Hidden activations into `h`, class probabilities into `z`. */
+function forward(x: Float32Array, w: Weights, h: Float32Array, z: Float64Array): void {
+  const D = x.length;
+  for (let j = 0; j < w.hidden; j++) {
+    let s = w.b1[j]!;
+    const row = j * D;
+    for (let i = 0; i < D; i++) s += w.w1[row + i]! * x[i]!;
     h[j] = s > 0 ? s : 0;
   }
-  return h;
+  let max = -Infinity;
+  for (let c = 0; c < w.K; c++) {
+    let s = w.b2[c]!;
+    for (let j = 0; j < w.hidden; j++) s += w.w2[c * w.hidden + j]! * h[j]!;
+    z[c] = s;
+    max = Math.max(max, s);
+  }
+  let sum = 0;
+  for (let c = 0; c < w.K; c++) sum += z[c] = Math.exp(z[c]! - max);
+  for (let c = 0; c < w.K; c++) z[c]! /= sum;
 }
 
-/** Ridge regression from [1, hidden] to the time from the word's start to the window's end, on the positives. */
-function fitOnset(f: KeywordHeadFile, pos: Example[]): number[] {
-  const raw = Buffer.from(f.w1, 'base64');
-  const w1 = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-  const mean = Float32Array.from(f.mean);
-  const scale = Float32Array.from(f.scale);
-  const n = f.hidden + 1;
+/** The negatives the heads, as trained so far, give any word above 0.2: the hard ones, at least the top 2 %. */
+function mine(neg: Example[], w: Weights & { mean: Float32Array; scale: Float32Array }): Example[] {
+  const x = new Float32Array(w.window * EMBEDDING_SIZE);
+  const h = new Float32Array(w.hidden);
+  const z = new Float64Array(w.K);
+  const scored = neg.map((e) => {
+    windowOf(e, w.window, w.mean, w.scale, x);
+    forward(x, w, h, z);
+    return { e, p: 1 - z[0]! };
+  });
+  scored.sort((a, b) => b.p - a.p);
+  const top = Math.max(Math.ceil(neg.length * 0.02), scored.findIndex((s) => s.p < 0.2));
+  return scored.slice(0, top).map((s) => s.e);
+}
+
+/** Ridge regression from [1, hidden] to the time from the word's start to the window's end, on its positives. */
+function fitOnset(w: Weights & { mean: Float32Array; scale: Float32Array }, pos: Example[]): number[] {
+  const n = w.hidden + 1;
   const A = Array.from({ length: n }, () => new Float64Array(n));
   const b = new Float64Array(n);
+  const x = new Float32Array(w.window * EMBEDDING_SIZE);
+  const h = new Float32Array(w.hidden);
+  const z = new Float64Array(w.K);
   for (const e of pos) {
-    const h = hiddenOf(f, e, w1, mean, scale);
-    const z = [1, ...h];
+    windowOf(e, w.window, w.mean, w.scale, x);
+    forward(x, w, h, z);
+    const f = [1, ...h];
     const y = e.clip.ends[e.at]! - e.clip.wordStart;
     for (let i = 0; i < n; i++) {
-      b[i]! += z[i]! * y;
-      for (let j = 0; j < n; j++) A[i]![j]! += z[i]! * z[j]!;
+      b[i]! += f[i]! * y;
+      for (let j = 0; j < n; j++) A[i]![j]! += f[i]! * f[j]!;
     }
   }
   for (let i = 1; i < n; i++) A[i]![i]! += 1e-2 * pos.length;

@@ -2,8 +2,15 @@ import type { AudioChunk } from '../../audio/audio-source';
 import { SAMPLE_RATE } from '../../audio/audio-source';
 import type { KeywordEvent, Recogniser, RecognitionEvent } from '../recogniser';
 import { RecogniserError } from '../recogniser';
-import { KeywordHead, KEYWORD_HEADS_DIR } from './keyword-head';
+import { KeywordHeads, KEYWORD_HEADS_DIR } from './keyword-head';
+import { FRAME_SAMPLES, FrameLevels } from '../audio-history';
 import { EmbeddingModels, SpeechEmbeddingStream, type Embedding } from './speech-embedding';
+import { wordOnset } from './word-onset';
+
+/** Levels kept for finding a word's onset (4 s), and the room's floor: this quantile of the last 3 s. */
+const LEVEL_FRAMES = 400;
+const FLOOR_FRAMES = 300;
+const FLOOR_QUANTILE = 0.1;
 
 export interface KeywordDetectorOptions {
   /** The words to spot; each needs a trained head in `headsDir`. */
@@ -33,24 +40,28 @@ export class KeywordDetector implements Recogniser {
   private readonly models: EmbeddingModels;
   private readonly ownModels: boolean;
   private readonly stream: SpeechEmbeddingStream;
-  private readonly heads: KeywordHead[];
+  private readonly heads: KeywordHeads;
+  private readonly words: string[];
   private readonly thresholds: number[];
   private readonly history: Float32Array[] = [];
-  private readonly maxWindow: number;
   private readonly lastHeard: number[];
+  private readonly levels = new FrameLevels(LEVEL_FRAMES);
+  private levelsT0: number | undefined;
   /** Set to receive every step's scores. */
   onScores: ((s: StepScores) => void) | undefined;
 
   constructor(o: KeywordDetectorOptions) {
     const dir = o.headsDir ?? KEYWORD_HEADS_DIR;
-    this.heads = o.keywords.map((w) => {
-      const head = KeywordHead.find(w, dir);
-      if (!head) throw new RecogniserError(`no trained detector for "${w}" in ${dir}: train one with make train-keywords WORDS=${w}, or use recogniser.engine "pocketsphinx"`);
-      return head;
-    });
-    this.thresholds = this.heads.map((h) => o.thresholds?.[h.word] ?? h.threshold);
-    this.maxWindow = Math.max(...this.heads.map((h) => h.window));
-    this.lastHeard = this.heads.map(() => -Infinity);
+    const heads = KeywordHeads.load(dir);
+    const untrained = o.keywords.filter((w) => !heads?.words.includes(w));
+    if (!heads || untrained.length) {
+      const all = [...new Set([...(heads?.words ?? []), ...o.keywords])].join(' ');
+      throw new RecogniserError(`no trained detector for "${untrained.join('", "')}" in ${dir}: train them with make train-keywords WORDS="${all}", or use recogniser.engine "pocketsphinx"`);
+    }
+    this.heads = heads;
+    this.words = o.keywords;
+    this.thresholds = this.words.map((w) => o.thresholds?.[w] ?? heads.threshold(w));
+    this.lastHeard = this.words.map(() => -Infinity);
     this.ownModels = !o.models;
     this.models = o.models ?? new EmbeddingModels();
     this.stream = new SpeechEmbeddingStream(this.models);
@@ -58,6 +69,8 @@ export class KeywordDetector implements Recogniser {
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
     const pcm = chunk.pcm;
+    this.levelsT0 ??= chunk.t;
+    this.levels.push(pcm);
     const samples = new Int16Array(pcm.length >> 1);
     for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2);
     const out: RecognitionEvent[] = [];
@@ -76,15 +89,25 @@ export class KeywordDetector implements Recogniser {
     if (this.ownModels) this.models.close();
   }
 
+  private onset(estimate: number, end: number): number {
+    const n = this.levels.count;
+    const floor = this.levels.quantile(n - FLOOR_FRAMES, n, FLOOR_QUANTILE);
+    if (floor === undefined || this.levelsT0 === undefined) return estimate;
+    const t0 = this.levelsT0;
+    const frame = FRAME_SAMPLES / SAMPLE_RATE;
+    return wordOnset(estimate, end, floor, (t) => this.levels.at(Math.floor((t - t0) / frame + 1e-6)));
+  }
+
   /** One embedding in: at most one word out (the one most over its threshold). */
   private step(e: Embedding): KeywordEvent | undefined {
     this.history.push(e.vector);
-    if (this.history.length > this.maxWindow) this.history.shift();
+    if (this.history.length > this.heads.window) this.history.shift();
+    const scored = this.heads.score(this.history);
     let best: { i: number; margin: number; sinceStart: number } | undefined;
     const scores: Record<string, number> = {};
-    this.heads.forEach((head, i) => {
-      const s = head.score(this.history);
-      scores[head.word] = s.score;
+    this.words.forEach((word, i) => {
+      const s = scored[word]!;
+      scores[word] = s.score;
       const margin = s.score - this.thresholds[i]!;
       if (margin >= 0 && e.end - this.lastHeard[i]! >= REFRACTORY_SECONDS && (!best || margin > best.margin)) best = { i, margin, sinceStart: s.sinceStart };
     });
@@ -92,8 +115,10 @@ export class KeywordDetector implements Recogniser {
     if (!best) return undefined;
     const { i, sinceStart } = best;
     this.lastHeard[i] = e.end;
-    // The read-out is trained against the word's start; it is clamped to the samples the head has heard.
-    const start = Math.max(e.end - sinceStart, e.end - (this.heads[i]!.window * 1280) / SAMPLE_RATE);
-    return { type: 'keyword', word: this.heads[i]!.word, start, end: e.end, detectedAt: e.end };
+    // The heads' read-out is trained against the word's start (clamped to the audio they have heard); the end of
+    // the pause before the word, where there is one, is sharper.
+    const estimate = Math.max(e.end - sinceStart, e.end - (this.heads.window * 1280) / SAMPLE_RATE);
+    const start = this.onset(estimate, e.end);
+    return { type: 'keyword', word: this.words[i]!, start, end: e.end, detectedAt: e.end };
   }
 }

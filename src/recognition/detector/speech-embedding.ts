@@ -54,6 +54,8 @@ export class SpeechEmbeddingStream {
   /** Samples framed so far (steps x STEP_SAMPLES). */
   private framed = 0;
   private t0: number | undefined;
+  /** The dither's generator (xorshift32): the same stream of audio gives the same embeddings. */
+  private seed = 0x9e3779b9 | 0;
 
   constructor(private readonly models: EmbeddingModels) {
     // The stream starts with the mel context as silence, so the first step frames from its first sample.
@@ -80,7 +82,18 @@ export class SpeechEmbeddingStream {
       grown.set(this.pending.subarray(0, this.pendingLength));
       this.pending = grown;
     }
-    this.pending.set(samples, this.pendingLength);
+    // Triangular dither of one step: a real converter is never exactly silent, and the mel model reads digital
+    // silence as -100 dB where its quietest real input reads about +3 (RNNoise and synthetic audio give zeros).
+    for (let i = 0; i < samples.length; i++) {
+      this.seed ^= this.seed << 13;
+      this.seed ^= this.seed >>> 17;
+      this.seed ^= this.seed << 5;
+      const a = (this.seed >>> 0) / 0x100000000;
+      this.seed ^= this.seed << 13;
+      this.seed ^= this.seed >>> 17;
+      this.seed ^= this.seed << 5;
+      this.pending[this.pendingLength + i] = samples[i]! + a - (this.seed >>> 0) / 0x100000000;
+    }
     this.pendingLength = need;
   }
 

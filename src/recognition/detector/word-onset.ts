@@ -1,0 +1,42 @@
+import { FRAME_SAMPLES } from '../audio-history';
+import { SAMPLE_RATE } from '../../audio/audio-source';
+
+const FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE;
+/** A pause is this long: longer than the closure of a stop inside a word ("snap-shot"), shorter than a pause before a command. */
+export const PAUSE_SECONDS = 0.15;
+/** Where the pause may end, around the heads' estimate of the start: their read-out is off by up to a quarter second on slow voices. */
+const SEARCH_BEFORE = 0.5;
+const SEARCH_AFTER = 0.2;
+/** Quiet is nearer the room's floor than the word's peak: below this share of the way up. */
+const QUIET_SHARE = 0.3;
+/** Under this many dB between floor and peak the levels cannot tell a pause from the word. */
+const MIN_RANGE_DB = 12;
+
+/**
+ * Where a spotted word began, from the levels of the audio (10 ms frames, dB): the end of the pause before it,
+ * when there is one near the heads' estimate `estimate`; otherwise the estimate itself (a word run on from the
+ * one before it has no pause to find). `levelAt(t)` gives the level of the frame starting at time t, if known;
+ * `floor` is the room's noise floor and `end` the word's end.
+ */
+export function wordOnset(estimate: number, end: number, floor: number, levelAt: (t: number) => number | undefined): number {
+  let peak = -Infinity;
+  for (let t = estimate; t < end; t += FRAME_SECONDS) peak = Math.max(peak, levelAt(t) ?? -Infinity);
+  if (!(peak - floor >= MIN_RANGE_DB)) return estimate;
+  const quiet = floor + QUIET_SHARE * (peak - floor);
+  const need = Math.round(PAUSE_SECONDS / FRAME_SECONDS);
+  // Backwards from the latest place the word may start: the first pause found is the one right before the word.
+  const last = Math.min(estimate + SEARCH_AFTER, end - PAUSE_SECONDS);
+  let run = 0;
+  let onset: number | undefined;
+  for (let t = last; t >= estimate - SEARCH_BEFORE; t -= FRAME_SECONDS) {
+    const level = levelAt(t);
+    if (level === undefined) return estimate;
+    if (level < quiet) {
+      if (++run >= need && onset !== undefined) return onset;
+    } else {
+      run = 0;
+      onset = t;
+    }
+  }
+  return estimate;
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs snapask on Raspberry Pi OS Bookworm (or newer), arm64, as a systemd
 # service. Idempotent: a second run changes nothing it does not need to, and
-# never overwrites /etc/snapask/config.json or the secrets file.
+# never overwrites /etc/snapask/config.json or the secrets file
+# (/var/lib/snapask/secrets/secrets.env: the service's own, mode 600; an old
+# /etc/snapask/secrets.env is moved there once).
 #
 #   sudo deploy/install.sh             install or upgrade from this unpacked release
 #                                      (make release) or built tree; builds nothing
@@ -38,6 +40,11 @@ PREFIX=/opt/snapask
 APP=$PREFIX/app
 NODE_HOME=$PREFIX/node
 ETC=/etc/snapask
+STATE=/var/lib/snapask
+SECRETS_DIR=$STATE/secrets
+SECRETS=$SECRETS_DIR/secrets.env
+# Where systemd read the secrets before the service read its own (moved once to $SECRETS).
+OLD_SECRETS=$ETC/secrets.env
 UNIT=/etc/systemd/system/snapask.service
 USER_NAME=snapask
 GROUPS_WANTED=(audio video gpio)
@@ -215,14 +222,31 @@ install_config() {
   run install -d -m 755 "$etc"
   if [ -f "$etc/config.json" ]; then say "ok: keeping $ETC/config.json"
   else run install -m 644 "$SRC/deploy/config.example.json" "$etc/config.json"; fi
-  if [ -f "$etc/secrets.env" ]; then say "ok: keeping $ETC/secrets.env"
-  else
-    run install -m 600 "$SRC/deploy/secrets.env.example" "$etc/secrets.env"
-  fi
-  # Root-only whatever it was before: systemd reads it before dropping privileges.
-  run chmod 600 "$etc/secrets.env"
-  on_real_root && run chown root:root "$etc/secrets.env"
   return 0
+}
+
+# The service reads its secrets itself (and again when they change) from a file of its own user, mode 600,
+# in a directory only that user and root can enter. Never overwritten; an old root-only file is moved here once.
+install_secrets() {
+  local dir file old
+  dir=$(r "$SECRETS_DIR")
+  file=$(r "$SECRETS")
+  old=$(r "$OLD_SECRETS")
+  # systemd makes the state directory at start too (StateDirectory=, mode 0750); made here so the secrets can go in first.
+  run install -d -m 750 "$(r "$STATE")"
+  run install -d -m 700 "$dir"
+  if [ -f "$file" ]; then say "ok: keeping $SECRETS"
+  elif [ -f "$old" ]; then
+    run install -m 600 "$old" "$file"
+    run rm -f "$old"
+    say "moved the secrets from $OLD_SECRETS to $SECRETS (the service reads them itself now)"
+  else
+    run install -m 600 "$SRC/deploy/secrets.env.example" "$file"
+  fi
+  # The service refuses a secrets file others can read: made 600 again whatever it was before.
+  run chmod 700 "$dir"
+  run chmod 600 "$file"
+  system chown "$USER_NAME:$USER_NAME" "$(r "$STATE")" "$dir" "$file"
 }
 
 install_unit() {
@@ -236,7 +260,8 @@ install_unit() {
 # Whether the secrets file (or, before it exists, the example it is made from) sets an OpenAI key.
 has_key() {
   local f
-  f=$(r "$ETC/secrets.env")
+  f=$(r "$SECRETS")
+  [ -f "$f" ] || f=$(r "$OLD_SECRETS")
   [ -f "$f" ] || f=$SRC/deploy/secrets.env.example
   grep -Eq "^[[:space:]]*(export[[:space:]]+)?OPENAI_API_KEY=[\"']?[^\"'[:space:]#]" "$f" 2>/dev/null
 }
@@ -247,10 +272,10 @@ finish() {
   if has_key; then
     say "done. Check it: systemctl status snapask; logs: journalctl -u snapask -f -o cat; commands: snapask --help"
   else
-    say "snapask is installed, but it has no OpenAI API key yet: it cannot answer until it has one."
+    say "snapask is installed, but it has no OpenAI API key yet: it keeps your questions until it has one."
     say "Next:"
-    say "  1. sudo nano $ETC/secrets.env     (set OPENAI_API_KEY=sk-...; ZAPIER_HOOK_URL= is optional)"
-    say "  2. sudo systemctl restart snapask"
+    say "  1. sudo nano $SECRETS     (set OPENAI_API_KEY=sk-...; ZAPIER_HOOK_URL= is optional)"
+    say "  2. save it: the service uses the key at once, no restart needed"
   fi
 }
 
@@ -263,5 +288,6 @@ install_user
 install_app
 install_wrapper
 install_config
+install_secrets
 install_unit
 finish

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Removes the snapask service, its program files and the snapask command. The
-# spool and remembered conversation (/var/lib/snapask) and the config and
-# secrets (/etc/snapask) stay unless --purge, which also removes the snapask user.
+# spool, remembered conversation and secrets (/var/lib/snapask) and the config
+# (/etc/snapask) stay unless --purge, which also removes the snapask user.
 #
 #   sudo deploy/uninstall.sh [--purge] [--dry-run] [--root DIR]
 set -euo pipefail
@@ -39,5 +39,5 @@ if [ "$PURGE" = 1 ]; then
   run rm -rf "$(r /etc/snapask)" "$(r /var/lib/snapask)"
   if [ "$ROOT" != / ] || id snapask >/dev/null 2>&1; then system userdel snapask; fi
 else
-  say "kept: /etc/snapask (config, secrets) and /var/lib/snapask (spool); --purge removes them"
+  say "kept: /etc/snapask (config) and /var/lib/snapask (spool, secrets); --purge removes them"
 fi

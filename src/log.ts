@@ -41,17 +41,19 @@ export function redactText(text: string, secrets: string[]): string {
 }
 
 export function createLogger(
-  opts: { level?: string; destination?: DestinationStream | number; secrets?: string[] } = {},
+  opts: { level?: string; destination?: DestinationStream | number; secrets?: string[] | (() => string[]) } = {},
 ): Logger {
   const dest = opts.destination ?? 1;
-  const secrets = opts.secrets ?? secretValues(process.env);
+  // A function: secrets that change while the service runs (its secrets file), asked at each line.
+  const given = opts.secrets ?? secretValues(process.env);
+  const secrets = typeof given === 'function' ? given : () => given;
   return pino(
     {
       name: 'snapask',
       level: opts.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: CENSOR },
       // By value too, over the finished line: a secret inside a message or an error text has no path to redact.
-      hooks: { streamWrite: (line) => redactText(line, secrets) },
+      hooks: { streamWrite: (line) => redactText(line, secrets()) },
     },
     typeof dest === 'number' ? pino.destination({ fd: dest, sync: true }) : dest,
   );

@@ -10,6 +10,7 @@ import { AssistantError } from '../assistant/thread-manager';
 import { UploadQueue } from '../assistant/upload-queue';
 import { ZapierHookTool } from '../assistant/zapier-tool';
 import type { Config, Secrets } from '../config/config';
+import { asSecretsSource, type SecretsSource } from '../config/secrets-file';
 import type { Indicator } from '../indicator/indicator';
 import { FileLedger } from '../spool/file-ledger';
 import { JsonStateFile } from '../spool/json-state-file';
@@ -19,18 +20,46 @@ import { ConfirmationGate } from '../turn/confirmation-gate';
 import type { TurnEvent } from '../turn/turn-events';
 import { TurnSender } from '../turn/turn-sender';
 
+/** No OpenAI API key is set (yet): a question waits for one; it is not an error of the question. */
+export class MissingKeyError extends AssistantError {
+  constructor() {
+    super('no OpenAI API key is set', 'refused');
+  }
+}
+
 /** A key is needed except against a test double on this machine, which accepts any. */
-export function apiKeyFor(baseURL: string, secrets: Secrets): string {
+export function apiKeyFor(baseURL: string, secrets: Secrets): string | undefined {
   if (secrets.openaiApiKey) return secrets.openaiApiKey;
   const host = new URL(baseURL).hostname;
   if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') return 'local-test-double';
-  throw new AssistantError(`OPENAI_API_KEY is not set (needed for ${baseURL})`, 'refused');
+  return undefined;
 }
 
-export function createThreadManager(config: Config, secrets: Secrets, log: Logger, gate?: ApprovalGate): ThreadManager {
-  const client = new OpenAI({
-    apiKey: apiKeyFor(config.openai.baseURL, secrets),
-    baseURL: config.openai.baseURL,
+/** Whether the API needs a key that is not set (the service then says so, and holds questions). */
+export function needsApiKey(config: Config, secrets: Secrets): boolean {
+  return apiKeyFor(config.openai.baseURL, secrets) === undefined;
+}
+
+/**
+ * The OpenAI client's key, asked for each request: a key set while the service runs is used by the next
+ * request, without a new client. None: MissingKeyError, which the thread managers pass on as it is.
+ */
+export function apiKeyFunction(baseURL: string, secrets: SecretsSource): () => Promise<string> {
+  return async () => {
+    const key = apiKeyFor(baseURL, secrets.current());
+    if (!key) throw new MissingKeyError();
+    return key;
+  };
+}
+
+/** An OpenAI client whose key follows the secrets. */
+export function openAIClient(config: Config, secrets: SecretsSource, o: { timeout?: number; maxRetries?: number } = {}): OpenAI {
+  return new OpenAI({ apiKey: apiKeyFunction(config.openai.baseURL, secrets), baseURL: config.openai.baseURL, ...o });
+}
+
+export function createThreadManager(config: Config, given: Secrets | SecretsSource, log: Logger, gate?: ApprovalGate): ThreadManager {
+  const secrets = asSecretsSource(given);
+  const client = openAIClient(config, secrets, {
     timeout: config.openai.timeoutMs,
     // Retries are ours (upload queue, spool), where they can be bounded and heard about.
     maxRetries: 0,
@@ -40,7 +69,7 @@ export function createThreadManager(config: Config, secrets: Secrets, log: Logge
     z.transport === 'hook'
       ? new ZapierHookTool({
           definition: { name: z.name, description: z.description, parameters: z.parameters },
-          ...(secrets.zapierHookUrl ? { hookUrl: secrets.zapierHookUrl } : {}),
+          hookUrl: () => secrets.current().zapierHookUrl,
           timeoutMs: z.timeoutMs,
           budgetMs: z.budgetMs,
         })
@@ -65,7 +94,7 @@ export function createThreadManager(config: Config, secrets: Secrets, log: Logge
               serverLabel: z.mcp.serverLabel,
               allowedTools: z.mcp.allowedTools,
               requireApproval: z.mcp.requireApproval,
-              ...(secrets.zapierMcpAuthorization ? { authorization: secrets.zapierMcpAuthorization } : {}),
+              authorization: () => secrets.current().zapierMcpAuthorization,
             },
           }
         : {}),
@@ -94,14 +123,15 @@ export interface AssistantSide {
 /** Everything between the turn logic and the API, built from the config; shared by `run` and `replay`. */
 export function createAssistantSide(
   config: Config,
-  secrets: Secrets,
+  secrets: Secrets | SecretsSource,
   log: Logger,
   devices: { speaker: Speaker; indicator: Indicator; emit: (e: TurnEvent) => void; env?: NodeJS.ProcessEnv; onUploadStart?: (name: string) => void },
 ): AssistantSide {
   const gate = new ConfirmationGate(config.zapier.confirm, config.zapier.confirmTimeoutMs, (action, decision) =>
     devices.emit({ event: 'confirm', name: action.name, decision }),
   );
-  const threads = createThreadManager(config, secrets, log, gate);
+  const source = asSecretsSource(secrets);
+  const threads = createThreadManager(config, source, log, gate);
   const spool = new TurnSpool(config.stateDir);
   const ledger = new FileLedger(config.stateDir);
   const uploads = new UploadQueue({
@@ -133,6 +163,8 @@ export function createAssistantSide(
       maxAgeMs: config.spool.maxAgeHours * 3_600_000,
     },
     conversation: new JsonStateFile(join(config.stateDir, 'conversation-activity.json')),
+    // Without a key a question waits in the spool; the service calls retryNow() when one is set.
+    blocked: () => (needsApiKey(config, source.current()) ? { reason: 'no OpenAI API key is set', spoken: 'Your question is kept until I have an OpenAI API key.' } : undefined),
     resetAfterIdleMs: config.conversation.resetAfterIdleMinutes * 60_000,
   });
   const janitor = new FileJanitor({ ledger, threads, log, maxAgeMs: config.uploads.deleteAfterHours * 3_600_000, inUse: () => sender.fileIdsInUse() });

@@ -7,6 +7,8 @@ export const ASSISTANTS_RETIRED_HINT =
 /** One line a person can act on, for any failure the OpenAI client raises. Never includes the key. */
 export function describeApiError(e: unknown, baseURL: string, what: string, assistantsEndpoint = false): AssistantError {
   if (e instanceof AssistantError) return e;
+  // The client's apiKey function said why there is no key (MissingKeyError); the client wraps it.
+  if (e instanceof Error && e.cause instanceof AssistantError) return e.cause;
   if (e instanceof APIConnectionTimeoutError) return new AssistantError(`${what}: the OpenAI API at ${baseURL} did not answer in time`, 'retry');
   if (e instanceof APIConnectionError) {
     const cause = (e.cause as NodeJS.ErrnoException | undefined)?.code ?? (e.cause as Error | undefined)?.message ?? e.message;

@@ -264,11 +264,12 @@ export class ResponsesThreadManager implements ThreadManager {
     }
     if (this.o.mcp) {
       const m = this.o.mcp;
+      const authorization = typeof m.authorization === 'function' ? m.authorization() : m.authorization;
       tools.push({
         type: 'mcp',
         server_label: m.serverLabel,
         server_url: m.serverUrl,
-        ...(m.authorization ? { headers: { Authorization: m.authorization } } : {}),
+        ...(authorization ? { headers: { Authorization: authorization } } : {}),
         ...(m.allowedTools?.length ? { allowed_tools: m.allowedTools } : {}),
         require_approval: m.requireApproval,
       });

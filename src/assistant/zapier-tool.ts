@@ -39,8 +39,8 @@ export interface ToolRunner {
 
 export interface ZapierHookOptions {
   definition?: FunctionToolDefinition;
-  /** A "Webhooks by Zapier" catch hook URL; a secret, never logged. */
-  hookUrl?: string;
+  /** A "Webhooks by Zapier" catch hook URL; a secret, never logged. A function: asked at each call (the secrets file may change it). */
+  hookUrl?: string | (() => string | undefined);
   /** Per attempt. */
   timeoutMs?: number;
   /** All attempts together, backoff included: 429 and 5xx are tried again while it lasts. */
@@ -113,14 +113,15 @@ export class ZapierHookTool implements ToolRunner {
     if (name !== this.definition.name) return `Error: there is no function named "${name}"; the only one is "${this.definition.name}".`;
     const { args, problem } = checkArguments(this.definition, argumentsJson);
     if (problem) return `Error: ${problem}. Nothing was sent to Zapier.`;
-    if (!this.opts.hookUrl) return 'Error: no Zapier hook is configured on this device, so nothing was sent.';
+    const hookUrl = typeof this.opts.hookUrl === 'function' ? this.opts.hookUrl() : this.opts.hookUrl;
+    if (!hookUrl) return 'Error: no Zapier hook is configured on this device, so nothing was sent.';
     const deadline = Date.now() + (this.opts.budgetMs ?? 20_000);
     let backoff = this.opts.backoffMs ?? 500;
     for (let attempt = 1; ; attempt++) {
       const left = deadline - Date.now();
       let outcome: { retry: boolean; waitMs?: number; text: string };
       try {
-        const res = await fetch(this.opts.hookUrl, {
+        const res = await fetch(hookUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(args),
@@ -154,7 +155,8 @@ export class ZapierHookTool implements ToolRunner {
 export interface ZapierMcpOptions {
   serverUrl: string;
   serverLabel: string;
-  authorization?: string;
+  /** A function: asked at each request (the secrets file may change it). */
+  authorization?: string | (() => string | undefined);
   allowedTools?: string[];
   requireApproval: 'always' | 'never';
 }

@@ -3,7 +3,9 @@ import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config/config';
+import { ConfigError, loadConfig, type Config } from '../config/config';
+import { SecretsFile, secretsPath } from '../config/secrets-file';
+import { apiKeyFor } from '../app/thread-manager-factory';
 import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
 import { replay } from './replay';
@@ -83,9 +85,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const configPath = configFile(values);
+  serviceStarting = command === 'run';
   const { config, secrets } = loadConfig(configPath);
   if (command === 'run') {
-    return runService(config, secrets, createLogger({ level: debug ? 'debug' : 'info' }));
+    // The environment's secrets over the service's own file; both kept out of the log, the file's as they change.
+    const file = new SecretsFile({ path: secretsPath(config.stateDir), env: process.env });
+    return runService(config, file, createLogger({ level: debug ? 'debug' : 'info', secrets: () => file.redactionValues() }));
   }
   const audio = stringValue(values.audio);
   if (!audio) throw new UsageError('replay needs --audio FILE.wav (the recording to use as the microphone)', commandUsage('replay'));
@@ -95,6 +100,9 @@ async function main(argv: string[]): Promise<number> {
   const fps = Number(values.fps ?? '15');
   if (!(fps > 0)) throw new UsageError(`--fps: "${String(values.fps)}" is not a positive number (give e.g. 15)`);
   applyReplayOverrides(config, values);
+  if (!apiKeyFor(config.openai.baseURL, secrets)) {
+    throw new Error(`OPENAI_API_KEY is not set (needed for ${config.openai.baseURL}): export OPENAI_API_KEY=sk-..., or give --api-base http://127.0.0.1:8787/v1 (make fake-openai)`);
+  }
   // stdout carries the events; logs go to stderr, quiet unless debugging.
   const log = createLogger({ level: debug ? 'debug' : 'warn', destination: 2 });
   const errors = await replay({ audio, camera, fps, outDir: stringValue(values.out) }, config, secrets, log, printEvent);
@@ -204,6 +212,9 @@ function applyReplayOverrides(config: Config, v: Values): void {
 
 let debug = false;
 let json = false;
+/** `run`: a configuration error exits with EX_CONFIG (78), which the unit does not restart (RestartPreventExitStatus). */
+let serviceStarting = false;
+const EX_CONFIG = 78;
 
 function printEvent(e: TurnEvent): void {
   const shown = roundTimes(e) as TurnEvent;
@@ -244,6 +255,6 @@ main(process.argv.slice(2)).then(
     else process.stderr.write(`snapask: ${message}\n`);
     if (e instanceof UsageError && e.usage) process.stderr.write(`${e.usage}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    process.exitCode = e instanceof UsageError ? 2 : serviceStarting && e instanceof ConfigError ? EX_CONFIG : 1;
   },
 );

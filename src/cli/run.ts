@@ -2,12 +2,13 @@ import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
 import { ClipMonitor } from '../audio/clip-monitor';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
-import { createAssistantSide } from '../app/thread-manager-factory';
+import { createAssistantSide, needsApiKey } from '../app/thread-manager-factory';
 import { createTurnLogic } from '../app/turn-factory';
 import type { FrameSource } from '../camera/frame';
 import { createFrameSource } from '../camera/create-frame-source';
 import { MonotonicClock } from '../clock';
-import { type Config, type Secrets, spokenCommands } from '../config/config';
+import { type Config, spokenCommands } from '../config/config';
+import type { SecretsFile } from '../config/secrets-file';
 import type { ButtonEvent } from '../indicator/button';
 import { FanoutIndicator } from '../indicator/fanout-indicator';
 import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio-devices';
@@ -29,10 +30,13 @@ import type { TurnEvent } from '../turn/turn-events';
 /**
  * The service on the device: microphone, camera, recogniser, assistant, speaker
  * and LEDs wired together. It runs until SIGTERM; a device fault is logged and
- * survived, only a broken configuration stops it at start.
+ * survived, and so is a missing API key (questions are kept until one is set);
+ * only a broken configuration stops it at start.
  */
-export async function runService(config: Config, secrets: Secrets, log: Logger): Promise<number> {
+export async function runService(config: Config, secrets: SecretsFile, log: Logger): Promise<number> {
   const clock = new MonotonicClock();
+  // Its own secrets file, watched: a key set (or changed) while it runs is used by the next request.
+  secrets.start(log);
   // systemd (Type=notify) hears readiness, STATUS= lines and watchdog pings; elsewhere nobody does.
   const notifier = notifierFromEnv(process.env, (m) => log.warn(m));
   const watchdog = new PipelineWatchdog(notifier, watchdogPingInterval(process.env));
@@ -114,10 +118,33 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit });
   // Questions from before a crash or power cut: sent (exactly once) or continued.
   turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));
-  const sweep = () => side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed'));
+  const sweep = () => (needsApiKey(config, secrets.current()) ? Promise.resolve() : side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed')));
   void sweep();
   const sweeper = setInterval(sweep, 3_600_000);
   sweeper.unref();
+
+  // No key: said once (log, speaker, the error LED blinking slowly), questions kept; a key set later is used at once.
+  let keyMissing = false;
+  const checkKey = () => {
+    const missing = needsApiKey(config, secrets.current());
+    if (missing === keyMissing) return;
+    keyMissing = missing;
+    if (missing) {
+      log.error(`I need an OpenAI API key: put OPENAI_API_KEY=sk-... in ${secrets.path} (sudo nano ${secrets.path}); it is used as soon as the file is saved, no restart needed`);
+      fanout.needsSetup('no OpenAI API key');
+      side.sender.announce('I need an OpenAI API key.');
+    } else {
+      log.info('OpenAI API key set: questions kept until now are sent');
+      fanout.needsSetup(undefined);
+    }
+  };
+  checkKey();
+  secrets.onChange(() => {
+    checkKey();
+    // A new key: a question held (no key, or one refused) goes now.
+    side.sender.retryNow();
+    void sweep();
+  });
 
   // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
   let questionFrom = -Infinity;
@@ -180,6 +207,7 @@ export async function runService(config: Config, secrets: Secrets, log: Logger):
   clearInterval(lostPings);
   await turn.finish();
   clearInterval(sweeper);
+  secrets.close();
   await side.sender.stop();
   await frames?.stop();
   recogniser.close();

@@ -3,8 +3,9 @@ import type { ImageDetail } from '../assistant/thread-manager';
 import type { FunctionToolDefinition } from '../assistant/zapier-tool';
 import { DEFAULT_ZAPIER_TOOL } from '../assistant/zapier-tool';
 import type { CommandWordSet } from '../recognition/command-words';
+import { secretsFromVars } from './secrets-file';
 
-/** Everything the service can be told. Secrets are not here: they come from the environment. */
+/** Everything the service can be told. Secrets are not here: they come from the environment and the secrets file (secrets-file.ts). */
 export interface Config {
   api: 'assistants' | 'responses';
   openai: {
@@ -373,15 +374,8 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     if (config.api !== 'responses') throw new ConfigError(`${path ?? 'config'}: zapier.transport = "mcp" needs api = "responses" (the Assistants API has no MCP tool)`);
     if (!config.zapier.mcp.serverUrl) throw new ConfigError(`${path ?? 'config'}: zapier.transport = "mcp" needs zapier.mcp.serverUrl`);
   }
-  const token = env.ZAPIER_MCP_TOKEN || undefined;
-  return {
-    config,
-    secrets: {
-      openaiApiKey: env.OPENAI_API_KEY || undefined,
-      zapierHookUrl: env.ZAPIER_HOOK_URL || undefined,
-      zapierMcpAuthorization: token && (/^\S+\s/.test(token) ? token : `Bearer ${token}`),
-    },
-  };
+  // The environment's secrets; the service adds its own secrets file under them (SecretsFile).
+  return { config, secrets: secretsFromVars(env) };
 }
 
 function merge(target: Record<string, unknown>, src: unknown, prefix: string, where: string): void {

@@ -7,7 +7,9 @@ import type { Indicator, IndicatorState } from './indicator';
  */
 export class FanoutIndicator implements Indicator {
   private last: IndicatorState = 'idle';
+  private lastDetail?: string;
   private questionOpen = false;
+  private setup?: string;
 
   constructor(private readonly targets: Indicator[]) {}
 
@@ -17,8 +19,19 @@ export class FanoutIndicator implements Indicator {
 
   set(state: IndicatorState, detail?: string): void {
     this.last = state;
-    const shown = state === 'listening' && this.questionOpen ? 'recording' : state;
-    for (const t of this.targets) t.set(shown, detail);
+    this.lastDetail = detail;
+    const shown = state === 'listening' && this.questionOpen ? 'recording' : state === 'listening' && this.setup ? 'needs-setup' : state;
+    for (const t of this.targets) t.set(shown, shown === 'needs-setup' && !detail ? this.setup : detail);
+  }
+
+  /**
+   * Something only a person can give is missing (the API key: `what` says so), or no longer (undefined):
+   * meanwhile "listening" shows as "needs-setup".
+   */
+  needsSetup(what: string | undefined): void {
+    if (this.setup === what) return;
+    this.setup = what;
+    if (this.last === 'listening') this.set('listening', this.lastDetail);
   }
 
   /** Words of a new question were heard (or a snapshot taken). */

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 
-/** What the status LEDs show. */
-export type IndicatorState = 'idle' | 'listening' | 'recording' | 'snapshot' | 'thinking' | 'speaking' | 'error';
+/**
+ * What the status LEDs show. "needs-setup": listening, but something only a person can give is missing
+ * (the OpenAI API key): questions are kept until it is there. The error LED blinks slowly.
+ */
+export type IndicatorState = 'idle' | 'listening' | 'recording' | 'snapshot' | 'thinking' | 'speaking' | 'error' | 'needs-setup';
 
 export interface Indicator {
   set(state: IndicatorState, detail?: string): void;

@@ -1,12 +1,12 @@
-import OpenAI from 'openai';
-import { apiKeyFor } from '../app/thread-manager-factory';
+import { openAIClient } from '../app/thread-manager-factory';
 import type { Config, Secrets } from '../config/config';
+import { asSecretsSource, type SecretsSource } from '../config/secrets-file';
 import { CloudTranscriber } from './cloud-transcriber';
 import type { CommandRules } from './command-words';
 
 /** The cloud transcriber when `transcription.enabled`, else none (the offline text is the question). */
-export function createTranscriber(config: Config, secrets: Secrets, rules: CommandRules, onFallback: (reason: string) => void): CloudTranscriber | undefined {
+export function createTranscriber(config: Config, secrets: Secrets | SecretsSource, rules: CommandRules, onFallback: (reason: string) => void): CloudTranscriber | undefined {
   if (!config.transcription.enabled) return undefined;
-  const client = new OpenAI({ apiKey: apiKeyFor(config.openai.baseURL, secrets), baseURL: config.openai.baseURL });
+  const client = openAIClient(config, asSecretsSource(secrets));
   return new CloudTranscriber({ client, model: config.transcription.model, timeoutMs: config.transcription.timeoutMs, rules, onFallback });
 }

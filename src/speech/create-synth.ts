@@ -1,15 +1,15 @@
-import OpenAI from 'openai';
-import { apiKeyFor } from '../app/thread-manager-factory';
+import { openAIClient } from '../app/thread-manager-factory';
 import type { Config, Secrets } from '../config/config';
+import { asSecretsSource, type SecretsSource } from '../config/secrets-file';
 import { EspeakSynth } from './espeak-synth';
 import { OpenAISpeechSynth } from './openai-speech-synth';
 import { FallbackSynth, type SpeechSynth } from './speech-synth';
 
 /** The configured voice: OpenAI's speech endpoint with espeak-ng behind it, or espeak-ng alone. */
-export function createSynth(config: Config, secrets: Secrets, onFallback: (reason: string) => void): SpeechSynth {
+export function createSynth(config: Config, secrets: Secrets | SecretsSource, onFallback: (reason: string) => void): SpeechSynth {
   const espeak = new EspeakSynth({ voice: config.speaker.voice, rate: config.speaker.rate });
   if (config.tts.engine === 'espeak') return espeak;
-  const client = new OpenAI({ apiKey: apiKeyFor(config.openai.baseURL, secrets), baseURL: config.openai.baseURL });
+  const client = openAIClient(config, asSecretsSource(secrets));
   const cloud = new OpenAISpeechSynth({ client, model: config.tts.model, voice: config.tts.voice, format: config.tts.format, timeoutMs: config.tts.timeoutMs });
   return new FallbackSynth(cloud, espeak, onFallback);
 }

@@ -9,6 +9,7 @@ const STATUS: Record<IndicatorState, string> = {
   thinking: 'waiting for the answer',
   speaking: 'speaking the answer',
   error: 'error',
+  'needs-setup': 'listening, but needs setup',
 };
 
 /** The indicator's states as systemd STATUS= lines (`systemctl status snapask`). */

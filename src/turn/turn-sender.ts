@@ -38,6 +38,11 @@ export interface TurnSenderOptions {
   conversation?: JsonStateFile<{ lastAskedAt?: number }>;
   /** 0: one conversation for ever (until the button's long press). */
   resetAfterIdleMs?: number;
+  /**
+   * Why no question can go now (no API key yet), or undefined. A question is then kept in the spool, not tried,
+   * until `retryNow()` (the key came) or `policy.refusedRetryMs`.
+   */
+  blocked?: () => { reason: string; spoken: string } | undefined;
 }
 
 /** Wall-clock marks of one turn, for its timings line. */
@@ -235,6 +240,8 @@ export class TurnSender {
     }
     await this.durable.get(record.id);
     this.durable.delete(record.id);
+    const blocked = this.o.blocked?.();
+    if (blocked) return this.held(record, blocked.reason, blocked.spoken, this.o.policy.refusedRetryMs);
     let events: AsyncIterable<AnswerEvent> | undefined;
     let resumed = false;
     try {
@@ -371,6 +378,9 @@ export class TurnSender {
 
   private async failed(record: TurnRecord, e: unknown): Promise<Outcome> {
     const err = e instanceof AssistantError ? e : new AssistantError(e instanceof Error ? e.message : String(e), 'retry');
+    // The key went away between the check and the request: the question waits for a key, like any asked without one.
+    const blocked = err.kind !== 'failed' ? this.o.blocked?.() : undefined;
+    if (blocked) return this.held(record, blocked.reason, blocked.spoken, this.o.policy.refusedRetryMs);
     this.o.indicator.set('error', err.message);
     if (err.kind === 'failed') {
       // This question cannot be answered (refused as a request, or cut short): say so and go on.
@@ -379,21 +389,29 @@ export class TurnSender {
       await this.o.spool.remove(record.id);
       return { kind: 'done' };
     }
-    const first = this.heldSince !== record.id;
     record.failures = (record.failures ?? 0) + 1;
     record.lastError = err.message;
-    await this.o.spool.save(record).catch(() => undefined);
-    if (this.unqueued.delete(record.id)) this.o.emit({ event: 'queued', turn: record.id, text: record.text });
     const backoff = err.kind === 'refused' ? this.o.policy.refusedRetryMs : Math.min(this.o.policy.retryMs * 2 ** (record.failures - 1), this.o.policy.maxRetryMs);
     const retryMs = Math.max(backoff, (err.retryAfter ?? 0) * 1000);
-    this.o.emit({ event: 'held', turn: record.id, reason: err.message, retry_in_s: Math.round(retryMs / 100) / 10 });
+    return this.held(
+      record,
+      err.message,
+      err.kind === 'refused'
+        ? 'The assistant refused the request; check the device settings. Your question is kept.'
+        : 'I cannot reach the assistant right now. Your question is kept and I will send it when I can.',
+      retryMs,
+    );
+  }
+
+  /** Kept in the spool, to be tried again after `retryMs` (or at `retryNow()`); said aloud the first time. */
+  private async held(record: TurnRecord, reason: string, spoken: string, retryMs: number): Promise<Outcome> {
+    const first = this.heldSince !== record.id;
+    await this.o.spool.save(record).catch(() => undefined);
+    if (this.unqueued.delete(record.id)) this.o.emit({ event: 'queued', turn: record.id, text: record.text });
+    this.o.emit({ event: 'held', turn: record.id, reason, retry_in_s: Math.round(retryMs / 100) / 10 });
     if (first) {
       this.heldSince = record.id;
-      await this.say(
-        err.kind === 'refused'
-          ? 'The assistant refused the request; check the device settings. Your question is kept.'
-          : 'I cannot reach the assistant right now. Your question is kept and I will send it when I can.',
-      );
+      await this.say(spoken);
     }
     return { kind: 'held', retryMs };
   }

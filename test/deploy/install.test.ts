@@ -25,7 +25,9 @@ describe('deploy scripts', () => {
       /useradd --system .* snapask/,
       /usermod -a -G audio,video,gpio snapask/,
       /install -m 644 .*config\.example\.json .*\/etc\/snapask\/config\.json/,
-      /install -m 600 .*secrets\.env\.example .*\/etc\/snapask\/secrets\.env/,
+      /install -d -m 700 .*\/var\/lib\/snapask\/secrets$/m,
+      /install -m 600 .*secrets\.env\.example .*\/var\/lib\/snapask\/secrets\/secrets\.env/,
+      /chown snapask:snapask .*\/var\/lib\/snapask\/secrets .*\/var\/lib\/snapask\/secrets\/secrets\.env/,
       /install -D -m 644 .*snapask\.service .*\/etc\/systemd\/system\/snapask\.service/,
       /would write: .*\/usr\/local\/bin\/snapask /,
       /systemctl enable snapask\.service/,
@@ -34,7 +36,7 @@ describe('deploy scripts', () => {
     expect(readdirSync(root)).toEqual([]);
   });
 
-  it('installs the files into a root, keeps an edited config and the secrets on a second run, and is root-only for secrets', async () => {
+  it('installs the files into a root, keeps an edited config and the secrets on a second run, and keeps the secrets the service user\'s alone', async () => {
     const root = newRoot();
     expect((await sh(INSTALL, ['--root', root])).code).toBe(0);
     const unit = join(root, 'etc/systemd/system/snapask.service');
@@ -46,8 +48,12 @@ describe('deploy scripts', () => {
     for (const f of ['assets/cues/click.wav', 'assets/cues/chime.wav', 'assets/cues/error.wav', 'assets/rnnoise/int8-linear.wasm']) {
       expect(existsSync(join(root, 'opt/snapask/app', f))).toBe(true);
     }
-    const secrets = join(root, 'etc/snapask/secrets.env');
+    // No EnvironmentFile any more: the service reads its own secrets file, in a directory only it (and root) can enter.
+    expect(readFileSync(unit, 'utf8')).not.toMatch(/EnvironmentFile/);
+    expect(existsSync(join(root, 'etc/snapask/secrets.env'))).toBe(false);
+    const secrets = join(root, 'var/lib/snapask/secrets/secrets.env');
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'var/lib/snapask/secrets')).mode & 0o777).toBe(0o700);
 
     const config = join(root, 'etc/snapask/config.json');
     writeFileSync(config, '{"camera":{"kind":"none"}}');
@@ -56,9 +62,10 @@ describe('deploy scripts', () => {
     const again = await sh(INSTALL, ['--root', root]);
     expect(again.code).toBe(0);
     expect(again.out).toContain('ok: keeping /etc/snapask/config.json');
+    expect(again.out).toContain('ok: keeping /var/lib/snapask/secrets/secrets.env');
     expect(readFileSync(config, 'utf8')).toBe('{"camera":{"kind":"none"}}');
     expect(readFileSync(secrets, 'utf8')).toBe('OPENAI_API_KEY=sk-test-kept\n');
-    // A secrets file someone loosened is made root-only again.
+    // A secrets file someone loosened is made 600 again (the service would refuse it).
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
   });
 
@@ -104,25 +111,50 @@ describe('deploy scripts', () => {
     }
   });
 
-  it('ends, when the secrets have no key yet, with what to do next: the file to edit, then the restart', async () => {
+  it('ends, when the secrets have no key yet, with what to do next: the file to edit, which is used at once', async () => {
     const root = newRoot();
     const r = await sh(INSTALL, ['--root', root]);
     expect(r.code).toBe(0);
-    const [what, next, edit, restart] = lastLines(r.out, 4);
-    expect(what).toMatch(/no OpenAI API key yet/);
+    const [what, next, edit, saved] = lastLines(r.out, 4);
+    expect(what).toMatch(/no OpenAI API key yet: it keeps your questions until it has one/);
     expect(next).toBe('Next:');
-    expect(edit).toMatch(/^ {2}1\. sudo nano \/etc\/snapask\/secrets\.env +\(set OPENAI_API_KEY=sk-\.\.\./);
-    expect(restart).toBe('  2. sudo systemctl restart snapask');
+    expect(edit).toMatch(/^ {2}1\. sudo nano \/var\/lib\/snapask\/secrets\/secrets\.env +\(set OPENAI_API_KEY=sk-\.\.\./);
+    expect(saved).toBe('  2. save it: the service uses the key at once, no restart needed');
     // Said once, at the end, not in the middle.
     expect(r.out.split('\n').filter((l) => /sudo nano/.test(l))).toHaveLength(1);
     // A key set (even quoted): done.
-    writeFileSync(join(root, 'etc/snapask/secrets.env'), 'OPENAI_API_KEY="sk-abc"\n');
+    const secrets = join(root, 'var/lib/snapask/secrets/secrets.env');
+    writeFileSync(secrets, 'OPENAI_API_KEY="sk-abc"\n');
     const again = await sh(INSTALL, ['--root', root]);
     expect(lastLines(again.out, 1)[0]).toMatch(/^done\. Check it: systemctl status snapask/);
     expect(again.out).not.toContain('no OpenAI API key');
     // An empty or commented-out key is no key.
-    writeFileSync(join(root, 'etc/snapask/secrets.env'), '# OPENAI_API_KEY=sk-old\nOPENAI_API_KEY=\n');
-    expect(lastLines((await sh(INSTALL, ['--root', root])).out, 1)[0]).toBe('  2. sudo systemctl restart snapask');
+    writeFileSync(secrets, '# OPENAI_API_KEY=sk-old\nOPENAI_API_KEY=\n');
+    expect(lastLines((await sh(INSTALL, ['--root', root])).out, 1)[0]).toBe('  2. save it: the service uses the key at once, no restart needed');
+  });
+
+  it('moves the secrets of an older install (/etc/snapask/secrets.env, read by systemd) to the service\'s own file once, and never overwrites that file', async () => {
+    const root = newRoot();
+    mkdirSync(join(root, 'etc/snapask'), { recursive: true });
+    const old = join(root, 'etc/snapask/secrets.env');
+    writeFileSync(old, 'OPENAI_API_KEY=sk-test-from-etc\n');
+    chmodSync(old, 0o600);
+    const r = await sh(INSTALL, ['--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('moved the secrets from /etc/snapask/secrets.env to /var/lib/snapask/secrets/secrets.env');
+    const secrets = join(root, 'var/lib/snapask/secrets/secrets.env');
+    expect(readFileSync(secrets, 'utf8')).toBe('OPENAI_API_KEY=sk-test-from-etc\n');
+    expect(statSync(secrets).mode & 0o777).toBe(0o600);
+    // One copy of a key: the old file is gone.
+    expect(existsSync(old)).toBe(false);
+    expect(lastLines(r.out, 1)[0]).toMatch(/^done\. /);
+    // Once: an old file that shows up again never replaces the service's own.
+    writeFileSync(old, 'OPENAI_API_KEY=sk-test-stale\n');
+    writeFileSync(secrets, 'OPENAI_API_KEY=sk-test-edited\n');
+    const again = await sh(INSTALL, ['--root', root]);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('ok: keeping /var/lib/snapask/secrets/secrets.env');
+    expect(readFileSync(secrets, 'utf8')).toBe('OPENAI_API_KEY=sk-test-edited\n');
   });
 });
 

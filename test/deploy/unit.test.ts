@@ -48,6 +48,9 @@ describe('deploy/snapask.service', () => {
       expect(text.split('\n')).toContain(line);
     }
     expect(text).toMatch(/^WatchdogSec=\d+$/m);
+    // A configuration error (exit 78) is not restarted in a loop; the secrets are the service's own file, not systemd's.
+    expect(text.split('\n')).toContain('RestartPreventExitStatus=78');
+    expect(text).not.toMatch(/^EnvironmentFile=/m);
     expect(text).toMatch(/^RestrictAddressFamilies=/m);
   });
 });

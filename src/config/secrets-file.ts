@@ -134,6 +134,9 @@ export class SecretsFile implements SecretsSource {
     this.log = log;
     this.prepare();
     this.reload();
+    // Names only, never values: where each secret comes from.
+    const from = this.describe();
+    log.info({ secrets: from }, `secrets from ${this.path}${from.env.length ? ` and the environment (${from.env.join(', ')}: the environment wins)` : ''}`);
     try {
       // The directory, not the file: an editor saves by replacing it, and the file may not exist yet.
       this.watcher = watch(dirname(this.path), { persistent: false }, () => this.soon());

@@ -82,6 +82,8 @@ export class TurnSender {
   private drainWaiters: Array<() => void> = [];
   private voice: Promise<void> = Promise.resolve();
   private holding = false;
+  /** retryNow() came while a question was being tried (or its hold being said): the wait after it is skipped. */
+  private retryPending = false;
   /** Called after a new conversation starts (the old one's files can go). */
   onReset?: () => Promise<void>;
 
@@ -165,7 +167,8 @@ export class TurnSender {
 
   /** Try a held question now (the network came back, the button was pressed). */
   retryNow(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.retryPending = true;
   }
 
   async stop(): Promise<void> {
@@ -190,6 +193,7 @@ export class TurnSender {
   private async loop(): Promise<void> {
     while (this.queue.length && !this.stopped) {
       const record = this.queue[0]!;
+      this.retryPending = false;
       const outcome = await this.attempt(record).catch((e: unknown): Outcome => {
         // A bug or a full disk: say so, keep the turn, try later.
         const message = e instanceof Error ? e.message : String(e);
@@ -204,6 +208,8 @@ export class TurnSender {
         this.marks.delete(record.id);
         continue;
       }
+      // Asked for while this attempt ran (a key set while the hold was being said): tried again at once.
+      if (this.retryPending) continue;
       this.holding = true;
       this.notifyIdle();
       await new Promise<void>((resolve) => {

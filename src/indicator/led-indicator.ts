@@ -36,12 +36,11 @@ export class GpioLedIndicator implements Indicator {
     clearInterval(this.blink);
     this.blink = undefined;
     for (const name of LED_NAMES) {
-      if (name !== 'snapshot') this.leds[name]?.write(name === state ? 1 : 0);
+      if (name !== 'snapshot') this.leds[name]?.write(name === state || (name === 'error' && state === 'needs-setup') ? 1 : 0);
     }
     if (state === 'needs-setup') {
       // The error LED blinking slowly (1 s on, 1 s off): distinct from a lit error, which a fault leaves.
       let on = true;
-      this.leds.error?.write(1);
       this.blink = setInterval(() => {
         on = !on;
         this.leds.error?.write(on ? 1 : 0);

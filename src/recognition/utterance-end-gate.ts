@@ -46,6 +46,13 @@ const FRICATION_BEFORE_SECONDS = 0.08;
  */
 const NOISY_RANGE_DB = 24;
 const LOUD_QUANTILE = 0.98;
+/**
+ * Speech counts against the word (before or after it) only when it is within this many dB of the word's own
+ * loudest frame: the user's voice, not a television or people talking 12 dB under it (their speech never
+ * leaves the quiet a reply needs). The user's weak words ("to") may fall under it; the stressed one after
+ * them ("...to Anna") does not.
+ */
+const USER_RANGE_DB = 10;
 /** Speech frame times kept, seconds (longer than any gap). */
 const KEEP_SECONDS = 8;
 
@@ -78,8 +85,9 @@ export class UtteranceEndGate implements Recogniser {
   private fricativeEnds: number[] = [];
   /** Loud frames over the noise floor, dB (Infinity until the floor is known). */
   private range = Infinity;
-  /** End times of recent speech frames, ascending. */
+  /** End times of recent speech frames, ascending, and their levels (dB). */
   private speechEnds: number[] = [];
+  private speechLevels: number[] = [];
   private held: KeywordEvent[] = [];
   private frameT: number | undefined;
   private pendingSamples = 0;
@@ -127,7 +135,17 @@ export class UtteranceEndGate implements Recogniser {
     if (this.pauseBeforeSeconds <= 0) return false;
     const pause = this.noisy ? Math.max(this.pauseBeforeSeconds, this.noisyPauseBeforeSeconds) : this.pauseBeforeSeconds;
     const to = k.start - LEAD_SECONDS;
-    return this.speechEnds.some((t) => t > to - pause && t <= to);
+    const user = this.userLevel(k);
+    return this.speechEnds.some((t, i) => t > to - pause && t <= to && this.speechLevels[i]! >= user);
+  }
+
+  /** The quietest speech that is the user's: USER_RANGE_DB under the word's loudest frame. */
+  private userLevel(k: KeywordEvent): number {
+    let peak = -Infinity;
+    this.speechEnds.forEach((t, i) => {
+      if (t > k.start && t <= k.end + TAIL_SECONDS) peak = Math.max(peak, this.speechLevels[i]!);
+    });
+    return peak - USER_RANGE_DB;
   }
 
   /** Is the room noisy now (see NOISY_RANGE_DB)? Then "reply" needs the longer pause before it. */
@@ -140,7 +158,8 @@ export class UtteranceEndGate implements Recogniser {
     this.held = this.held.filter((k) => {
       const from = k.end + TAIL_SECONDS;
       const end = this.wordEnd(k.end);
-      const spoke = this.speechEnds.some((t) => t > end + TAIL_SECONDS && t <= end + this.gapSeconds);
+      const user = this.userLevel(k);
+      const spoke = this.speechEnds.some((t, i) => t > end + TAIL_SECONDS && t <= end + this.gapSeconds && this.speechLevels[i]! >= user);
       if (spoke) {
         this.droppedMidUtterance++;
         return false;
@@ -187,8 +206,10 @@ export class UtteranceEndGate implements Recogniser {
     const limit = Math.max((floor ?? -Infinity) + SPEECH_ABOVE_NOISE_DB, SPEECH_MIN_DB);
     for (let f = before; f < after; f++) {
       const end = this.frameT! + ((f - before + 1) * FRAME_SAMPLES) / SAMPLE_RATE;
-      if ((this.levels.at(f) ?? -Infinity) > limit) {
+      const level = this.levels.at(f) ?? -Infinity;
+      if (level > limit) {
         this.speechEnds.push(end);
+        this.speechLevels.push(level);
         if (this.frication.at(f)) this.fricativeEnds.push(end);
       }
     }
@@ -196,7 +217,9 @@ export class UtteranceEndGate implements Recogniser {
     this.frameT! += consumed / SAMPLE_RATE;
     this.pendingSamples = this.pendingSamples + n - consumed;
     const horizon = chunk.t - KEEP_SECONDS;
-    this.speechEnds = since(this.speechEnds, horizon);
+    const kept = since(this.speechEnds, horizon);
+    if (kept !== this.speechEnds) this.speechLevels = this.speechLevels.slice(this.speechEnds.length - kept.length);
+    this.speechEnds = kept;
     this.fricativeEnds = since(this.fricativeEnds, horizon);
   }
 }

@@ -64,7 +64,7 @@ describe('how a replay ends', () => {
     const tooFine = /\d\.\d{4,}/; // e.g. 1.9799999999999998
     const text = await replay(['--audio', wav, '--camera', camera]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^keyword +word="snapshot" start=\d/m);
+    expect(text.stdout).toMatch(/^keyword +word="snapshot" role="snapshot" start=\d/m);
     expect(text.stdout).not.toMatch(tooFine);
     const json = await replay(['--audio', wav, '--camera', camera, '--json']);
     const numbers = json.events.flatMap((e) => Object.values(e).flat().filter((v): v is number => typeof v === 'number'));

@@ -12,7 +12,7 @@ describe('command rules', () => {
     expect(roleOf(r, 'PICTURE')).toBe('snapshot');
     expect(roleOf(r, 'snapshot')).toBeUndefined();
     expect(r.thresholds).toEqual({ picture: 1e-20 });
-    expect(r.replyGapSeconds).toBe(0.8);
+    expect(r.replyGapSeconds).toBe(0.45);
     expect(r.replyPauseBeforeSeconds).toBe(0.1);
     expect(r.replyPauseBeforeNoisySeconds).toBe(0.25);
     // The configuration's recogniser section is passed as it is: its timing keys reach the rules.

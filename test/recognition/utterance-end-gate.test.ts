@@ -339,3 +339,43 @@ describe('"cancel" counts only when said on its own at the end of what is said',
     }
   }, 90_000);
 });
+
+describe('UtteranceEndGate and other voices in the room', () => {
+  /** A square wave at `amp` (not fricative), 100 ms. */
+  const tone = (amp: number): Buffer => {
+    const b = Buffer.alloc(1600 * 2);
+    for (let i = 0; i < 1600; i++) b.writeInt16LE(i % 20 < 10 ? amp : -amp, i * 2);
+    return b;
+  };
+  const mix = (a: Buffer, b: Buffer): Buffer => {
+    const out = Buffer.alloc(a.length);
+    for (let i = 0; i < a.length; i += 2) out.writeInt16LE(Math.max(-32768, Math.min(32767, a.readInt16LE(i) + b.readInt16LE(i))), i);
+    return out;
+  };
+  /**
+   * Quiet for 10 s (the floor), the user's "reply" at 10.0-10.4, then a television that talks on and off in
+   * 100 ms bursts from 9.0 on, `tvDb` under the user.
+   */
+  const run = (tvDb: number) => {
+    const user = tone(8000);
+    const tv = tone(Math.round(8000 * Math.pow(10, -tvDb / 20)));
+    const silent = Buffer.alloc(3200);
+    const reply: KeywordEvent = { type: 'keyword', word: 'reply', start: 10.0, end: 10.4, detectedAt: 10.5 };
+    let calls = 0;
+    const gate = new UtteranceEndGate({ accept: () => (++calls === 106 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.45, 0.1);
+    const out: RecognitionEvent[] = [];
+    for (let i = 0; i < 130; i++) {
+      const background = i >= 90 && i % 2 === 0 ? tv : silent;
+      out.push(...gate.accept({ pcm: i >= 100 && i < 104 ? mix(user, background) : background, t: i * 0.1 }));
+    }
+    return out.filter((e) => e.type === 'keyword').length;
+  };
+
+  it('counts "reply" with a television talking 12 dB under the user, before and after the word', () => {
+    expect(run(12)).toBe(1);
+  });
+
+  it('but not when the other speech is as loud as the user: that is the user going on', () => {
+    expect(run(3)).toBe(0);
+  });
+});

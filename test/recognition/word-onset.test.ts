@@ -1,4 +1,4 @@
-import { wordOnset } from '../../src/recognition/detector/word-onset';
+import { wordEnd, wordOnset } from '../../src/recognition/detector/word-onset';
 
 /** Levels from a table of [from, to, dB] spans (seconds), 10 ms frames, the rest at the floor. */
 function levels(spans: Array<[number, number, number]>, floor = 20): (t: number) => number {
@@ -26,5 +26,20 @@ describe('word onset', () => {
 
   it('keeps the estimate where the levels are no longer known', () => {
     expect(wordOnset(1.2, 1.8, 20, (t) => (t < 1.0 ? undefined : t < 1.1 ? 20 : 70))).toBe(1.2);
+  });
+});
+
+describe('word end', () => {
+  it('is the end of the last loud frame before the detection, not the detection', () => {
+    const at = levels([[1.0, 1.5, 70]]);
+    expect(wordEnd(1.0, 1.7, 20, at)).toBeCloseTo(1.5, 6);
+  });
+  it('keeps a weak final sound ("replies": its /z/ is speech, well over the floor)', () => {
+    const at = levels([[1.0, 1.4, 70], [1.4, 1.55, 45]]);
+    expect(wordEnd(1.0, 1.7, 20, at)).toBeCloseTo(1.55, 6);
+  });
+  it('stays at the detection when speech goes on up to it, or the levels say nothing', () => {
+    expect(wordEnd(1.0, 1.7, 20, levels([[1.0, 2.0, 70]]))).toBeCloseTo(1.7, 6);
+    expect(wordEnd(1.0, 1.7, 20, levels([[1.0, 1.5, 25]]))).toBeCloseTo(1.7, 6);
   });
 });

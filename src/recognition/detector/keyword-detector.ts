@@ -5,7 +5,7 @@ import { RecogniserError } from '../recogniser';
 import { KeywordHeads, KEYWORD_HEADS_DIR } from './keyword-head';
 import { FRAME_SAMPLES, FrameLevels } from '../audio-history';
 import { EmbeddingModels, SpeechEmbeddingStream, type Embedding } from './speech-embedding';
-import { wordOnset } from './word-onset';
+import { wordEnd, wordOnset } from './word-onset';
 
 /** Levels kept for finding a word's onset (4 s), and the room's floor: this quantile of the last 3 s. */
 const LEVEL_FRAMES = 400;
@@ -89,13 +89,16 @@ export class KeywordDetector implements Recogniser {
     if (this.ownModels) this.models.close();
   }
 
-  private onset(estimate: number, end: number): number {
+  /** The word's start and end on the levels of the audio around the heads' estimate (see word-onset.ts). */
+  private bounds(estimate: number, detected: number): { start: number; end: number } {
     const n = this.levels.count;
     const floor = this.levels.quantile(n - FLOOR_FRAMES, n, FLOOR_QUANTILE);
-    if (floor === undefined || this.levelsT0 === undefined) return estimate;
+    if (floor === undefined || this.levelsT0 === undefined) return { start: estimate, end: detected };
     const t0 = this.levelsT0;
     const frame = FRAME_SAMPLES / SAMPLE_RATE;
-    return wordOnset(estimate, end, floor, (t) => this.levels.at(Math.floor((t - t0) / frame + 1e-6)));
+    const levelAt = (t: number) => this.levels.at(Math.floor((t - t0) / frame + 1e-6));
+    const start = wordOnset(estimate, detected, floor, levelAt);
+    return { start, end: wordEnd(start, detected, floor, levelAt) };
   }
 
   /** One embedding in: at most one word out (the one most over its threshold). */
@@ -118,7 +121,7 @@ export class KeywordDetector implements Recogniser {
     // The heads' read-out is trained against the word's start (clamped to the audio they have heard); the end of
     // the pause before the word, where there is one, is sharper.
     const estimate = Math.max(e.end - sinceStart, e.end - (this.heads.window * 1280) / SAMPLE_RATE);
-    const start = this.onset(estimate, e.end);
-    return { type: 'keyword', word: this.words[i]!, start, end: e.end, detectedAt: e.end };
+    const { start, end } = this.bounds(estimate, e.end);
+    return { type: 'keyword', word: this.words[i]!, start, end, detectedAt: e.end };
   }
 }

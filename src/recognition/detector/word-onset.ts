@@ -40,3 +40,24 @@ export function wordOnset(estimate: number, end: number, floor: number, levelAt:
   }
   return estimate;
 }
+
+/** How far before the detection the word's end is looked for: the heads fire up to a quarter second after it. */
+const END_SEARCH = 0.3;
+
+/**
+ * Where a spotted word ended: the end of the last frame loud enough to be speech (as wordOnset judges it) at or
+ * before `detected`, within END_SEARCH; `detected` itself when the levels cannot tell. The rules that judge the
+ * sound at the word's end ("replies" ends in frication) need it there, not where the heads fired.
+ */
+export function wordEnd(start: number, detected: number, floor: number, levelAt: (t: number) => number | undefined): number {
+  let peak = -Infinity;
+  for (let t = start; t < detected; t += FRAME_SECONDS) peak = Math.max(peak, levelAt(t) ?? -Infinity);
+  if (!(peak - floor >= MIN_RANGE_DB)) return detected;
+  const quiet = floor + QUIET_SHARE * (peak - floor);
+  for (let t = detected - FRAME_SECONDS; t >= Math.max(start, detected - END_SEARCH); t -= FRAME_SECONDS) {
+    const level = levelAt(t);
+    if (level === undefined) return detected;
+    if (level >= quiet) return Math.min(detected, t + FRAME_SECONDS);
+  }
+  return detected;
+}

@@ -16,8 +16,9 @@ DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival fe
 
 .PHONY: setup deps build test run demo bench train-keywords fake-openai clean install uninstall release package
 
+# onnxruntime-node's install script would fetch GPU parts from outside the npm registry; its CPU build ships in the package.
 setup: deps
-	npm ci --no-audit --no-fund
+	ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 	$(MAKE) build
 
 deps:

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config';
 import { SecretsFile, secretsPath } from '../config/secrets-file';
+import { stateDirProblem } from '../config/state-dir';
 import { apiKeyFor } from '../app/thread-manager-factory';
 import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
@@ -88,6 +89,9 @@ async function main(argv: string[]): Promise<number> {
   serviceStarting = command === 'run';
   const { config, secrets } = loadConfig(configPath);
   if (command === 'run') {
+    // Checked before anything listens: a stateDir the user cannot write would otherwise fail at the first "reply".
+    const problem = stateDirProblem(config.stateDir);
+    if (problem) throw new ConfigError(problem);
     // The environment's secrets over the service's own file; both kept out of the log, the file's as they change.
     const file = new SecretsFile({ path: secretsPath(config.stateDir), env: process.env });
     return runService(config, file, createLogger({ level: debug ? 'debug' : 'info', secrets: () => file.redactionValues() }));

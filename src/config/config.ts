@@ -4,6 +4,7 @@ import type { FunctionToolDefinition } from '../assistant/zapier-tool';
 import { DEFAULT_ZAPIER_TOOL } from '../assistant/zapier-tool';
 import type { CommandWordSet } from '../recognition/command-words';
 import { secretsFromVars } from './secrets-file';
+import { defaultStateDir } from './state-dir';
 
 /** Everything the service can be told. Secrets are not here: they come from the environment and the secrets file (secrets-file.ts). */
 export interface Config {
@@ -180,7 +181,9 @@ export const DEFAULT_CONFIG: Config = {
     confirmTimeoutMs: 15_000,
     mcp: { serverLabel: 'zapier', allowedTools: [], requireApproval: 'always' },
   },
-  stateDir: '/var/lib/snapask',
+  // $STATE_DIRECTORY under systemd (/var/lib/snapask), else the user's XDG state directory; loadConfig derives it
+  // again from the environment it is given. The config file and SNAPASK_STATE_DIR win over both.
+  stateDir: defaultStateDir(process.env),
   gpio: {
     enabled: false,
     sysfsRoot: '/sys/class/gpio',
@@ -366,6 +369,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     }
   }
   const config = structuredClone(DEFAULT_CONFIG);
+  config.stateDir = defaultStateDir(env);
   merge(config as unknown as Record<string, unknown>, fromFile, '', path ?? 'config');
   applyEnvOverrides(config as unknown as Record<string, unknown>, env);
   if (config.camera.kind === 'file' && !config.camera.file) throw new ConfigError(`${path ?? 'config'}: camera.kind "file" needs camera.file (an MJPEG or JPEG file)`);

@@ -154,3 +154,26 @@ describe('gpio keys', () => {
     expect(loadConfig(join(__dirname, '../../../deploy/config.example.json'), {}).config.gpio.enabled).toBe(true);
   });
 });
+
+describe('the default stateDir', () => {
+  it("outside systemd, with no config, is the user's XDG state directory", () => {
+    expect(loadConfig(undefined, { XDG_STATE_HOME: '/tmp/x', HOME: '/home/pi' }).config.stateDir).toBe('/tmp/x/snapask');
+    expect(loadConfig(undefined, { HOME: '/home/pi' }).config.stateDir).toBe('/home/pi/.local/state/snapask');
+    // A relative XDG_STATE_HOME is invalid (XDG spec) and ignored.
+    expect(loadConfig(undefined, { XDG_STATE_HOME: 'rel', HOME: '/home/pi' }).config.stateDir).toBe('/home/pi/.local/state/snapask');
+  });
+
+  it("under systemd is the unit's STATE_DIRECTORY", () => {
+    const env = { STATE_DIRECTORY: '/var/lib/snapask', XDG_STATE_HOME: '/tmp/x', HOME: '/home/pi' };
+    expect(loadConfig(undefined, env).config.stateDir).toBe('/var/lib/snapask');
+    expect(loadConfig(undefined, { STATE_DIRECTORY: '/var/lib/a:/var/lib/b' }).config.stateDir).toBe('/var/lib/a');
+  });
+
+  it('a config file or SNAPASK_STATE_DIR wins over both', () => {
+    const env = { STATE_DIRECTORY: '/var/lib/snapask', XDG_STATE_HOME: '/tmp/x' };
+    const p = file('state.json', JSON.stringify({ stateDir: '/srv/from-file' }));
+    expect(loadConfig(p, env).config.stateDir).toBe('/srv/from-file');
+    expect(loadConfig(p, { ...env, SNAPASK_STATE_DIR: '/srv/from-env' }).config.stateDir).toBe('/srv/from-env');
+    expect(loadConfig(undefined, { ...env, SNAPASK_STATE_DIR: '/srv/from-env' }).config.stateDir).toBe('/srv/from-env');
+  });
+});

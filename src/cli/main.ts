@@ -9,6 +9,7 @@ import { stateDirProblem } from '../config/state-dir';
 import { apiKeyFor } from '../app/thread-manager-factory';
 import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
+import { followLogs } from './logs';
 import { replay } from './replay';
 import { runService } from './run';
 
@@ -29,7 +30,7 @@ const configOption: OptionSpec = { type: 'string', arg: 'FILE', help: 'config fi
 const debugOption: OptionSpec = { type: 'boolean', help: 'debug logs and stack traces on stderr' };
 const help: OptionSpec = { type: 'boolean', help: 'this help' };
 
-const COMMANDS: Record<'run' | 'replay', CommandSpec> = {
+const COMMANDS: Record<'run' | 'replay' | 'logs', CommandSpec> = {
   run: {
     synopsis: 'snapask run [--config FILE] [--debug]',
     summary: 'The service: listens on the microphone, takes pictures, speaks the answers (systemd runs this).',
@@ -51,6 +52,16 @@ const COMMANDS: Record<'run' | 'replay', CommandSpec> = {
       config: { ...configOption, help: 'config file (JSON) to replay with; its stateDir is never used, only --state' },
       json: { type: 'boolean', help: 'events as JSON lines (an error too: {"event":"error",...})' },
       debug: debugOption,
+      help,
+    },
+  },
+  logs: {
+    synopsis: 'snapask logs [--since TIME] [--lines N] [--no-follow]',
+    summary: "The service's log from the systemd journal, one readable line per entry; follows it until Ctrl-C.",
+    options: {
+      since: { type: 'string', arg: 'TIME', help: 'from this time on, as journalctl takes it: "10 min ago", today, "2025-03-01 14:00"' },
+      lines: { type: 'string', arg: 'N', help: 'start with the last N lines (journalctl -n; default 10 when following)' },
+      'no-follow': { type: 'boolean', help: 'print what is there and stop' },
       help,
     },
   },
@@ -84,6 +95,11 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(`${commandUsage(command)}\n`);
     return 0;
+  }
+  if (command === 'logs') {
+    const lines = stringValue(values.lines);
+    if (lines !== undefined && !/^\d+$/.test(lines)) throw new UsageError(`--lines: "${lines}" is not a number of lines (give e.g. 50)`);
+    return followLogs({ since: stringValue(values.since), lines, follow: values['no-follow'] !== true }, (s) => process.stdout.write(s));
   }
   const configPath = configFile(values);
   serviceStarting = command === 'run';

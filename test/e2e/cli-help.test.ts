@@ -7,6 +7,7 @@ import { fakeEnv } from '../support/fake-bin';
 const OPTIONS = {
   run: ['--config', '--debug', '--help'],
   replay: ['--audio', '--camera', '--fps', '--api-base', '--api', '--engine', '--model', '--out', '--state', '--config', '--json', '--debug', '--help'],
+  logs: ['--since', '--lines', '--no-follow', '--help'],
 };
 
 /** The usage line of `--name`, which must say in words what it is for. */
@@ -22,6 +23,7 @@ describe('snapask help', () => {
     expect(r.stdout).toMatch(/^usage: snapask <command>/);
     expect(r.stdout).toMatch(/^\s+run\s+\S+/m);
     expect(r.stdout).toMatch(/^\s+replay\s+\S+/m);
+    expect(r.stdout).toMatch(/^\s+logs\s+\S+/m);
   });
 
   it.each(Object.entries(OPTIONS))('`snapask %s --help` describes each option on its own line', async (command, options) => {
@@ -41,7 +43,7 @@ describe('snapask help', () => {
     const r = await runCli(['snap']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.stderr.split('\n');
-    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay)');
+    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, logs)');
     expect(rest.join('\n')).toMatch(/^usage: snapask <command>/);
   });
 

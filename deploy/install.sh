@@ -270,7 +270,7 @@ has_key() {
 finish() {
   say ""
   if has_key; then
-    say "done. Check it: systemctl status snapask; logs: journalctl -u snapask -f -o cat; commands: snapask --help"
+    say "done. Check it: systemctl status snapask; logs: snapask logs; commands: snapask --help"
   else
     say "snapask is installed, but it has no OpenAI API key yet: it keeps your questions until it has one."
     say "Next:"

@@ -12,6 +12,13 @@ const QUIET_SHARE = 0.3;
 /** Under this many dB between floor and peak the levels cannot tell a pause from the word. */
 const MIN_RANGE_DB = 12;
 
+/** The level under which a frame is quiet, judged on the word's peak in [from, to); undefined when the range is too small to tell. */
+function quietLevel(from: number, to: number, floor: number, levelAt: (t: number) => number | undefined): number | undefined {
+  let peak = -Infinity;
+  for (let t = from; t < to; t += FRAME_SECONDS) peak = Math.max(peak, levelAt(t) ?? -Infinity);
+  return peak - floor >= MIN_RANGE_DB ? floor + QUIET_SHARE * (peak - floor) : undefined;
+}
+
 /**
  * Where a spotted word began, from the levels of the audio (10 ms frames, dB): the end of the pause before it,
  * when there is one near the heads' estimate `estimate`; otherwise the estimate itself (a word run on from the
@@ -19,10 +26,8 @@ const MIN_RANGE_DB = 12;
  * `floor` is the room's noise floor and `end` the word's end.
  */
 export function wordOnset(estimate: number, end: number, floor: number, levelAt: (t: number) => number | undefined): number {
-  let peak = -Infinity;
-  for (let t = estimate; t < end; t += FRAME_SECONDS) peak = Math.max(peak, levelAt(t) ?? -Infinity);
-  if (!(peak - floor >= MIN_RANGE_DB)) return estimate;
-  const quiet = floor + QUIET_SHARE * (peak - floor);
+  const quiet = quietLevel(estimate, end, floor, levelAt);
+  if (quiet === undefined) return estimate;
   const need = Math.round(PAUSE_SECONDS / FRAME_SECONDS);
   // Backwards from the latest place the word may start: the first pause found is the one right before the word.
   const last = Math.min(estimate + SEARCH_AFTER, end - PAUSE_SECONDS);
@@ -50,10 +55,8 @@ const END_SEARCH = 0.3;
  * sound at the word's end ("replies" ends in frication) need it there, not where the heads fired.
  */
 export function wordEnd(start: number, detected: number, floor: number, levelAt: (t: number) => number | undefined): number {
-  let peak = -Infinity;
-  for (let t = start; t < detected; t += FRAME_SECONDS) peak = Math.max(peak, levelAt(t) ?? -Infinity);
-  if (!(peak - floor >= MIN_RANGE_DB)) return detected;
-  const quiet = floor + QUIET_SHARE * (peak - floor);
+  const quiet = quietLevel(start, detected, floor, levelAt);
+  if (quiet === undefined) return detected;
   for (let t = detected - FRAME_SECONDS; t >= Math.max(start, detected - END_SEARCH); t -= FRAME_SECONDS) {
     const level = levelAt(t);
     if (level === undefined) return detected;

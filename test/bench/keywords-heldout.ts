@@ -16,7 +16,7 @@ import { PlaybackReference } from '../../src/audio/playback-reference';
 import { keywordsIn, RULES } from '../support/recognise';
 import { synthesise, type SpeechPart } from '../support/speech';
 import { HELDOUT_SPEAKERS, assertDisjoint } from '../keywords-training/speakers';
-import { atLevel, convolve, mixAt, noise, roomImpulse, soxEffect, toFloat } from '../keywords-training/rooms';
+import { atLevel, convolve, mixAt, noise, peakFrameRms, roomImpulse, soxEffect, toFloat } from '../keywords-training/rooms';
 import { FILLER_SENTENCES, NEAR_MISS_SENTENCES, librivox, matchEvents, questionStream, rng, type Occurrence } from './keywords-corpus';
 import { percentile, printMetric } from './metric';
 
@@ -78,13 +78,7 @@ function reverberant(size: [number, number, number], rt60: number, distance: num
     const x = toFloat(pcm);
     const y = convolve(x, roomImpulse({ size, rt60, distance }, rng(90_000 + seed)));
     // The same loudest-frame level as the dry speech: the room changes the sound, not the microphone's gain.
-    let peak = 0;
-    for (let f = 0; f + 160 <= x.length; f += 160) {
-      let s = 0;
-      for (let i = f; i < f + 160; i++) s += x[i]! * x[i]!;
-      peak = Math.max(peak, Math.sqrt(s / 160));
-    }
-    return toBuffer(atLevel(y, 20 * Math.log10(Math.max(1, peak) / 32768)));
+    return toBuffer(atLevel(y, 20 * Math.log10(Math.max(1, peakFrameRms(x)) / 32768)));
   };
 }
 

@@ -1,20 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { createAssistantSide } from '../../src/app/thread-manager-factory';
-import { FileFrameSource } from '../../src/camera/file-frame-source';
-import { VirtualClock } from '../../src/clock';
-import { loadConfig } from '../../src/config/config';
-import { LogIndicator } from '../../src/indicator/indicator';
-import { WavFileSpeaker } from '../../src/speech/wav-file-speaker';
-import { TurnLogic } from '../../src/turn/turn-logic';
+import { existsSync, readdirSync } from 'node:fs';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { mjpegFrames } from '../support/jpeg';
+import { turnOnTestDouble, words } from '../support/turn-on-test-double';
 
-const words = (text: string, start: number) =>
-  text.split(' ').map((word, i) => ({ word, start: start + i * 0.3, end: start + i * 0.3 + 0.25 }));
 
 /** What the button asks of the turn logic, on the real spool, upload queue and sender against the API test double. */
 describe('the button in the turn logic', () => {
@@ -24,24 +12,7 @@ describe('the button in the turn logic', () => {
   });
   afterAll(() => fake.close());
 
-  async function setUp() {
-    const dir = mkdtempSync(join(tmpdir(), 'snapask-turnbtn-'));
-    const { config } = loadConfig(undefined, {});
-    config.openai.baseURL = fake.url;
-    config.stateDir = join(dir, 'state');
-    const log = pino({ level: 'silent' });
-    const events: TurnEvent[] = [];
-    const emit = (e: TurnEvent) => events.push(e);
-    const indicator = new LogIndicator(log);
-    const side = createAssistantSide(config, { openaiApiKey: 'sk-test' }, log, { speaker: new WavFileSpeaker(join(dir, 'out'), { voice: 'en-us', rate: 165 }), indicator, emit });
-    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(60, '160x120', 15));
-    const clock = new VirtualClock();
-    const frames = await FileFrameSource.open(join(dir, 'cam.mjpeg'), { fps: 15, clock });
-    await frames.start();
-    const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
-    const turnsDir = join(config.stateDir, 'turns');
-    return { side, turn, clock, events, turnsDir };
-  }
+  const setUp = () => turnOnTestDouble(fake, 'snapask-turnbtn-');
 
   it('a short press sends the words so far as the question, as "reply" would', async () => {
     const { side, turn, clock, events } = await setUp();

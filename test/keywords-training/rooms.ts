@@ -174,10 +174,16 @@ export function mixAt(speech: Float32Array, background: Float32Array, snrDb: num
   return out;
 }
 
-/** Samples scaled so that the loudest 10 ms frame's RMS sits at `dbfs`, then clipped to int16 (a microphone's gain). */
-export function atLevel(x: Float32Array, dbfs: number): Int16Array {
+/** The RMS of the loudest 10 ms frame. */
+export function peakFrameRms(x: Float32Array): number {
   let peak = 0;
   for (let f = 0; f + 160 <= x.length; f += 160) peak = Math.max(peak, rms(x, f, f + 160));
+  return peak;
+}
+
+/** Samples scaled so that the loudest 10 ms frame's RMS sits at `dbfs`, then clipped to int16 (a microphone's gain). */
+export function atLevel(x: Float32Array, dbfs: number): Int16Array {
+  const peak = peakFrameRms(x);
   const g = peak > 0 ? (32768 * Math.pow(10, dbfs / 20)) / peak : 1;
   const out = new Int16Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(x[i]! * g)));

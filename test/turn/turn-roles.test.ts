@@ -1,22 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { createAssistantSide } from '../../src/app/thread-manager-factory';
-import { FileFrameSource } from '../../src/camera/file-frame-source';
-import { VirtualClock } from '../../src/clock';
-import { loadConfig } from '../../src/config/config';
-import { LogIndicator } from '../../src/indicator/indicator';
 import { CommandRoles } from '../../src/recognition/command-roles';
 import { commandRules } from '../../src/recognition/command-words';
 import type { Recogniser, RecognitionEvent } from '../../src/recognition/recogniser';
-import { WavFileSpeaker } from '../../src/speech/wav-file-speaker';
-import { TurnLogic } from '../../src/turn/turn-logic';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { mjpegFrames } from '../support/jpeg';
+import { turnOnTestDouble, words } from '../support/turn-on-test-double';
 
-const words = (text: string, start: number) => text.split(' ').map((word, i) => ({ word, start: start + i * 0.3, end: start + i * 0.3 + 0.25 }));
 
 /**
  * The turn logic acts on the role the recogniser boundary gave a keyword, never on its spelling: here the
@@ -30,21 +18,8 @@ describe('the turn logic acts on roles', () => {
   afterAll(() => fake.close());
 
   it('"photo" heard as the snapshot takes a picture, "send" heard as the reply sends; both stay out of the question', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snapask-turnroles-'));
-    const { config } = loadConfig(undefined, {});
-    config.openai.baseURL = fake.url;
-    config.stateDir = join(dir, 'state');
-    const log = pino({ level: 'silent' });
-    const events: TurnEvent[] = [];
-    const emit = (e: TurnEvent) => events.push(e);
-    const indicator = new LogIndicator(log);
-    const side = createAssistantSide(config, { openaiApiKey: 'sk-test' }, log, { speaker: new WavFileSpeaker(join(dir, 'out'), { voice: 'en-us', rate: 165 }), indicator, emit });
-    writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(60, '160x120', 15));
-    const clock = new VirtualClock();
-    const frames = await FileFrameSource.open(join(dir, 'cam.mjpeg'), { fps: 15, clock });
-    await frames.start();
+    const { config, side, turn, clock, events } = await turnOnTestDouble(fake, 'snapask-turnroles-');
     expect(config.commands).toMatchObject({ snapshot: 'snapshot', reply: 'reply' });
-    const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
 
     const script: RecognitionEvent[][] = [
       [{ type: 'transcript', text: 'what is in this photo', words: words('what is in this photo', 0.5), start: 0.5, end: 1.75 }],

@@ -17,7 +17,13 @@ function runAsNobody(args: string[], env: Record<string, string>): Promise<{ cod
     p.on('close', (code) => resolve({ code, stderr }));
   });
 }
-const canDropToNobody = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+/**
+ * Only as root, with setpriv, and where nobody can reach the project: a clone in a directory only root may
+ * enter (mktemp -d makes them 0700) leaves nobody unable to start node at all, which tests nothing of ours.
+ */
+const canDropToNobody =
+  process.getuid?.() === 0 &&
+  spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(CLI)}, 4)`]).status === 0;
 
 describe('snapask run with a stateDir it cannot write', () => {
   it('says so in one line (directory, user, fix) and exits 78 before listening', async () => {

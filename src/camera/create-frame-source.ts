@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import type { Config } from '../config/config';
+import { chooseCameraKind, type CameraChoice } from './camera-kind';
 import { rpicamVidArgs, v4l2FfmpegArgs } from './camera-args';
 import { FileFrameSource } from './file-frame-source';
 import type { FrameSource } from './frame';
@@ -15,6 +16,8 @@ export interface CameraDeps {
   clock: Clock;
   onEvent?: (e: CameraEvent) => void;
   env?: NodeJS.ProcessEnv;
+  /** What `auto` chose and why. */
+  onChoice?: (c: CameraChoice) => void;
 }
 
 /** The configured camera, not yet started; undefined for `none` (voice only). */
@@ -22,6 +25,11 @@ export async function createFrameSource(c: Config['camera'], deps: CameraDeps): 
   const ring = { seconds: c.bufferSeconds, maxBytes: c.bufferMB * 1024 * 1024 };
   const streamed = { clock: deps.clock, ring, fps: c.fps, pipelineDelay: c.pipelineDelayMs / 1000, stallMs: c.stallSeconds * 1000, chooser: chooser(c, deps), onEvent: deps.onEvent, env: deps.env };
   switch (c.kind) {
+    case 'auto': {
+      const choice = await chooseCameraKind(c.device, deps.env);
+      deps.onChoice?.(choice);
+      return createFrameSource({ ...c, kind: choice.kind }, deps);
+    }
     case 'none':
       return undefined;
     case 'rpicam': {

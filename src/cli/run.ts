@@ -68,12 +68,21 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
 
   let frames: FrameSource | undefined;
+  let cameraKind: string = config.camera.kind;
   if (config.camera.kind !== 'none') notifier.status('starting the camera');
   try {
-    const camera = await createFrameSource(config.camera, { clock, onEvent: (e) => log.warn({ camera: e.type }, e.detail) });
+    const camera = await createFrameSource(config.camera, {
+      clock,
+      onEvent: (e) => log.warn({ camera: e.type }, e.detail),
+      onChoice: (c) => {
+        cameraKind = c.kind;
+        log.info({ camera: c.kind }, `camera.kind auto: ${c.why}`);
+      },
+    });
     await camera?.start();
     frames = camera;
-    if (camera) log.info({ camera: config.camera.kind }, 'camera running');
+    if (camera) log.info({ camera: cameraKind }, 'camera running');
+    else if (cameraKind === 'none' && config.camera.kind === 'auto') log.warn('no camera found: running voice-only (connect a Pi camera or a USB webcam and restart)');
   } catch (e) {
     log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
   }

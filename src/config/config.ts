@@ -71,8 +71,8 @@ export interface Config {
   /** Speech of the answers: OpenAI's speech endpoint, or espeak-ng offline (also the fallback). */
   tts: { engine: 'openai' | 'espeak'; model: string; voice: string; format: 'pcm' | 'wav'; timeoutMs: number };
   camera: {
-    /** rpicam: Pi camera (rpicam-vid or libcamera-vid); v4l2: USB webcam through ffmpeg; still: kept-warm rpicam-still; file: MJPEG or one JPEG. */
-    kind: 'rpicam' | 'v4l2' | 'still' | 'file' | 'none';
+    /** auto: a Pi camera if one is listed, else the USB webcam at `device`, else none; rpicam: Pi camera (rpicam-vid or libcamera-vid); v4l2: USB webcam through ffmpeg; still: kept-warm rpicam-still; file: MJPEG or one JPEG. */
+    kind: 'auto' | 'rpicam' | 'v4l2' | 'still' | 'file' | 'none';
     /** V4L2 device of a USB webcam. */
     device: string;
     /** The recording a `file` camera plays. */
@@ -166,7 +166,7 @@ export const DEFAULT_CONFIG: Config = {
   transcription: { enabled: false, model: 'gpt-4o-transcribe', timeoutMs: 8000 },
   tts: { engine: 'espeak', model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 },
   camera: {
-    kind: 'rpicam', device: '/dev/video0', quality: 85, stallSeconds: 5, choose: 'first',
+    kind: 'auto', device: '/dev/video0', quality: 85, stallSeconds: 5, choose: 'first',
     width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60,
   },
   speaker: { voice: 'en-us', rate: 165, cues: true, echoCancel: true, echoLatencyMs: 20 },
@@ -269,7 +269,7 @@ const RULES: Record<string, [Check, string]> = {
   'tts.voice': [isStr, 'a voice (alloy, coral, ...)'],
   'tts.format': [oneOf('pcm', 'wav'), 'pcm or wav'],
   'tts.timeoutMs': [isPos, 'milliseconds'],
-  'camera.kind': [oneOf('rpicam', 'v4l2', 'still', 'file', 'none'), 'rpicam, v4l2, still, file or none'],
+  'camera.kind': [oneOf('auto', 'rpicam', 'v4l2', 'still', 'file', 'none'), 'auto, rpicam, v4l2, still, file or none'],
   'camera.device': [isStr, 'a V4L2 device path (/dev/video0)'],
   'camera.file': [isStr, 'an MJPEG or JPEG file path'],
   'camera.quality': [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 100, 'a JPEG quality from 1 to 100'],

@@ -25,7 +25,7 @@ describe('camera configuration', () => {
   });
 
   it('names the key, the value and what is allowed', () => {
-    expect(() => loadConfig(configWith({ kind: 'usb' }), {})).toThrow(/camera.kind = "usb" is not allowed; expected rpicam, v4l2, still, file or none/);
+    expect(() => loadConfig(configWith({ kind: 'usb' }), {})).toThrow(/camera.kind = "usb" is not allowed; expected auto, rpicam, v4l2, still, file or none/);
     expect(() => loadConfig(configWith({ quality: 101 }), {})).toThrow(/camera.quality = 101 is not allowed; expected a JPEG quality from 1 to 100/);
     expect(() => loadConfig(configWith({ choose: 'best' }), {})).toThrow(/camera.choose = "best"/);
     expect(() => loadConfig(configWith({ kind: 'file' }), {})).toThrow(/camera.kind "file" needs camera.file/);

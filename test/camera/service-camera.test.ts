@@ -46,11 +46,13 @@ describe('snapask run: the camera kinds and the camera missing', () => {
   afterAll(() => fake.close());
   const base = () => ({ openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, stateDir: mkdtempSync(join(dir, 'state-')) });
 
-  it('with no camera at boot it runs voice-only and says "the camera is not available" for a snapshot', async () => {
+  it('with no camera at boot (camera.kind auto, the default) it runs voice-only, says why, and says "the camera is not available" for a snapshot', async () => {
     const played = join(dir, 'played-voice-only');
     const env = fakeEnv({ FAKE_CAMERA_FAIL: '1', FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_ARECORD_WAV: wav, FAKE_APLAY_DIR: played });
-    const lines = await runService(base(), env, () => existsSync(played) && readdirSync(played).length > 0);
-    expect(lines.find((l) => l.msg === 'camera not available: running voice-only')).toBeDefined();
+    const noWebcam = join(dir, 'no-video0');
+    const lines = await runService({ ...base(), camera: { device: noWebcam } }, env, () => existsSync(played) && readdirSync(played).length > 0);
+    expect(lines.find((l) => l.msg === `camera.kind auto: no Pi camera (rpicam-vid lists none) and no ${noWebcam}: voice only`)).toBeDefined();
+    expect(lines.find((l) => l.msg?.startsWith('no camera found: running voice-only'))).toBeDefined();
     expect(lines.map((l) => l.turn).filter((t) => t?.event === 'snapshot-failed')).toEqual([{ event: 'snapshot-failed', reason: 'the camera is not available' }]);
   }, 90_000);
 

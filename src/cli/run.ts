@@ -3,6 +3,8 @@ import { ArecordSource } from '../audio/arecord-source';
 import { ClipMonitor } from '../audio/clip-monitor';
 import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createAssistantSide, needsApiKey } from '../app/thread-manager-factory';
+import { InternetWatch } from '../app/internet-watch';
+import { assertReachable } from '../app/reachability';
 import { createTurnLogic } from '../app/turn-factory';
 import type { FrameSource } from '../camera/frame';
 import { createFrameSource } from '../camera/create-frame-source';
@@ -26,6 +28,9 @@ import { BargeIn } from '../speech/barge-in';
 import { CueIndicator, loadCues } from '../speech/cues';
 import { createSynth } from '../speech/create-synth';
 import type { TurnEvent } from '../turn/turn-events';
+
+/** While the API cannot be reached, how often to look again. */
+const INTERNET_RETRY_MS = 10_000;
 
 /**
  * The service on the device: microphone, camera, recogniser, assistant, speaker
@@ -132,6 +137,13 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   const sweeper = setInterval(sweep, 3_600_000);
   sweeper.unref();
 
+  // What the owner must set up before questions can go: shown together by the LEDs' needs-setup state.
+  const setupNeeds = new Set<string>();
+  const needSetup = (what: string, needed: boolean) => {
+    if (needed) setupNeeds.add(what);
+    else setupNeeds.delete(what);
+    fanout.needsSetup(setupNeeds.size ? [...setupNeeds].join('; ') : undefined);
+  };
   // No key: said once (log, speaker, the error LED blinking slowly), questions kept; a key set later is used at once.
   let keyMissing = false;
   const checkKey = () => {
@@ -140,14 +152,30 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     keyMissing = missing;
     if (missing) {
       log.error(`I need an OpenAI API key: put OPENAI_API_KEY=sk-... in ${secrets.path} (sudo nano ${secrets.path}); it is used as soon as the file is saved, no restart needed`);
-      fanout.needsSetup('no OpenAI API key');
+      needSetup('no OpenAI API key', true);
       side.sender.announce('I need an OpenAI API key.');
     } else {
       log.info('OpenAI API key set: questions kept until now are sent');
-      fanout.needsSetup(undefined);
+      needSetup('no OpenAI API key', false);
     }
   };
   checkKey();
+  // No network at start: said once, questions kept, sent as soon as the API answers again.
+  const internet = new InternetWatch({
+    probe: () => assertReachable(config.openai.baseURL),
+    retryMs: INTERNET_RETRY_MS,
+    onDown: (why) => {
+      log.error(`I cannot reach the internet: ${why}; check the network cable or Wi-Fi (snapask doctor tests it); questions are kept and sent when it is back`);
+      needSetup('no internet', true);
+      side.sender.announce('I cannot reach the internet.');
+    },
+    onBack: () => {
+      log.info('internet reachable again: questions kept until now are sent');
+      needSetup('no internet', false);
+      side.sender.retryNow();
+    },
+  });
+  internet.start();
   secrets.onChange(() => {
     checkKey();
     // A new key: a question held (no key, or one refused) goes now.
@@ -216,6 +244,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   clearInterval(lostPings);
   await turn.finish();
   clearInterval(sweeper);
+  internet.close();
   secrets.close();
   await side.sender.stop();
   await frames?.stop();

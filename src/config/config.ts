@@ -161,7 +161,7 @@ export const DEFAULT_CONFIG: Config = {
   spool: { retryMs: 2_000, maxRetryMs: 60_000, refusedRetryMs: 600_000, maxAgeHours: 24 },
   commands: { snapshot: 'snapshot', reply: 'reply', confirm: 'confirm', cancel: 'cancel', stop: 'stop' },
   // modelDir unset: each engine's own default (createRecogniser).
-  recogniser: { engine: 'vosk' },
+  recogniser: { engine: 'pocketsphinx' },
   audio: {},
   transcription: { enabled: false, model: 'gpt-4o-transcribe', timeoutMs: 8000 },
   tts: { engine: 'espeak', model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 },

@@ -15,6 +15,9 @@ import { isFiller, normaliseKeywords, normaliseWord } from './words';
  * partials missed. Kept free of the library so it can be tested on Vosk's
  * documented JSON alone.
  */
+/** Where a missing model comes from, or what needs none. */
+export const VOSK_MODEL_FIX = 'deploy/install.sh downloads it on the device; or set recogniser.engine to "pocketsphinx", which needs no model download';
+
 export class VoskEventTracker {
   private readonly keywords: Set<string>;
   private candidates = new Map<string, { start: number; end: number; seen: number }>();
@@ -79,7 +82,7 @@ export interface VoskOptions extends RecogniserOptions {
 
 /** Checks a model directory the way a person would want it reported: by path, before the library's own refusal. */
 function checkModelDir(dir: string): void {
-  if (!existsSync(dir)) throw new RecogniserError(`Vosk model directory not found: ${dir}`);
+  if (!existsSync(dir)) throw new RecogniserError(`Vosk model directory not found: ${dir}; ${VOSK_MODEL_FIX}`);
   if (!statSync(dir).isDirectory()) throw new RecogniserError(`Vosk model path is not a directory: ${dir}`);
 }
 

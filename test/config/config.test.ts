@@ -78,6 +78,11 @@ describe('the API side', () => {
 });
 
 describe('engine defaults', () => {
+  it('without a config file: an engine that needs no model download, and whatever camera the machine has (a laptop\'s webcam)', () => {
+    expect(DEFAULT_CONFIG.recogniser.engine).toBe('pocketsphinx');
+    expect(DEFAULT_CONFIG.camera.kind).toBe('auto');
+  });
+
   it('choosing pocketsphinx does not inherit the Vosk model path', () => {
     const p = file('ps.json', JSON.stringify({ recogniser: { engine: 'pocketsphinx' } }));
     expect(loadConfig(p, {}).config.recogniser).toEqual({ engine: 'pocketsphinx' });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadVosk } from '../../src/recognition/vosk-binding';
-import { VoskEventTracker, VoskRecogniser } from '../../src/recognition/vosk-recogniser';
+import { VOSK_MODEL_FIX, VoskEventTracker, VoskRecogniser } from '../../src/recognition/vosk-recogniser';
 import { parseFinal, parsePartial, VoskResultError } from '../../src/recognition/vosk-result';
 import { RecogniserError, type KeywordEvent, type TranscriptEvent } from '../../src/recognition/recogniser';
 
@@ -26,7 +26,7 @@ describe('libvosk through koffi (the real library, no model)', () => {
   });
 
   it('VoskRecogniser names the model path in one clear error', () => {
-    expect(() => new VoskRecogniser({ keywords: ['snapshot'], modelDir: join(dir, 'absent') })).toThrow(new RecogniserError(`Vosk model directory not found: ${join(dir, 'absent')}`));
+    expect(() => new VoskRecogniser({ keywords: ['snapshot'], modelDir: join(dir, 'absent') })).toThrow(new RecogniserError(`Vosk model directory not found: ${join(dir, 'absent')}; ${VOSK_MODEL_FIX}`));
     const junk = join(dir, 'junk2');
     mkdirSync(junk);
     writeFileSync(join(junk, 'README'), 'nothing here');

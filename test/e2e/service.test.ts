@@ -84,6 +84,8 @@ describe('snapask run on fake microphone, camera and speaker', () => {
   it('runs voice-only without a camera, and keeps running (error LED, log, reopen attempts) while the microphone fails', async () => {
     writeFileSync(join(dir, 'config2.json'), JSON.stringify({
       openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, stateDir: join(dir, 'state2'),
+      // Named, not auto: the Pi camera's own failure is what is reported (auto would choose no camera, camera-kind.test.ts).
+      camera: { kind: 'rpicam' },
     }));
     const env = fakeEnv({ FAKE_CAMERA_FAIL: '1', FAKE_CAMERA_MJPEG: '/dev/null', FAKE_ARECORD_FAIL: '1', FAKE_ARECORD_WAV: '/dev/null' });
     const svc = startService<{ msg: string; err?: string }>(join(dir, 'config2.json'), env);

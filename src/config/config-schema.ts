@@ -54,7 +54,7 @@ const ToolParameters = Type.Unsafe<JsonSchemaObject>({
 
 const Gpio = obj(
   {
-    enabled: bool('drive the status LEDs and read the button; without it the states are logged', false),
+    enabled: bool('drive the status LEDs and read the button (`true` in the device example); without it the states are logged', false),
     sysfsRoot: text('sysfs GPIO directory', '/sys/class/gpio', { allowed: 'a directory path' }),
     chip: Type.Optional(
       Type.String({ minLength: 1, allowed: 'a gpiochip label, e.g. pinctrl-rp1', description: "label of the header's GPIO controller, when it is none of the Raspberry Pi ones", defaultText: '(found)' }),
@@ -88,7 +88,7 @@ export const ConfigSchema = obj({
         'You are a helpful assistant inside a small device on a shelf. The user speaks a question and may show you pictures taken by its camera. ' +
         'Your answer is read aloud: answer briefly, in plain sentences, without lists, markdown or URLs.',
     }),
-    detail: oneOf(['low', 'high', 'auto', 'original'] as const, 'image detail (Assistants has no `original`: sent as `high`)', 'high'),
+    detail: oneOf(['low', 'high', 'auto', 'original'] as const, 'image detail: `low`, `high`, `auto` or `original` (Assistants has no `original`: sent as `high`)', 'high'),
     assistantId: Type.Optional(
       Type.String({ minLength: 1, allowed: 'an assistant id (asst_...)', defaultText: '(created and remembered)', description: 'Assistants: use an existing assistant (its other function tools are removed)' }),
     ),
@@ -103,7 +103,7 @@ export const ConfigSchema = obj({
     budgetMs: positive('milliseconds', 'all attempts of one picture together', 60_000),
     backoffMs: positive('milliseconds', 'first wait before retrying an upload', 500),
     waitAtReplyMs: atLeastZero('milliseconds', 'at "reply", the longest wait for pictures still uploading', 8_000),
-    qscale: Type.Integer({ minimum: 2, maximum: 31, default: 4, description: 'ffmpeg JPEG quality for resized pictures (2 best .. 31)' }),
+    qscale: Type.Integer({ minimum: 2, maximum: 31, default: 4, description: 'ffmpeg JPEG quality scale for resized pictures (2 is best)' }),
     deleteAfterHours: positive('hours', 'uploaded files are deleted on OpenAI after this (and when the conversation is reset)', 24),
   }),
   spool: obj({
@@ -171,7 +171,7 @@ export const ConfigSchema = obj({
       ),
       // Its default lives with the suppressor (cleaned-recogniser.ts); a test keeps this text equal to it.
       noiseSuppressDb: Type.Optional(
-        Type.Number({ minimum: -40, maximum: 0, unit: 'dB', allowed: 'dB, -40 to 0 (0 turns it off)', defaultText: '-10', description: "speexdsp's noise attenuation in a noisy room; 0 turns noise suppression off, either suppressor" }),
+        Type.Number({ minimum: -40, maximum: 0, unit: 'dB', defaultText: '-10', description: "speexdsp's noise attenuation in a noisy room; 0 turns noise suppression off, either suppressor" }),
       ),
     },
     { description: 'The offline recogniser of the command words.' },
@@ -194,7 +194,7 @@ export const ConfigSchema = obj({
       engine: oneOf(['openai', 'espeak'] as const, "the answer's voice: OpenAI's speech endpoint, or espeak-ng offline (also the fallback)", 'espeak'),
       model: text('the speech model', 'gpt-4o-mini-tts', { allowed: 'a speech model (gpt-4o-mini-tts, tts-1, ...)' }),
       voice: text('the OpenAI voice', 'alloy', { allowed: 'a voice (alloy, coral, ...)' }),
-      format: oneOf(['pcm', 'wav'] as const, 'audio format asked of the speech endpoint', 'pcm'),
+      format: oneOf(['pcm', 'wav'] as const, 'audio format asked of the speech endpoint: `pcm` or `wav`', 'pcm'),
       timeoutMs: positive('milliseconds', 'longest wait for speech before falling back to espeak-ng', 5000),
     },
     { description: 'Speech of the answers.' },

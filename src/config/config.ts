@@ -68,17 +68,19 @@ interface Setting {
  */
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
   const where = path ?? 'config';
-  const file = path ? fileSettings(path) : [];
-  const fromEnv = envSettings(env);
+  // Every mistake in the file and the environment at once, one line each.
+  const problems: string[] = [];
+  const file = path ? fileSettings(path, problems) : [];
+  const fromEnv = envSettings(env, problems);
   const warnings: string[] = [];
-  let built = build(where, env, [['file', file], ['env', fromEnv]]);
+  let built = build(where, env, [['file', file], ['env', fromEnv]], problems);
   if (options.overlay) {
     const overlayPath = settingsOverlayPath(built.config.stateDir);
     const overlay = readSettingsOverlay(overlayPath);
     try {
       if ('problems' in overlay) throw new ConfigError(overlay.problems.join('; '));
       if (overlay.entries.length > 0) {
-        built = build(overlayPath, env, [['file', file], ['overlay', overlay.entries.map(([key, value]) => ({ key, value, where: overlayPath }))], ['env', fromEnv]]);
+        built = build(overlayPath, env, [['file', file], ['overlay', overlay.entries.map(([key, value]) => ({ key, value, where: overlayPath }))], ['env', fromEnv]], []);
       }
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -89,7 +91,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   return { ...built, secrets: secretsFromVars(env), warnings };
 }
 
-function fileSettings(path: string): Setting[] {
+function fileSettings(path: string, problems: string[]): Setting[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -102,8 +104,8 @@ function fileSettings(path: string): Setting[] {
   } catch (e) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  const { entries, problems } = flattenLayer(values, path);
-  if (problems.length) throw new ConfigError(problems.join('\n'));
+  const { entries, problems: unknown } = flattenLayer(values, path);
+  problems.push(...unknown);
   return entries.map(([key, value]) => ({ key, value, where: path }));
 }
 
@@ -111,12 +113,11 @@ function fileSettings(path: string): Setting[] {
  * SNAPASK_* variables (systemd's Environment= or the env file), then each key's alias (OPENAI_BASE_URL). A value
  * is taken as text if the key allows text, else as JSON (numbers, true/false, null).
  */
-function envSettings(env: NodeJS.ProcessEnv): Setting[] {
+function envSettings(env: NodeJS.ProcessEnv, problems: string[]): Setting[] {
   const keys = configKeys();
   const byName = new Map(keys.map((k) => [envName(k), k]));
   const names = [...byName.keys(), ...OTHER_SNAPASK_VARIABLES];
   const out: Setting[] = [];
-  const problems: string[] = [];
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith('SNAPASK_') || raw === undefined || OTHER_SNAPASK_VARIABLES.includes(name)) continue;
     const key = byName.get(name);
@@ -128,7 +129,6 @@ function envSettings(env: NodeJS.ProcessEnv): Setting[] {
     }
     out.push({ key, value: envValue(key, raw), where: `environment ${name}` });
   }
-  if (problems.length) throw new ConfigError(problems.join('\n'));
   for (const key of keys) {
     const alias = keyInfo(key)!.schema.envAlias as string | undefined;
     const raw = alias ? env[alias] : undefined;
@@ -148,10 +148,9 @@ function envValue(key: string, raw: string): unknown {
 }
 
 /** The defaults, then each layer's settings in turn; every bad value one line, then the rules across keys. */
-function build(where: string, env: NodeJS.ProcessEnv, layers: [ConfigSource, Setting[]][]): Omit<LoadedConfig, 'secrets' | 'warnings'> {
+function build(where: string, env: NodeJS.ProcessEnv, layers: [ConfigSource, Setting[]][], problems: string[]): Omit<LoadedConfig, 'secrets' | 'warnings'> {
   const config = { ...structuredClone(schemaDefaults()), stateDir: defaultStateDir(env) } as Config;
   const sources: Record<string, ConfigSource> = Object.fromEntries(configKeys().map((k) => [k, 'default' as ConfigSource]));
-  const problems: string[] = [];
   for (const [source, settings] of layers) {
     for (const { key, value, where: by } of settings) {
       // The overlay lives in the state directory: it cannot move it.

@@ -97,7 +97,9 @@ export function getPath(root: unknown, key: string): unknown {
   return v;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: true });
+// Compiling is the cost (tens of ms a schema on a Pi): the schema is checked by the tests, not at each start, and
+// keys of the same shape share one compiled check.
+const ajv = new Ajv({ allErrors: false, strict: true, validateSchema: false, addUsedSchema: false });
 // The schema's own annotations (config-schema.ts), and one check JSON Schema cannot say: every required name is a property.
 ajv.addVocabulary(['unit', 'allowed', 'defaultText', 'envAlias']);
 ajv.addKeyword({
@@ -107,14 +109,16 @@ ajv.addKeyword({
   validate: (_on: boolean, data: { properties?: object; required?: unknown }) =>
     !Array.isArray(data.required) || data.required.every((r) => typeof r === 'string' && typeof data.properties === 'object' && data.properties !== null && r in data.properties),
 });
-const validators = new WeakMap<TSchema, ValidateFunction>();
+const ANNOTATIONS = new Set(['description', 'default', 'unit', 'allowed', 'defaultText', 'envAlias']);
+const validators = new Map<string, ValidateFunction>();
 function validator(schema: TSchema): ValidateFunction {
-  let v = validators.get(schema);
-  if (!v) validators.set(schema, (v = ajv.compile(schema)));
+  const shape = JSON.stringify(schema, (k, v: unknown) => (ANNOTATIONS.has(k) ? undefined : v));
+  let v = validators.get(shape);
+  if (!v) validators.set(shape, (v = ajv.compile(schema)));
   return v;
 }
 
-/** Whether the whole config matches the schema (after every layer is applied). */
+/** Whether a whole config matches the schema (the tests check the defaults with it; loading checks key by key). */
 export function configMatchesSchema(config: unknown): boolean {
   return validator(ConfigSchema)(config);
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configKeys, DEFAULT_CONFIG, envName, loadConfig } from '../../src/config/config';
-import { keyInfo } from '../../src/config/config-keys';
+import { configMatchesSchema, keyInfo } from '../../src/config/config-keys';
 import { configTable, readmeTable, readmeWithTable } from '../../src/config/config-table';
 import { SettingsError, settingsOverlayPath, writeSettings } from '../../src/config/settings-overlay';
 import { DEFAULT_NOISE_SUPPRESS_DB } from '../../src/recognition/cleaned-recogniser';
@@ -254,6 +254,8 @@ describe('the schema', () => {
       gpio: { buttonActiveLow: true, debounceMs: 30, longPressMs: 1500, snapshotFlashMs: 300 },
     });
     expect(DEFAULT_CONFIG.recogniser).toEqual({ engine: 'pocketsphinx' });
+    expect(configMatchesSchema(DEFAULT_CONFIG)).toBe(true);
+    expect(configMatchesSchema({ ...DEFAULT_CONFIG, camera: { ...DEFAULT_CONFIG.camera, fps: 0 } })).toBe(false);
     expect(existsSync(join(__dirname, '../../../deploy/config.example.json'))).toBe(true);
   });
 });

@@ -19,7 +19,8 @@ export function readSettingsOverlay(path: string): { entries: [string, unknown][
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { entries: [] };
-    return { problems: [`${path}: cannot read it (${code ?? String(e)})`] };
+    const who = code === 'EACCES' ? ': run as root or as the service\'s user' : '';
+    return { problems: [`${path}: cannot read it (${code ?? String(e)}${who})`] };
   }
   let values: unknown;
   try {

@@ -14,7 +14,7 @@ DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival fe
                 pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
                 systemd python3 libturbojpeg0 libspeexdsp1 wabt
 
-.PHONY: setup deps build test run demo bench train-keywords fake-openai clean install uninstall release package
+.PHONY: setup deps build test run demo bench train-keywords fake-openai clean install uninstall release package config-table
 
 # onnxruntime-node's install script would fetch GPU parts from outside the npm registry; its CPU build ships in the package.
 setup: deps
@@ -58,6 +58,10 @@ bench: build
 # speakers only; WORDS="snapshot reply" for some, SCALE=0.3 for a quick smaller set. Deterministic.
 train-keywords: build
 	WORDS="$(WORDS)" SCALE="$(or $(SCALE),1)" node dist/test/keywords-training/main.js
+
+# README's configuration table, from the config schema (src/config/config-schema.ts); a test fails when they differ.
+config-table: build
+	node -e 'const fs=require("fs"),t=require("./dist/src/config/config-table");fs.writeFileSync("README.md",t.readmeWithTable(fs.readFileSync("README.md","utf8")))'
 
 fake-openai: build
 	node dist/test/fake-openai/main.js --port $(or $(PORT),8787)

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config';
+import { configTable } from '../config/config-table';
 import { SecretsFile, secretsPath } from '../config/secrets-file';
 import { stateDirProblem } from '../config/state-dir';
 import { apiKeyFor } from '../app/thread-manager-factory';
 import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
+import { effectiveConfigLines } from './config-command';
 import { followLogs } from './logs';
 import { replay } from './replay';
 import { runService } from './run';
@@ -30,7 +32,7 @@ const configOption: OptionSpec = { type: 'string', arg: 'FILE', help: 'config fi
 const debugOption: OptionSpec = { type: 'boolean', help: 'debug logs and stack traces on stderr' };
 const help: OptionSpec = { type: 'boolean', help: 'this help' };
 
-const COMMANDS: Record<'run' | 'replay' | 'logs', CommandSpec> = {
+const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config', CommandSpec> = {
   run: {
     synopsis: 'snapask run [--config FILE] [--debug]',
     summary: 'The service: listens on the microphone, takes pictures, speaks the answers (systemd runs this).',
@@ -65,6 +67,11 @@ const COMMANDS: Record<'run' | 'replay' | 'logs', CommandSpec> = {
       help,
     },
   },
+  config: {
+    synopsis: 'snapask config [show] [--config FILE] [--table]',
+    summary: 'The configuration in effect, each value with where it came from (default, file, overlay, env); no secrets.',
+    options: { config: configOption, table: { type: 'boolean', help: 'print the configuration table of README.md, generated from the schema (make config-table writes it there)' }, help },
+  },
 };
 type Command = keyof typeof COMMANDS;
 const COMMAND_NAMES = Object.keys(COMMANDS).join(', ');
@@ -89,7 +96,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined) throw new UsageError('no command given', USAGE);
   if (command === '--help' || command === '-h' || command === 'help') return printHelp(rest[0]);
   if (!isCommand(command)) throw new UsageError(`unknown command "${command}" (commands: ${COMMAND_NAMES})`, USAGE);
-  const values = parseOptions(command, rest);
+  // `snapask config show` is `snapask config`.
+  const values = parseOptions(command, command === 'config' && rest[0] === 'show' ? rest.slice(1) : rest);
   debug = values.debug === true;
   json = values.json === true;
   if (values.help) {
@@ -101,16 +109,28 @@ async function main(argv: string[]): Promise<number> {
     if (lines !== undefined && !/^\d+$/.test(lines)) throw new UsageError(`--lines: "${lines}" is not a number of lines (give e.g. 50)`);
     return followLogs({ since: stringValue(values.since), lines, follow: values['no-follow'] !== true }, (s) => process.stdout.write(s));
   }
+  if (command === 'config' && values.table) {
+    process.stdout.write(`${configTable()}\n`);
+    return 0;
+  }
   const configPath = configFile(values);
-  serviceStarting = command === 'run';
-  const { config, secrets } = loadConfig(configPath);
+  serviceStarting = command === 'run' || command === 'config';
+  // The settings overlay in the state directory: the service's own; a replay is self-contained.
+  const { config, secrets, sources, warnings } = loadConfig(configPath, process.env, { overlay: command !== 'replay' });
+  if (command === 'config') {
+    for (const w of warnings) process.stderr.write(`snapask: ${w}\n`);
+    process.stdout.write(`${effectiveConfigLines({ config, sources }).join('\n')}\n`);
+    return 0;
+  }
   if (command === 'run') {
     // Checked before anything listens: a stateDir the user cannot write would otherwise fail at the first "reply".
     const problem = stateDirProblem(config.stateDir);
     if (problem) throw new ConfigError(problem);
     // The environment's secrets over the service's own file; both kept out of the log, the file's as they change.
     const file = new SecretsFile({ path: secretsPath(config.stateDir), env: process.env });
-    return runService(config, file, createLogger({ level: debug ? 'debug' : 'info', secrets: () => file.redactionValues() }));
+    const log = createLogger({ level: debug ? 'debug' : 'info', secrets: () => file.redactionValues() });
+    for (const w of warnings) log.warn(w);
+    return runService(config, file, log);
   }
   const audio = stringValue(values.audio);
   if (!audio) throw new UsageError('replay needs --audio FILE.wav (the recording to use as the microphone)', commandUsage('replay'));
@@ -232,7 +252,7 @@ function applyReplayOverrides(config: Config, v: Values): void {
 
 let debug = false;
 let json = false;
-/** `run`: a configuration error exits with EX_CONFIG (78), which the unit does not restart (RestartPreventExitStatus). */
+/** `run` (and `config`): a configuration error exits with EX_CONFIG (78), which the unit does not restart (RestartPreventExitStatus). */
 let serviceStarting = false;
 const EX_CONFIG = 78;
 
@@ -270,9 +290,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+    // A config error is one line per mistake; anything else, its first line.
+    const lines = (e instanceof Error ? e.message : String(e)).split('\n');
+    const message = e instanceof ConfigError ? lines.join('; ') : lines[0]!;
     if (json) process.stdout.write(`${JSON.stringify({ event: 'error', stage: 'start', message })}\n`);
-    else process.stderr.write(`snapask: ${message}\n`);
+    else process.stderr.write(e instanceof ConfigError ? lines.map((l) => `snapask: ${l}\n`).join('') : `snapask: ${message}\n`);
     if (e instanceof UsageError && e.usage) process.stderr.write(`${e.usage}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = e instanceof UsageError ? 2 : serviceStarting && e instanceof ConfigError ? EX_CONFIG : 1;

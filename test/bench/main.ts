@@ -1,11 +1,12 @@
 /**
  * `make bench`: one JSON line per figure. Each benchmark runs the project's own
  * code on real inputs (real speech, real JPEGs, the HTTP test double).
- * `make bench ONLY=listening` (or camera, speaking, assistant, appliance) runs one group.
+ * `make bench ONLY=listening` (or camera, speaking, assistant, appliance, config) runs one group.
  */
 import { applianceBenchmarks } from './appliance';
 import { assistantBenchmarks } from './assistant';
 import { cameraBenchmarks } from './camera';
+import { configBenchmarks } from './config';
 import { keywordBench } from './keywords';
 import { heldoutBench } from './keywords-heldout';
 import { serviceRss } from './keywords-service';
@@ -25,6 +26,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   camera: cameraBenchmarks,
   assistant: assistantBenchmarks,
   appliance: applianceBenchmarks,
+  config: configBenchmarks,
 };
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ const OPTIONS = {
   run: ['--config', '--debug', '--help'],
   replay: ['--audio', '--camera', '--fps', '--api-base', '--api', '--engine', '--model', '--out', '--state', '--config', '--json', '--debug', '--help'],
   logs: ['--since', '--lines', '--no-follow', '--help'],
+  config: ['--config', '--table', '--help'],
 };
 
 /** The usage line of `--name`, which must say in words what it is for. */
@@ -43,7 +44,7 @@ describe('snapask help', () => {
     const r = await runCli(['snap']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.stderr.split('\n');
-    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, logs)');
+    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, logs, config)');
     expect(rest.join('\n')).toMatch(/^usage: snapask <command>/);
   });
 

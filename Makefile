@@ -59,9 +59,9 @@ bench: build
 train-keywords: build
 	WORDS="$(WORDS)" SCALE="$(or $(SCALE),1)" node dist/test/keywords-training/main.js
 
-# README's configuration table, from the config schema (src/config/config-schema.ts); a test fails when they differ.
+# docs/configuration.md's table, from the config schema (src/config/config-schema.ts); a test fails when they differ.
 config-table: build
-	node -e 'const fs=require("fs"),t=require("./dist/src/config/config-table");fs.writeFileSync("README.md",t.readmeWithTable(fs.readFileSync("README.md","utf8")))'
+	node -e 'const fs=require("fs"),t=require("./dist/src/config/config-table");fs.writeFileSync("docs/configuration.md",t.readmeWithTable(fs.readFileSync("docs/configuration.md","utf8")))'
 
 fake-openai: build
 	node dist/test/fake-openai/main.js --port $(or $(PORT),8787)

@@ -70,7 +70,7 @@ const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config', CommandSpec> = {
   config: {
     synopsis: 'snapask config [show] [--config FILE] [--table]',
     summary: 'The configuration in effect, each value with where it came from (default, file, overlay, env); no secrets.',
-    options: { config: configOption, table: { type: 'boolean', help: 'print the configuration table of README.md, generated from the schema (make config-table writes it there)' }, help },
+    options: { config: configOption, table: { type: 'boolean', help: 'print the configuration table of docs/configuration.md, generated from the schema (make config-table writes it there)' }, help },
   },
 };
 type Command = keyof typeof COMMANDS;

@@ -3,8 +3,8 @@ import { allowedText, isSection } from './config-keys';
 import { ConfigSchema } from './config-schema';
 
 /*
- * README's configuration table, generated from the schema's descriptions and defaults (`make config-table` writes
- * it into README.md between the markers; a test fails when README's differs).
+ * The configuration table of docs/configuration.md, generated from the schema's descriptions and defaults (`make config-table` writes
+ * it into docs/configuration.md between the markers; a test fails when the file's differs).
  */
 
 export const TABLE_START = '<!-- config-table: generated from src/config/config-schema.ts by `make config-table`; edit the schema, not this table -->';

@@ -168,8 +168,8 @@ describe('writeSettings', () => {
   });
 });
 
-describe("README's configuration table", () => {
-  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+describe("docs/configuration.md's table", () => {
+  const readme = readFileSync(join(__dirname, '../../../docs/configuration.md'), 'utf8');
 
   it('is the one generated from the schema (make config-table rewrites it)', () => {
     expect(readmeTable(readme)).toBe(configTable());

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { apiKeyFor } from '../app/thread-manager-factory';
 import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
 import { effectiveConfigLines } from './config-command';
+import { CONSOLE_ACTIONS, consoleCommand, DEVICE_CONFIG, type ConsoleAction } from '../console/console-cli';
 import { followLogs } from './logs';
 import { replay } from './replay';
 import { runService } from './run';
@@ -32,7 +33,7 @@ const configOption: OptionSpec = { type: 'string', arg: 'FILE', help: 'config fi
 const debugOption: OptionSpec = { type: 'boolean', help: 'debug logs and stack traces on stderr' };
 const help: OptionSpec = { type: 'boolean', help: 'this help' };
 
-const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config', CommandSpec> = {
+const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console', CommandSpec> = {
   run: {
     synopsis: 'snapask run [--config FILE] [--debug]',
     summary: 'The service: listens on the microphone, takes pictures, speaks the answers (systemd runs this).',
@@ -72,6 +73,11 @@ const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config', CommandSpec> = {
     summary: 'The configuration in effect, each value with where it came from (default, file, overlay, env); no secrets.',
     options: { config: configOption, table: { type: 'boolean', help: 'print the configuration table of docs/configuration.md, generated from the schema (make config-table writes it there)' }, help },
   },
+  console: {
+    synopsis: 'snapask console code|reset|password [--config FILE]',
+    summary: "The web console (as root or the service's user): print the pairing code, end every session, or set a password (one line on stdin; empty removes it).",
+    options: { config: { ...configOption, help: `config file (JSON); default $SNAPASK_CONFIG, else ${DEVICE_CONFIG} where it exists` }, help },
+  },
 };
 type Command = keyof typeof COMMANDS;
 const COMMAND_NAMES = Object.keys(COMMANDS).join(', ');
@@ -96,7 +102,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined) throw new UsageError('no command given', USAGE);
   if (command === '--help' || command === '-h' || command === 'help') return printHelp(rest[0]);
   if (!isCommand(command)) throw new UsageError(`unknown command "${command}" (commands: ${COMMAND_NAMES})`, USAGE);
-  // `snapask config show` is `snapask config`.
+  // `snapask config show` is `snapask config`; `snapask console code`: the action is the one word an option parser would not take.
+  const action = command === 'console' && rest[0] && !rest[0].startsWith('-') ? rest.shift() : undefined;
   const values = parseOptions(command, command === 'config' && rest[0] === 'show' ? rest.slice(1) : rest);
   debug = values.debug === true;
   json = values.json === true;
@@ -112,6 +119,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'config' && values.table) {
     process.stdout.write(`${configTable()}\n`);
     return 0;
+  }
+  if (command === 'console') {
+    if (!CONSOLE_ACTIONS.includes(action as ConsoleAction)) throw new UsageError(`console: give one of ${CONSOLE_ACTIONS.join(', ')}`, commandUsage('console'));
+    const path = configFile(values) ?? (existsSync(DEVICE_CONFIG) ? DEVICE_CONFIG : undefined);
+    const { config } = loadConfig(path);
+    return consoleCommand(action as ConsoleAction, config.stateDir, { out: (s) => process.stdout.write(s), readLine: readStdinLine });
   }
   const configPath = configFile(values);
   serviceStarting = command === 'run' || command === 'config';
@@ -248,6 +261,16 @@ function applyReplayOverrides(config: Config, v: Values): void {
   // A replay is self-contained: a fresh conversation and spool, never the config's stateDir
   // (on a device that is the running service's conversation), unless --state names one.
   config.stateDir = typeof v.state === 'string' ? v.state : mkdtempSync(join(tmpdir(), 'snapask-state-'));
+}
+
+/** One line from stdin (a password typed or piped); the terminal's echo is the user's to turn off (read -s). */
+async function readStdinLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0] ?? '';
 }
 
 let debug = false;

@@ -265,6 +265,20 @@ export const ConfigSchema = obj({
     description: 'the spool, the conversation (or assistant and thread) ids, the ledger of uploaded files, the settings changed at run time',
   }),
   gpio: Gpio,
+  console: obj({
+    enabled: bool('the web console ([The console](../README.md#the-console)); off where no config turns it on (`true` in the device example)', false),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080, allowed: 'a TCP port, 1 to 65535', description: "the console's TCP port" }),
+    host: text('the address it listens on: every network, or `127.0.0.1` behind a reverse proxy', '0.0.0.0', { allowed: 'an address to listen on' }),
+    previewFps: Type.Number({ exclusiveMinimum: 0, maximum: 15, unit: 'pictures a second', default: 3, description: 'the camera on the live page' }),
+    history: obj(
+      {
+        maxQuestions: Type.Integer({ minimum: 1, maximum: 10_000, default: 200 }),
+        maxDays: positive('days', '', 30),
+        maxMB: positive('megabytes', '', 200),
+      },
+      { description: "what the console's history keeps: questions, days, megabytes (the oldest go first)" },
+    ),
+  }),
 });
 
 /** Everything the service can be told (the schema's type). */

@@ -9,6 +9,7 @@ const OPTIONS = {
   replay: ['--audio', '--camera', '--fps', '--api-base', '--api', '--engine', '--model', '--out', '--state', '--config', '--json', '--debug', '--help'],
   logs: ['--since', '--lines', '--no-follow', '--help'],
   config: ['--config', '--table', '--help'],
+  console: ['--config', '--help'],
 };
 
 /** The usage line of `--name`, which must say in words what it is for. */
@@ -44,7 +45,7 @@ describe('snapask help', () => {
     const r = await runCli(['snap']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.stderr.split('\n');
-    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, logs, config)');
+    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, logs, config, console)');
     expect(rest.join('\n')).toMatch(/^usage: snapask <command>/);
   });
 

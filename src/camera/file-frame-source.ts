@@ -65,6 +65,10 @@ export class FileFrameSource implements FrameSource {
     this.pump();
   }
 
+  latest(): Frame | undefined {
+    return this.ring.newest();
+  }
+
   frameAt(t: number, until?: number): Frame | undefined {
     this.pump();
     const chosen = (this.opts.chooser ?? firstAtOrAfter).choose(this.ring, t, until);

@@ -25,5 +25,7 @@ export interface FrameSource {
    * now, for a word that began at `t`. Undefined when it could not.
    */
   capture?(t: number): Promise<Frame | undefined>;
+  /** The newest buffered frame, for a preview: a lookup that takes nothing from the buffer. */
+  latest?(): Frame | undefined;
   stop(): Promise<void>;
 }

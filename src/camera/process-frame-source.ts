@@ -136,6 +136,10 @@ export class ProcessFrameSource implements FrameSource {
     });
   }
 
+  latest(): Frame | undefined {
+    return this.ring.newest();
+  }
+
   frameAt(t: number, until?: number): Frame | undefined {
     return (this.opts.chooser ?? firstAtOrAfter).choose(this.ring, t, until);
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
 import { ClipMonitor } from '../audio/clip-monitor';
@@ -28,6 +29,8 @@ import { BargeIn } from '../speech/barge-in';
 import { CueIndicator, loadCues } from '../speech/cues';
 import { createSynth } from '../speech/create-synth';
 import type { TurnEvent } from '../turn/turn-events';
+import { SettingsOverlay } from '../console/settings-overlay';
+import { ServiceConsole } from '../console/start-console';
 
 /** While the API cannot be reached, how often to look again. */
 const INTERNET_RETRY_MS = 10_000;
@@ -40,6 +43,10 @@ const INTERNET_RETRY_MS = 10_000;
  */
 export async function runService(config: Config, secrets: SecretsFile, log: Logger): Promise<number> {
   const clock = new MonotonicClock();
+  // The console's setup page saves model, voice and detail here; read over the config file (the environment still wins).
+  const fileConfig = structuredClone(config);
+  const overlay = new SettingsOverlay(config.stateDir);
+  overlay.apply(config);
   // Its own secrets file, watched: a key set (or changed) while it runs is used by the next request.
   secrets.start(log);
   // systemd (Type=notify) hears readiness, STATUS= lines and watchdog pings; elsewhere nobody does.
@@ -92,6 +99,11 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
   }
   voiceOnly = !frames;
+  // The web console: it sees the devices through these parts (ring buffer, microphone chunks, LED states), read only.
+  const consoleSide = config.console.enabled
+    ? new ServiceConsole({ config, fileConfig, overlay, secrets, log, frames, turnDir: (turn) => join(config.stateDir, 'turns', turn) })
+    : undefined;
+  if (consoleSide) reporters.push(consoleSide.indicator);
 
   let lostPings: NodeJS.Timeout | undefined;
   let ready = false;
@@ -123,13 +135,26 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   });
   const clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
   const bargeIn = new BargeIn(speaker, () => log.info('stop: playback ended'));
-  const emit = (e: TurnEvent) => (e.event === 'error' ? log.error({ turn: e }, e.message) : log.info({ turn: e }, e.event));
+  const emit = (e: TurnEvent) => {
+    if (e.event === 'error') log.error({ turn: e }, e.message);
+    else log.info({ turn: e }, e.event);
+    consoleSide?.onTurnEvent(e);
+  };
   const side = createAssistantSide(config, secrets, log, {
     speaker,
     indicator,
     emit,
   });
   const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit });
+  let questionFrom = -Infinity;
+  await consoleSide?.start({
+    say: (text) => side.sender.announce(text),
+    ask: (text, snapshot) => {
+      questionFrom = clock.now();
+      fanout.questionEnded();
+      return turn.ask(text, clock.now(), snapshot ? frames?.latest?.()?.t : undefined);
+    },
+  });
   // Questions from before a crash or power cut: sent (exactly once) or continued.
   turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));
   const sweep = () => (needsApiKey(config, secrets.current()) ? Promise.resolve() : side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed')));
@@ -184,7 +209,6 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   });
 
   // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
-  let questionFrom = -Infinity;
   const noteQuestion = (e: CommandRecognitionEvent) => {
     if (e.type === 'keyword') {
       if (e.role === 'reply') {
@@ -226,6 +250,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   for await (const chunk of audio) {
     cloud?.hear(chunk);
     clipping.push(chunk);
+    consoleSide?.hear(chunk);
     for (const e of bargeIn.filter(recogniser.accept(chunk))) {
       noteQuestion(e);
       turn.onRecognition(e);
@@ -243,6 +268,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   for (const e of recogniser.flush()) turn.onRecognition(e);
   clearInterval(lostPings);
   await turn.finish();
+  await consoleSide?.close();
   clearInterval(sweeper);
   internet.close();
   secrets.close();

@@ -45,7 +45,8 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: under it a browser sends "Origin: null" with the console's own forms, which the origin check refuses.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'cache-control': 'no-store',
 };

@@ -141,7 +141,7 @@ export function setupPage(o: { csrf: string; view: SetupView }): string {
     .map(
       (s) => `<form method="post" action="/setup/secret" class="row">
 <input type="hidden" name="_csrf" value="${esc(o.csrf)}"><input type="hidden" name="name" value="${esc(s.name)}">
-<label>${esc(s.label)} <span class="state" id="state-${esc(s.name)}">${s.set ? 'set' : 'not set'}</span>${s.set ? ` <small>(${esc(s.source)})</small>` : ''}
+<label>${esc(s.label)}: <span class="state" id="state-${esc(s.name)}">${s.set ? 'set' : 'not set'}</span>${s.set ? ` <small>(${esc(s.source)})</small>` : ''}
 <input name="value" type="password" autocomplete="off" maxlength="500" required aria-label="${esc(s.label)}"></label><button>Set</button></form>`,
     )
     .join('\n');

@@ -52,6 +52,8 @@ export interface TurnLogicOptions {
 
 interface PendingQuestion {
   reply: CommandEvent;
+  /** A question typed on the console: its text instead of the words heard. */
+  typed?: string;
   from: number;
   turn?: TurnRecord;
   prefix: string;
@@ -122,6 +124,18 @@ export class TurnLogic {
   replyNow(t: number): void {
     this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, role: 'reply', start: t, end: t, detectedAt: t });
     this.release();
+  }
+
+  /**
+   * A question typed on the console: it closes the open question (its pictures kept) with this text instead of
+   * the words heard, after a picture of the frame captured at `snapshotAt` if given. Returns its turn id.
+   */
+  ask(text: string, t: number, snapshotAt?: number): string {
+    if (snapshotAt !== undefined) this.takeSnapshot({ type: 'keyword', word: this.o.commands.snapshot, role: 'snapshot', start: snapshotAt, end: snapshotAt, detectedAt: t });
+    const turn = this.openTurn();
+    this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, role: 'reply', start: t, end: t, detectedAt: t }, text);
+    this.release();
+    return turn.id;
   }
 
   /** The button's long press: the open question (its words and pictures) is dropped; the next one starts at `t`. */
@@ -247,9 +261,9 @@ export class TurnLogic {
     return [this.prefix, questionText(this.words, this.keywords, this.questionStart, to)].filter(Boolean).join(' ');
   }
 
-  private closeQuestion(reply: CommandEvent): void {
+  private closeQuestion(reply: CommandEvent, typed?: string): void {
     if (this.current) this.snapshotWork.delete(this.current.id);
-    this.pending.push({ reply, from: this.questionStart, turn: this.current, prefix: this.prefix, heardAt: performance.now() });
+    this.pending.push({ reply, from: this.questionStart, turn: this.current, prefix: this.prefix, heardAt: performance.now(), ...(typed !== undefined ? { typed } : {}) });
     this.current = undefined;
     this.prefix = '';
     this.questionStart = reply.end;
@@ -267,16 +281,16 @@ export class TurnLogic {
     const wait = this.o.transcriptWaitSeconds ?? 3;
     while (this.pending.length) {
       const q = this.pending[0]!;
-      const complete = this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
+      const complete = q.typed !== undefined || this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
       if (!complete) return;
       this.pending.shift();
-      const offline = questionText(this.words, this.keywords, q.from, q.reply.start);
+      const offline = q.typed ?? questionText(this.words, this.keywords, q.from, q.reply.start);
       // The cloud's transcript of the same audio, when configured; the sender waits for it (it falls back to the offline text).
-      const refined = this.o.transcribe?.(q.from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
+      const refined = q.typed !== undefined ? undefined : this.o.transcribe?.(q.from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
-      turn.text = [q.prefix, offline].filter(Boolean).join(' ');
+      turn.text = q.typed ?? [q.prefix, offline].filter(Boolean).join(' ');
       turn.state = 'closed';
       this.o.sender.submit(turn, q.heardAt, refined);
     }

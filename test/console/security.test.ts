@@ -217,6 +217,16 @@ describe('console security: pairing, sessions, CSRF, bounded input, no secrets o
     expect(json.status).toBeLessThan(500);
   });
 
+  it('says so where a picture was deleted by hand', async () => {
+    const c = await pairDirect();
+    expect((await req(c, 'GET', '/history')).text).toContain(`/pictures/${historyId}/1/thumb`);
+    rmSync(join(dir, 'history', historyId, 'pic-1.jpg'));
+    const page = await req(c, 'GET', '/history');
+    expect(page.text).toContain('picture 1 is missing (deleted on the device)');
+    expect(page.text).not.toContain(`/pictures/${historyId}/1/thumb`);
+    expect((await req(c, 'GET', `/pictures/${historyId}/1`)).status).toBe(404);
+  });
+
   it('sends a strict Content-Security-Policy with every page and the event stream', async () => {
     const c = await pairDirect();
     for (const path of ['/', '/history', '/setup', '/pair']) {

@@ -1,0 +1,165 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { TurnEvent } from '../../src/turn/turn-events';
+import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { runCli } from '../support/cli';
+import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
+import { writeServiceConfig } from '../support/service-config';
+import { startService, type ServiceProcess } from '../support/service-process';
+import { synthesise } from '../support/speech';
+
+/** The page's own globals, as the functions run in the browser see them (the tests compile without the DOM's types). */
+declare const document: { getElementById(id: string): { textContent: string | null; value: number } | null; querySelectorAll(q: string): ArrayLike<{ complete: boolean; naturalWidth: number }> };
+
+interface LogLine {
+  msg: string;
+  turn?: TurnEvent;
+}
+
+/** Where the screenshots are kept, to be looked at. */
+const SHOTS = join(REPO_ROOT, 'build/console');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Debian's chromium, headless, with a profile of its own (its own downloads cannot be fetched here). */
+export async function launchBrowser(viewport = { width: 390, height: 844 }): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'snapask-chromium-')), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    viewport,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * The console as its owner uses it, in a real browser, against `snapask run` on the fake devices and the
+ * OpenAI test double (on 127.0.0.2: to the service it is the real API, which needs a key, set from the page).
+ */
+describe('the console in a browser', () => {
+  let fake: FakeOpenAI;
+  let svc: ServiceProcess<LogLine> | undefined;
+  let browser: BrowserContext | undefined;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ host: '127.0.0.2' });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (svc && svc.proc.exitCode === null) svc.proc.kill('SIGKILL');
+    await fake.close();
+  });
+
+  it('pairs with the spoken code, shows the camera and the moving meter, answers a typed question, keeps a spoken one with its picture, and uses a key set on the page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-console-e2e-'));
+    // 14 s of silence (pairing, the key, a typed question), then a spoken question with a snapshot.
+    const speech = await synthesise(
+      [{ silence: 14 }, { text: 'what is this' }, { silence: 0.6 }, { text: 'snapshot' }, { silence: 0.6 }, { text: 'is it red' }, { silence: 0.8 }, { text: 'reply' }, { silence: 2 }],
+      { engine: 'flite', voice: 'kal' },
+    );
+    writeFileSync(join(dir, 'q.wav'), speech.wav);
+    const port = await freePort();
+    writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '320x240', fps: 15, config: { console: { enabled: true, port, host: '127.0.0.1' } } });
+    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played') });
+    for (const k of ['OPENAI_API_KEY', 'ZAPIER_HOOK_URL', 'ZAPIER_MCP_TOKEN']) delete env[k];
+    const s = (svc = startService<LogLine>(join(dir, 'config.json'), env));
+    const base = `http://127.0.0.1:${port}`;
+    const launching = launchBrowser();
+    await s.until((l) => l.some((x) => x.msg.startsWith('console on port')), 30_000);
+    browser = await launching;
+    const page = await browser.newPage();
+    const csp: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused/i.test(m.text())) csp.push(`${page.url()}: ${m.text()}`);
+    });
+
+    // Not paired: 401 and a way to pair.
+    const first = await page.goto(`${base}/`);
+    expect(first!.status()).toBe(401);
+    await page.click('text=Pair this browser');
+    await page.screenshot({ path: join(SHOTS, '1-pair.png'), fullPage: true });
+    const code = (await runCli(['console', 'code', '--config', join(dir, 'config.json')])).stdout.trim();
+    expect(code).toMatch(/^\d{6}$/);
+    await page.fill('input[name=code]', code);
+    await page.click('button:has-text("Pair")');
+    await page.waitForURL(`${base}/`);
+    const cookie = (await browser.cookies()).find((c) => c.name === 'snapask_session')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookie.expires).toBeGreaterThan(Date.now() / 1000);
+
+    // Setup: a key, write-only; then it is "set" and never shown.
+    const key = `test-page-${randomBytes(16).toString('hex')}`;
+    await page.goto(`${base}/setup`);
+    await expect(page.textContent('#state-OPENAI_API_KEY')).resolves.toBe('not set');
+    await page.fill('form:has(input[value=OPENAI_API_KEY]) input[name=value]', key);
+    await page.click('form:has(input[value=OPENAI_API_KEY]) button');
+    await page.waitForSelector('text=OpenAI API key set: used from the next request.');
+    await expect(page.textContent('#state-OPENAI_API_KEY')).resolves.toBe('set');
+    expect(await page.content()).not.toContain(key);
+    await page.selectOption('select[name=value]', 'low');
+    await page.click('form:has(input[value="openai.detail"]) button');
+    await page.waitForSelector('text=picture detail saved');
+    await expect(page.textContent('#source-openai\\.detail')).resolves.toBe('from: page');
+    await page.screenshot({ path: join(SHOTS, '4-setup.png'), fullPage: true });
+
+    // Live: the camera's view changes, the state is shown.
+    await page.goto(`${base}/`);
+    const frames = new Set<string>();
+    for (let i = 0; i < 40 && frames.size < 3; i++) {
+      const src = await page.getAttribute('#cam', 'src');
+      const loaded = await page.evaluate('document.getElementById("cam").complete && document.getElementById("cam").naturalWidth');
+      if (src && loaded === 320) frames.add(src);
+      await page.waitForTimeout(150);
+    }
+    expect(frames.size).toBeGreaterThanOrEqual(3);
+    await expect(page.textContent('#doing')).resolves.toMatch(/listening/);
+
+    // A typed question: answered on the page (and spoken on the device).
+    await page.fill('input[name=text]', 'what colour is the sky');
+    await page.click('button:has-text("Ask")');
+    await page.waitForFunction(() => /You asked: "what colour is the sky"/.test(document.getElementById('last-a')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    expect(fake.requests.map((r) => String(r.headers.authorization))).toContain(`Bearer ${key}`);
+    expect(new Set(fake.requests.map((r) => String(r.headers.authorization)))).toEqual(new Set([`Bearer ${key}`]));
+
+    // The meter: silence, then the microphone speaks and it moves.
+    const quiet = Number(await page.evaluate('document.getElementById("level").value'));
+    expect(quiet).toBeLessThan(-80);
+    await page.waitForFunction(() => document.getElementById('level')!.value > -45, undefined, { timeout: 20_000 });
+    await page.screenshot({ path: join(SHOTS, '2-live.png'), fullPage: true });
+
+    // The spoken question with its picture: answered, and in the history with a thumbnail.
+    await s.until((l) => l.filter((x) => x.turn?.event === 'timings').length >= 2, 40_000);
+    await page.goto(`${base}/history`);
+    const spoken = page.locator('article.entry', { hasText: 'spoken' }).first();
+    // The words as the offline recogniser heard them, as the service sent them.
+    const sent = s.lines.flatMap((l) => (l.turn?.event === 'message' && l.turn.file_ids.length === 1 ? [l.turn.text] : []));
+    expect(sent).toHaveLength(1);
+    await expect(spoken.locator('.q').textContent()).resolves.toBe(sent[0]);
+    await expect(spoken.locator('.a').textContent()).resolves.toMatch(/You asked: .*1 image/);
+    const thumb = spoken.locator('.pics img').first();
+    await thumb.waitFor();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.pics img')).every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 10_000 });
+    await expect(page.locator('article.entry', { hasText: 'typed' }).first().locator('.q').textContent()).resolves.toBe('what colour is the sky');
+    await page.screenshot({ path: join(SHOTS, '3-history.png'), fullPage: true });
+    // Nothing of the console's own pages needed anything the policy forbids.
+    expect(csp).toEqual([]);
+    await thumb.click();
+    await page.waitForURL(/\/pictures\/h\d+-[0-9a-f]+\/1$/);
+
+    expect(await s.stop()).toBe(0);
+    // The code and the key are never in the log.
+    expect(s.stdout).not.toContain(key);
+    expect(s.stdout).not.toMatch(new RegExp(`\\b${code}\\b`));
+  }, 110_000);
+});

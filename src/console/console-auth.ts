@@ -133,8 +133,8 @@ export class ConsoleAuth {
       this.lastFailure = now;
       this.failures++;
       const over = this.failures - (this.o.freeFailures ?? 3);
-      if (over >= 0) this.lockedUntil = now + Math.min(2000 * 2 ** over, this.o.maxLockMs ?? 300_000);
-      return { ok: false, retryAfterMs: Math.max(0, this.lockedUntil - now), throttled: over >= 0 };
+      if (over > 0) this.lockedUntil = now + Math.min(2000 * 2 ** (over - 1), this.o.maxLockMs ?? 300_000);
+      return { ok: false, retryAfterMs: Math.max(0, this.lockedUntil - now), throttled: over > 0 };
     }
     this.failures = 0;
     this.lockedUntil = 0;

@@ -1,12 +1,13 @@
 /**
  * `make bench`: one JSON line per figure. Each benchmark runs the project's own
  * code on real inputs (real speech, real JPEGs, the HTTP test double).
- * `make bench ONLY=listening` (or camera, speaking, assistant, appliance, config) runs one group.
+ * `make bench ONLY=listening` (or camera, console, speaking, assistant, appliance, config) runs one group.
  */
 import { applianceBenchmarks } from './appliance';
 import { assistantBenchmarks } from './assistant';
 import { cameraBenchmarks } from './camera';
 import { configBenchmarks } from './config';
+import { consoleBenchmarks } from './console';
 import { keywordBench } from './keywords';
 import { heldoutBench } from './keywords-heldout';
 import { serviceRss } from './keywords-service';
@@ -24,6 +25,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
     await bargeInBench();
   },
   camera: cameraBenchmarks,
+  console: consoleBenchmarks,
   assistant: assistantBenchmarks,
   appliance: applianceBenchmarks,
   config: configBenchmarks,

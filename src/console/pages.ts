@@ -58,7 +58,9 @@ export function activityFragment(a: DeviceActivity): string {
 export function livePage(o: { csrf: string; activity: DeviceActivity; camera: boolean; last?: HistoryEntry }): string {
   const cam = o.camera
     ? '<img id="cam" src="/live/frame.jpg" alt="the camera\'s view" width="640" height="360">'
-    : '<p id="camnote" class="problem">No camera: the live view is off (the device runs voice only).</p>';
+    : o.activity.camera === 'stills only'
+      ? '<p id="camnote" class="quiet">The still camera takes a picture only when asked: no live view.</p>'
+      : '<p id="camnote" class="problem">No camera: the live view is off (the device runs voice only).</p>';
   return page({
     title: 'Live',
     tab: 'live',

@@ -56,8 +56,8 @@ export class ServiceConsole implements ConsoleDevices {
   private lastHistoryError = 0;
 
   constructor(private readonly p: ConsoleServiceParts) {
-    const kind = p.config.camera.kind;
-    this.activityTracker = new ActivityTracker(!p.frames ? 'none' : kind === 'still' ? 'stills only' : 'running');
+    // A camera that keeps no stream (stills taken on demand) has nothing to preview.
+    this.activityTracker = new ActivityTracker(!p.frames ? 'none' : p.frames.latest ? 'running' : 'stills only');
     this.indicator = this.activityTracker;
     const h = p.config.console.history;
     this.history = new HistoryStore(p.config.stateDir, h, {

@@ -152,7 +152,8 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     ask: (text, snapshot) => {
       questionFrom = clock.now();
       fanout.questionEnded();
-      return turn.ask(text, clock.now(), snapshot ? frames?.latest?.()?.t : undefined);
+      // The newest buffered frame; a still camera (none buffered) takes one now.
+      return turn.ask(text, clock.now(), snapshot ? (frames?.latest?.()?.t ?? clock.now()) : undefined);
     },
   });
   // Questions from before a crash or power cut: sent (exactly once) or continued.

@@ -74,7 +74,7 @@ export function livePage(o: { csrf: string; activity: DeviceActivity; camera: bo
 <section id="ask"><h2>Ask</h2>
 <form hx-post="/ask" hx-target="#asked" hx-swap="innerHTML">
 <input name="text" required maxlength="500" placeholder="Type a question" aria-label="question">
-<label><input type="checkbox" name="snapshot" value="1"${o.camera ? '' : ' disabled'}> with a picture from the camera</label>
+<label><input type="checkbox" name="snapshot" value="1"${o.activity.camera === 'none' ? ' disabled' : ''}> with a picture from the camera</label>
 <button>Ask</button></form>
 <p id="asked"></p>
 <div id="last">${lastFragment(o.last)}</div>

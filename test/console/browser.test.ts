@@ -105,10 +105,11 @@ describe('the console in a browser', () => {
     expect(frames.size).toBeGreaterThanOrEqual(3);
     await expect(page.textContent('#doing')).resolves.toMatch(/listening/);
 
-    // A typed question: answered on the page (and spoken on the device).
+    // A typed question with a picture from the page: answered on the page (and spoken on the device).
     await page.fill('input[name=text]', 'what colour is the sky');
+    await page.check('input[name=snapshot]');
     await page.click('button:has-text("Ask")');
-    await page.waitForFunction(() => /You asked: "what colour is the sky"/.test(document.getElementById('last-a')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => /You asked: "what colour is the sky"\. I received 1 image/.test(document.getElementById('last-a')?.textContent ?? ''), undefined, { timeout: 20_000 });
     expect(fake.requests.map((r) => String(r.headers.authorization))).toContain(`Bearer ${key}`);
     expect(new Set(fake.requests.map((r) => String(r.headers.authorization)))).toEqual(new Set([`Bearer ${key}`]));
 
@@ -123,14 +124,17 @@ describe('the console in a browser', () => {
     await page.goto(`${base}/history`);
     const spoken = page.locator('article.entry', { hasText: 'spoken' }).first();
     // The words as the offline recogniser heard them, as the service sent them.
-    const sent = s.lines.flatMap((l) => (l.turn?.event === 'message' && l.turn.file_ids.length === 1 ? [l.turn.text] : []));
+    const sent = s.lines.flatMap((l) => (l.turn?.event === 'message' && l.turn.text !== 'what colour is the sky' ? [l.turn] : []));
     expect(sent).toHaveLength(1);
-    await expect(spoken.locator('.q').textContent()).resolves.toBe(sent[0]);
+    expect(sent[0]!.file_ids).toHaveLength(1);
+    await expect(spoken.locator('.q').textContent()).resolves.toBe(sent[0]!.text);
     await expect(spoken.locator('.a').textContent()).resolves.toMatch(/You asked: .*1 image/);
     const thumb = spoken.locator('.pics img').first();
     await thumb.waitFor();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.pics img')).every((i) => i.complete && i.naturalWidth > 0), undefined, { timeout: 10_000 });
-    await expect(page.locator('article.entry', { hasText: 'typed' }).first().locator('.q').textContent()).resolves.toBe('what colour is the sky');
+    const typed = page.locator('article.entry', { hasText: 'typed' }).first();
+    await expect(typed.locator('.q').textContent()).resolves.toBe('what colour is the sky');
+    await expect(typed.locator('.pics img').count()).resolves.toBe(1);
     await page.screenshot({ path: join(SHOTS, '3-history.png'), fullPage: true });
     // Nothing of the console's own pages needed anything the policy forbids.
     expect(csp).toEqual([]);

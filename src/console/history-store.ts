@@ -54,6 +54,7 @@ export class HistoryStore {
   private readonly entries = new Map<string, HistoryEntry>();
   private readonly writes = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(e: HistoryEntry) => void>();
+  private readonly thumbJobs = new Map<string, Promise<void>>();
   private seq = 0;
 
   constructor(
@@ -125,10 +126,17 @@ export class HistoryStore {
 
   /** Makes the thumbnails of an entry's pictures (ffmpeg, at low priority), after its answer: off the question's path. */
   thumbnails(id: string): Promise<void> {
+    // Once per entry: a second call waits for the first (two would count the thumbnails' bytes twice).
+    let job = this.thumbJobs.get(id);
+    if (!job) this.thumbJobs.set(id, (job = this.makeThumbnails(id)));
+    return job;
+  }
+
+  private makeThumbnails(id: string): Promise<void> {
     const e = this.entries.get(id);
     if (!e || this.o.thumbnails === false) return Promise.resolve();
     const where = join(this.dir, id);
-    return e.pictures.reduce(
+    return e.pictures.filter((p) => !p.thumb).reduce(
       (chain, p) =>
         chain.then(
           () =>
@@ -180,6 +188,7 @@ export class HistoryStore {
   }
 
   private remove(id: string): Promise<void> {
+    this.thumbJobs.delete(id);
     const prev = this.writes.get(id) ?? Promise.resolve();
     const next = prev.then(() => rm(join(this.dir, id), { recursive: true, force: true })).catch(() => undefined);
     this.writes.set(id, next);

@@ -170,7 +170,8 @@ export class ConsoleServer {
     app.get('/events', async (req, reply) => {
       reply.hijack();
       reply.raw.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-      this.hub.add(reply.raw);
+      const token = req.cookies[SESSION_COOKIE];
+      this.hub.add(reply.raw, () => o.auth.session(token) !== undefined);
       req.raw.on('close', () => reply.raw.end());
     });
     app.get('/live/frame.jpg', async (_req, reply) => {

@@ -8,6 +8,8 @@ import type { ConsoleDevices } from './console-devices';
  */
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
+  /** Whether each viewer's session still holds (`snapask console reset`, signing out, expiry end its stream). */
+  private readonly valid = new Map<ServerResponse, () => boolean>();
   private timers: NodeJS.Timeout[] = [];
   private lastLevel = '';
   private lastFrame = -1;
@@ -21,10 +23,12 @@ export class EventHub {
     return this.clients.size;
   }
 
-  add(res: ServerResponse): void {
+  add(res: ServerResponse, stillValid: () => boolean): void {
     this.clients.add(res);
+    this.valid.set(res, stillValid);
     res.on('close', () => {
       this.clients.delete(res);
+      this.valid.delete(res);
       if (!this.clients.size) this.stopTimers();
     });
     // What a new viewer needs at once; the rest follows as it changes.
@@ -72,10 +76,14 @@ export class EventHub {
         this.lastFrame = index;
         this.send('frame', f ? String(f.index) : 'none');
       }, 1000 / this.o.previewFps),
-      // A comment now and then keeps proxies and phones from closing a quiet stream.
+      // Every few seconds: a stream whose session has ended is closed; a comment keeps proxies and phones from
+      // closing a quiet one.
       setInterval(() => {
-        for (const c of this.clients) c.write(': keep-alive\n\n');
-      }, 15_000),
+        for (const c of this.clients) {
+          if (this.valid.get(c)?.() === false) c.end();
+          else c.write(': keep-alive\n\n');
+        }
+      }, 5_000),
     );
   }
 

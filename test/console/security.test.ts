@@ -250,12 +250,18 @@ describe('console security: pairing, sessions, CSRF, bounded input, no secrets o
     expect(ev.text).toContain('event: level');
   });
 
-  it('ends every session on `snapask console reset`, at once in the running server', async () => {
+  it('ends every session on `snapask console reset`, at once in the running server, open event streams too', async () => {
     const c = await pairDirect();
     expect((await req(c, 'GET', '/')).status).toBe(200);
+    const t0 = Date.now();
+    const stream = readEvents(c, 12_000);
+    await new Promise((r) => setTimeout(r, 300));
     revokeAllSessions(consoleDir(dir));
     expect((await req(c, 'GET', '/')).status).toBe(401);
-  });
+    // The stream ends by itself within the hub's 5 s check, well before the reader gives up.
+    await stream;
+    expect(Date.now() - t0).toBeLessThan(7000);
+  }, 20_000);
 
   it('expires sessions', () => {
     let now = 1_000_000;

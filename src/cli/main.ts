@@ -143,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
     const file = new SecretsFile({ path: secretsPath(config.stateDir), env: process.env });
     const log = createLogger({ level: debug ? 'debug' : 'info', secrets: () => file.redactionValues() });
     for (const w of warnings) log.warn(w);
-    return runService(config, file, log);
+    return runService(config, file, log, sources);
   }
   const audio = stringValue(values.audio);
   if (!audio) throw new UsageError('replay needs --audio FILE.wav (the recording to use as the microphone)', commandUsage('replay'));

@@ -10,7 +10,7 @@ import { createTurnLogic } from '../app/turn-factory';
 import type { FrameSource } from '../camera/frame';
 import { createFrameSource } from '../camera/create-frame-source';
 import { MonotonicClock } from '../clock';
-import { type Config, spokenCommands } from '../config/config';
+import { type Config, type ConfigSource, spokenCommands } from '../config/config';
 import type { SecretsFile } from '../config/secrets-file';
 import type { ButtonEvent } from '../indicator/button';
 import { FanoutIndicator } from '../indicator/fanout-indicator';
@@ -29,7 +29,6 @@ import { BargeIn } from '../speech/barge-in';
 import { CueIndicator, loadCues } from '../speech/cues';
 import { createSynth } from '../speech/create-synth';
 import type { TurnEvent } from '../turn/turn-events';
-import { SettingsOverlay } from '../console/settings-overlay';
 import { ServiceConsole } from '../console/start-console';
 
 /** While the API cannot be reached, how often to look again. */
@@ -41,12 +40,8 @@ const INTERNET_RETRY_MS = 10_000;
  * survived, and so is a missing API key (questions are kept until one is set);
  * only a broken configuration stops it at start.
  */
-export async function runService(config: Config, secrets: SecretsFile, log: Logger): Promise<number> {
+export async function runService(config: Config, secrets: SecretsFile, log: Logger, sources: Record<string, ConfigSource> = {}): Promise<number> {
   const clock = new MonotonicClock();
-  // The console's setup page saves model, voice and detail here; read over the config file (the environment still wins).
-  const fileConfig = structuredClone(config);
-  const overlay = new SettingsOverlay(config.stateDir);
-  overlay.apply(config);
   // Its own secrets file, watched: a key set (or changed) while it runs is used by the next request.
   secrets.start(log);
   // systemd (Type=notify) hears readiness, STATUS= lines and watchdog pings; elsewhere nobody does.
@@ -101,7 +96,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   voiceOnly = !frames;
   // The web console: it sees the devices through these parts (ring buffer, microphone chunks, LED states), read only.
   const consoleSide = config.console.enabled
-    ? new ServiceConsole({ config, fileConfig, overlay, secrets, log, frames, turnDir: (turn) => join(config.stateDir, 'turns', turn) })
+    ? new ServiceConsole({ config, sources, secrets, log, frames, turnDir: (turn) => join(config.stateDir, 'turns', turn) })
     : undefined;
   if (consoleSide) reporters.push(consoleSide.indicator);
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AudioChunk } from '../audio/audio-source';
 import type { FrameSource } from '../camera/frame';
-import { DEFAULT_CONFIG, type Config } from '../config/config';
+import type { Config, ConfigSource } from '../config/config';
 import { readFileSync } from 'node:fs';
 import { parseSecretsText, type SecretsFile } from '../config/secrets-file';
 import type { Indicator } from '../indicator/indicator';
@@ -15,7 +15,17 @@ import { HistoryRecorder } from './history-recorder';
 import { HistoryStore } from './history-store';
 import { MicMeter } from './mic-meter';
 import { writeSecret } from './secrets-writer';
-import { PAGE_SETTINGS, getKey, type PageSetting, type SettingsOverlay } from './settings-overlay';
+import { readSettingsOverlay, settingsOverlayPath, SettingsError, writeSettings } from '../config/settings-overlay';
+
+/** The settings the setup page changes (in the settings overlay; checked by the config schema when written). */
+const PAGE_SETTINGS = {
+  'openai.model': { label: 'model' },
+  'tts.voice': { label: 'voice' },
+  'openai.detail': { label: 'picture detail', choices: ['low', 'high', 'auto', 'original'] },
+} as const;
+type PageSetting = keyof typeof PAGE_SETTINGS;
+
+const SOURCE_WORDS: Record<ConfigSource, string> = { default: 'default', file: 'config file', overlay: 'this page', env: 'environment' };
 
 const PAGE_SECRETS = {
   OPENAI_API_KEY: { label: 'OpenAI API key', valid: (v: string) => /^\S{8,300}$/.test(v), expected: 'a key without spaces (sk-...)' },
@@ -25,9 +35,8 @@ const PAGE_SECRETS = {
 /** What the service hands the console: its own parts, never a second opening of a device. */
 export interface ConsoleServiceParts {
   config: Config;
-  /** The config before the settings overlay: where each setting comes from. */
-  fileConfig: Config;
-  overlay: SettingsOverlay;
+  /** Where each config key's value came from (loadConfig). */
+  sources: Record<string, ConfigSource>;
   secrets: SecretsFile;
   log: Logger;
   frames: FrameSource | undefined;
@@ -142,7 +151,11 @@ export class ServiceConsole implements ConsoleDevices {
   }
 
   private setup(): ConsoleSetup {
-    const { secrets, overlay, fileConfig, config } = this.p;
+    const { secrets, sources, config } = this.p;
+    const overlay = () => {
+      const read = readSettingsOverlay(settingsOverlayPath(config.stateDir));
+      return new Map('entries' in read ? read.entries : []);
+    };
     return {
       view: () => {
         // The file as it is now (the service's watch applies it a moment later), and the environment's names.
@@ -154,14 +167,19 @@ export class ServiceConsole implements ConsoleDevices {
             set: from.env.includes(name) || from.file.includes(name),
             source: from.env.includes(name) ? 'environment' : 'secrets file',
           })),
-          settings: (Object.keys(PAGE_SETTINGS) as PageSetting[]).map((key) => ({
-            key,
-            label: PAGE_SETTINGS[key].label,
-            // What it will be from the next start: the page's value, unless the environment's wins.
-            value: String(overlay.source(key, fileConfig, DEFAULT_CONFIG) === 'environment' ? getKey(config, key) : (overlay.value(key) ?? getKey(config, key))),
-            source: overlay.source(key, fileConfig, DEFAULT_CONFIG),
-            ...(PAGE_SETTINGS[key].choices ? { choices: PAGE_SETTINGS[key].choices } : {}),
-          })),
+          settings: (Object.keys(PAGE_SETTINGS) as PageSetting[]).map((key) => {
+            // What it will be from the next start: the overlay's value (saved here), unless the environment's wins.
+            const env = sources[key] === 'env';
+            const saved = env ? undefined : overlay().get(key);
+            const spec: { label: string; choices?: readonly string[] } = PAGE_SETTINGS[key];
+            return {
+              key,
+              label: spec.label,
+              value: String(saved ?? getKey(config, key)),
+              source: SOURCE_WORDS[saved !== undefined ? 'overlay' : (sources[key] ?? 'default')],
+              ...(spec.choices ? { choices: spec.choices } : {}),
+            };
+          }),
         };
       },
       setSecret: (name, raw) => {
@@ -184,14 +202,21 @@ export class ServiceConsole implements ConsoleDevices {
         if (!(key in PAGE_SETTINGS)) return 'Nothing saved: unknown setting.';
         const k = key as PageSetting;
         try {
-          overlay.set(k, value.trim());
+          writeSettings(config.stateDir, { [k]: value.trim() });
         } catch (e) {
-          return `Nothing saved: ${(e as Error).message}.`;
+          if (e instanceof SettingsError) return `Nothing saved: ${e.message}.`;
+          this.p.log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, 'console: cannot write the settings overlay');
+          return `Nothing saved: the settings file could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`;
         }
+        if (sources[k] === 'env') return `${PAGE_SETTINGS[k].label} saved, but the service's environment sets it and wins.`;
         return `${PAGE_SETTINGS[k].label} saved: used from the next start.`;
       },
     };
   }
+}
+
+function getKey(config: Config, key: string): unknown {
+  return key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], config);
 }
 
 function namesInFile(path: string): string[] {

@@ -22,7 +22,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { FAKE_BIN } from '../support/fake-bin';
 import { percentile, printMetric } from './metric';
 
-const dir = mkdtempSync(join(tmpdir(), 'snapask-bench-console-'));
+const dir = mkdtempSync(join(tmpdir(), 'snapask-bench-con-'));
 const clock = new MonotonicClock();
 const log = createLogger({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

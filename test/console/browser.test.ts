@@ -42,7 +42,7 @@ describe('the console in a browser', () => {
   });
 
   it('pairs with the spoken code, shows the camera and the moving meter, answers a typed question, keeps a spoken one with its picture, and uses a key set on the page', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snapask-console-e2e-'));
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-con-e2e-'));
     // 20 s of silence (pairing, the key, a typed question), then a spoken question with a snapshot.
     const speech = await synthesise(
       [{ silence: 20 }, { text: 'what is this' }, { silence: 0.6 }, { text: 'snapshot' }, { silence: 0.6 }, { text: 'is it red' }, { silence: 0.8 }, { text: 'reply' }, { silence: 2 }],
@@ -126,7 +126,7 @@ describe('the console in a browser', () => {
     await page.screenshot({ path: join(SHOTS, '2-live.png'), fullPage: true });
 
     // The spoken question with its picture: answered, and in the history with a thumbnail.
-    await s.until((l) => l.filter((x) => x.turn?.event === 'timings').length >= 2, 40_000);
+    await s.until((l) => l.filter((x) => x.turn?.event === 'timings').length >= 2, 60_000);
     await page.goto(`${base}/history`);
     const spoken = page.locator('article.entry', { hasText: 'spoken' }).first();
     // The words as the offline recogniser heard them, as the service sent them.
@@ -151,5 +151,5 @@ describe('the console in a browser', () => {
     // The code and the key are never in the log.
     expect(s.stdout).not.toContain(key);
     expect(s.stdout).not.toMatch(new RegExp(`\\b${code}\\b`));
-  }, 110_000);
+  }, 120_000);
 });

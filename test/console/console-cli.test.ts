@@ -6,7 +6,7 @@ import { runCli } from '../support/cli';
 
 describe('snapask console code | reset', () => {
   it('prints the pairing code from the stateDir (made if there is none, mode 600), and reset ends sessions and changes it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snapask-console-cli-'));
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-con-cli-'));
     const state = join(dir, 'state');
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ stateDir: state }));
     const auth = new ConsoleAuth({ dir: consoleDir(state) });

@@ -54,7 +54,7 @@ describe('history store and recorder', () => {
   });
 
   it('keeps within maxQuestions, maxDays and maxMB, oldest out first; delete all wipes every entry', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'snapask-history-limits-'));
+    const root = mkdtempSync(join(tmpdir(), 'snapask-hist-lim-'));
     let now = Date.UTC(2026, 0, 1);
     const store = new HistoryStore(root, { maxQuestions: 3, maxDays: 2, maxMB: 1 }, { onError: () => undefined, now: () => now });
     for (let i = 0; i < 5; i++) {

@@ -77,7 +77,7 @@ describe('console security: pairing, sessions, CSRF, bounded input, no secrets o
   const setActivity = (activity: DeviceActivity) => harness.send({ cmd: 'activity', activity });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'snapask-console-sec-'));
+    dir = mkdtempSync(join(tmpdir(), 'snapask-con-sec-'));
     secretsPath = join(dir, 'secrets/secrets.env');
     harness = fork(HARNESS, [JSON.stringify({ dir, secrets: [apiKey, hookUrl, newKey], historyError: `answer: Incorrect API key provided: ${apiKey}` })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = await new Promise<{ base: string; historyId: string }>((res, rej) => {

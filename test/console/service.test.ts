@@ -34,7 +34,7 @@ describe('the console on the service', () => {
   };
 
   it('without a camera the live view says so and the rest works; wrong codes are throttled and said aloud; the code is never logged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snapask-console-svc-'));
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-con-svc-'));
     const port = await freePort();
     const s = start(dir, { enabled: true, port, host: '127.0.0.1' });
     await s.until((l) => l.some((x) => x.msg === 'listening') && l.some((x) => x.msg.startsWith('console on port')), 60_000);
@@ -78,7 +78,7 @@ describe('the console on the service', () => {
   }, 90_000);
 
   it('is off unless the config turns it on: no port is opened', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'snapask-console-off-'));
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-con-off-'));
     const port = await freePort();
     const s = start(dir, { port });
     await s.until((l) => l.some((x) => x.msg === 'listening'), 60_000);

@@ -91,7 +91,8 @@ export class AplaySpeaker implements RoomSpeaker {
             a = await audio;
             pcm = resamplePcm(a.pcm, a.rate, PLAYBACK_RATE);
           } catch (e) {
-            this.o.onError?.(`could not synthesise "${sentence.slice(0, 40)}": ${e instanceof Error ? e.message : String(e)}`);
+            // Not the sentence itself: it may be the console's pairing code.
+            this.o.onError?.(`could not synthesise a sentence of ${sentence.length} characters: ${e instanceof Error ? e.message : String(e)}`);
             return;
           }
           if (session.stopped || failed) return;

@@ -41,6 +41,15 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
     expect(wav.pcm.length / 2 / PLAYBACK_RATE).toBeGreaterThan(2);
   });
 
+  it('a sentence it cannot synthesise is reported without its words (it may be the console\'s pairing code)', async () => {
+    const errors: string[] = [];
+    const speaker = new AplaySpeaker({ synth: new EspeakSynth({ voice: 'zz-no-such-voice' }), clock, env: fakeEnv({ FAKE_APLAY_DIR: mkdtempSync(join(tmpdir(), 'snapask-spk-')) }), onError: (m) => errors.push(m) });
+    await speaker.speak(stream(['The console code is 4 8 1 5 9 2.']));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^could not synthesise a sentence of 32 characters: /);
+    expect(errors[0]).not.toMatch(/4 8 1|console code/);
+  });
+
   it('on a missing playback device: reports once, still consumes the whole answer', async () => {
     const errors: string[] = [];
     const speaker = new AplaySpeaker({ device: 'hw:9', synth: new EspeakSynth(), clock, env: fakeEnv({ FAKE_APLAY_MISSING_DEVICE: 'hw:9' }), onError: (m) => errors.push(m) });

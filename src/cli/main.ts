@@ -12,6 +12,7 @@ import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
 import { effectiveConfigLines } from './config-command';
 import { CONSOLE_ACTIONS, consoleCommand, DEVICE_CONFIG, type ConsoleAction } from '../console/console-cli';
+import { runDoctor } from './doctor';
 import { followLogs } from './logs';
 import { replay } from './replay';
 import { runService } from './run';
@@ -33,7 +34,7 @@ const configOption: OptionSpec = { type: 'string', arg: 'FILE', help: 'config fi
 const debugOption: OptionSpec = { type: 'boolean', help: 'debug logs and stack traces on stderr' };
 const help: OptionSpec = { type: 'boolean', help: 'this help' };
 
-const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console', CommandSpec> = {
+const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console' | 'doctor', CommandSpec> = {
   run: {
     synopsis: 'snapask run [--config FILE] [--debug]',
     summary: 'The service: listens on the microphone, takes pictures, speaks the answers (systemd runs this).',
@@ -55,6 +56,16 @@ const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console', Command
       config: { ...configOption, help: 'config file (JSON) to replay with; its stateDir is never used, only --state' },
       json: { type: 'boolean', help: 'events as JSON lines (an error too: {"event":"error",...})' },
       debug: debugOption,
+      help,
+    },
+  },
+  doctor: {
+    synopsis: 'snapask doctor [--config FILE] [--no-wait] [--out DIR]',
+    summary: 'Checks the device, one line per check (✓, or ✗ and the fix): config, microphone, camera, speaker, key, network, LEDs...',
+    options: {
+      config: configOption,
+      'no-wait': { type: 'boolean', help: 'do not wait 10 s for a button press (reported as skipped)' },
+      out: { type: 'string', arg: 'DIR', help: 'where the camera\'s test frame is saved (default: the temporary directory)' },
       help,
     },
   },
@@ -125,6 +136,19 @@ async function main(argv: string[]): Promise<number> {
     const path = configFile(values) ?? (existsSync(DEVICE_CONFIG) ? DEVICE_CONFIG : undefined);
     const { config } = loadConfig(path);
     return consoleCommand(action as ConsoleAction, config.stateDir, { out: (s) => process.stdout.write(s), readLine: readStdinLine });
+  }
+  if (command === 'doctor') {
+    const option = stringValue(values.config);
+    if (option !== undefined) assertReadableFile('--config', option);
+    return runDoctor({
+      configPath: option ?? (process.env.SNAPASK_CONFIG || installedConfig()),
+      noWait: values['no-wait'] === true,
+      outDir: stringValue(values.out) ?? tmpdir(),
+      // The installed service's state (and secrets) are in its StateDirectory, which a shell's environment does not name.
+      env: process.env.STATE_DIRECTORY || !existsSync(INSTALLED_STATE_DIR) ? process.env : { ...process.env, STATE_DIRECTORY: INSTALLED_STATE_DIR },
+      write: (s) => process.stdout.write(s),
+      tty: process.stdout.isTTY === true,
+    });
   }
   const configPath = configFile(values);
   serviceStarting = command === 'run' || command === 'config';
@@ -204,6 +228,12 @@ function parseOptions(command: Command, args: string[]): Values {
 function stringValue(v: string | boolean | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
+
+/** On the device, doctor checks the installed service's config by default. */
+function installedConfig(): string | undefined {
+  return existsSync(DEVICE_CONFIG) ? DEVICE_CONFIG : undefined;
+}
+const INSTALLED_STATE_DIR = '/var/lib/snapask';
 
 /** The config file named by --config or SNAPASK_CONFIG, checked before it is read. */
 function configFile(values: Values): string | undefined {

@@ -30,6 +30,9 @@ import { CueIndicator, loadCues } from '../speech/cues';
 import { createSynth } from '../speech/create-synth';
 import type { TurnEvent } from '../turn/turn-events';
 import { ServiceConsole } from '../console/start-console';
+import { ControlServer } from '../control/control-server';
+import { controlSocketPath } from '../control/protocol';
+import { ServiceControl } from '../control/service-control';
 
 /** While the API cannot be reached, how often to look again. */
 const INTERNET_RETRY_MS = 10_000;
@@ -51,7 +54,8 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   const reporters: Indicator[] = [new StatusIndicator(notifier, () => (voiceOnly ? ' (voice only)' : ''))];
   const fanout = new FanoutIndicator(reporters);
   // A click for a snapshot, a chime when the question goes, a low tone on error: played with the LEDs' states.
-  const indicator: Indicator = config.speaker.cues ? new CueIndicator(fanout, loadCues(), config.speaker.device, (m) => log.warn(m)) : fanout;
+  const cues = config.speaker.cues ? new CueIndicator(fanout, loadCues(), config.speaker.device, (m) => log.warn(m)) : undefined;
+  const indicator: Indicator = cues ?? fanout;
 
   // Presses before the turn logic exists (the model is still loading) are logged and dropped.
   let onButton = (e: ButtonEvent) => log.info({ button: e.press }, 'button pressed while starting: ignored');
@@ -218,10 +222,28 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     }
   };
 
+  // doctor, calibration and the console reach the devices through this, never opening them a second time.
+  const control = new ServiceControl({
+    clock, indicator: fanout, pictures: () => turn.pictures, frames: () => frames,
+    say: (text) => side.sender.sayLine(text), leds: gpio?.leds, hasButton: !!gpio?.button,
+  });
+  reporters.push(control);
+  const controlServer = new ControlServer(control, (m) => log.warn(m));
+  const socket = controlSocketPath(process.env, config.stateDir);
+  controlServer.listen(socket).then(
+    () => log.info({ socket }, 'control socket ready'),
+    (e: Error) => log.warn({ socket, err: e.message }, 'no control socket: snapask doctor opens the devices itself'),
+  );
+
   // The button: a short press answers an action waiting for "confirm", or else ends the question like "reply";
-  // a long press drops the open question and starts a new conversation.
+  // a long press drops the open question and starts a new conversation; a double press turns the microphone off or on.
   onButton = (e: ButtonEvent) => {
     log.info({ button: e.press, t: e.t }, `button: ${e.press} press`);
+    if (control.claimButton(e)) return;
+    if (e.press === 'double') {
+      void control.toggleMute().then((s) => log.info({ muted: s.muted }, s.muted ? 'microphone off' : 'microphone on'));
+      return;
+    }
     if (e.press === 'short' && side.gate.confirm()) return;
     questionFrom = e.t;
     fanout.questionEnded();
@@ -244,12 +266,16 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   for await (const chunk of audio) {
-    cloud?.hear(chunk);
-    clipping.push(chunk);
+    control.hear(chunk);
     consoleSide?.hear(chunk);
-    for (const e of bargeIn.filter(recogniser.accept(chunk))) {
-      noteQuestion(e);
-      turn.onRecognition(e);
+    // Muted: the sound goes no further, neither to the recogniser nor into a question's audio.
+    if (!control.muted) {
+      cloud?.hear(chunk);
+      clipping.push(chunk);
+      for (const e of bargeIn.filter(recogniser.accept(chunk))) {
+        noteQuestion(e);
+        turn.onRecognition(e);
+      }
     }
     turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
     // Ready once sound has gone through the recogniser: config, model, camera (or voice-only) and microphone are all up.
@@ -257,12 +283,14 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
       ready = true;
       notifier.ready(voiceOnly ? 'listening (voice only: no camera)' : 'listening');
       indicator.set('listening');
+      cues?.play('ready');
       log.info({ voiceOnly }, 'listening');
     }
     watchdog.alive(clock.now());
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
   clearInterval(lostPings);
+  await controlServer.close();
   await turn.finish();
   await consoleSide?.close();
   clearInterval(sweeper);

@@ -11,6 +11,7 @@ const DOING: Record<IndicatorState, string> = {
   speaking: 'speaking',
   error: 'error',
   'needs-setup': 'listening, needs setup',
+  muted: 'microphone off',
 };
 
 /**

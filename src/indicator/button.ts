@@ -1,10 +1,13 @@
 import type { Clock } from '../clock';
 import type { GpioLine } from './gpio-line';
 
-/** A press of the button: short = "reply", long = new conversation. `t`: when it was pressed, seconds on the shared clock. */
+/**
+ * A press of the button: short = "reply", long = new conversation, double (two short presses in quick
+ * succession) = microphone mute on or off. `t`: when it (the first of a double) was pressed, seconds on the shared clock.
+ */
 export interface ButtonEvent {
   type: 'button';
-  press: 'short' | 'long';
+  press: 'short' | 'long' | 'double';
   t: number;
 }
 
@@ -13,7 +16,15 @@ export interface PressTiming {
   debounceSeconds: number;
   /** Held this long, a press is long; it is reported while still held. */
   longSeconds: number;
+  /**
+   * A second press starting this soon after a short one ends makes a double press; a short press is then
+   * reported only once this has passed without a second one. 0 or unset: no double presses, a short one at once.
+   */
+  doubleSeconds?: number;
 }
+
+/** How soon a second press must follow for a double press: quick enough not to be a second "reply". */
+export const DOUBLE_PRESS_SECONDS = 0.4;
 
 /**
  * Turns raw levels into presses. Pure: it is told the level and the time, and
@@ -29,6 +40,8 @@ export class PressDecoder {
   private stable = false;
   private pressedAt = 0;
   private longSent = false;
+  /** A short press waiting to see whether a second one follows: its time, and until when. */
+  private pendingShort?: { t: number; until: number };
 
   constructor(
     private readonly timing: PressTiming,
@@ -47,22 +60,42 @@ export class PressDecoder {
   /** Settles what has held long enough by `t`; returns when to call again, if anything is pending. */
   update(t: number): number | undefined {
     const { debounceSeconds, longSeconds } = this.timing;
+    const doubleSeconds = this.timing.doubleSeconds ?? 0;
     if (this.raw !== this.stable && t - this.rawSince >= debounceSeconds - EPSILON) {
       this.stable = this.raw;
       if (this.stable) {
         this.pressedAt = this.rawSince;
         this.longSent = false;
       } else if (!this.longSent) {
-        this.emit({ type: 'button', press: 'short', t: this.pressedAt });
+        if (this.pendingShort) {
+          const first = this.pendingShort.t;
+          this.pendingShort = undefined;
+          this.emit({ type: 'button', press: 'double', t: first });
+        } else if (doubleSeconds > 0) {
+          this.pendingShort = { t: this.pressedAt, until: this.rawSince + doubleSeconds };
+        } else {
+          this.emit({ type: 'button', press: 'short', t: this.pressedAt });
+        }
       }
     }
+    // No second press in time (one still held is not yet a press: it decides when it ends or turns long).
+    if (this.pendingShort && !this.stable && this.raw === this.stable && t >= this.pendingShort.until - EPSILON) this.flushShort();
     if (this.stable && !this.longSent && t - this.pressedAt >= longSeconds - EPSILON) {
+      this.flushShort();
       this.longSent = true;
       this.emit({ type: 'button', press: 'long', t: this.pressedAt });
     }
     if (this.raw !== this.stable) return this.rawSince + debounceSeconds;
     if (this.stable && !this.longSent) return this.pressedAt + longSeconds;
+    if (this.pendingShort) return this.pendingShort.until;
     return undefined;
+  }
+
+  private flushShort(): void {
+    if (!this.pendingShort) return;
+    const { t } = this.pendingShort;
+    this.pendingShort = undefined;
+    this.emit({ type: 'button', press: 'short', t });
   }
 }
 

@@ -10,6 +10,7 @@ export class FanoutIndicator implements Indicator {
   private lastDetail?: string;
   private questionOpen = false;
   private setup?: string;
+  private mutedNow = false;
 
   constructor(private readonly targets: Indicator[]) {}
 
@@ -20,7 +21,7 @@ export class FanoutIndicator implements Indicator {
   set(state: IndicatorState, detail?: string): void {
     this.last = state;
     this.lastDetail = detail;
-    const shown = state === 'listening' && this.questionOpen ? 'recording' : state === 'listening' && this.setup ? 'needs-setup' : state;
+    const shown = this.shown;
     for (const t of this.targets) t.set(shown, shown === 'needs-setup' && !detail ? this.setup : detail);
   }
 
@@ -32,6 +33,19 @@ export class FanoutIndicator implements Indicator {
     if (this.setup === what) return;
     this.setup = what;
     if (this.last === 'listening') this.set('listening', this.lastDetail);
+  }
+
+  /** The microphone is off (true) or on again: meanwhile "listening" shows as "muted". */
+  muted(on: boolean): void {
+    if (this.mutedNow === on) return;
+    this.mutedNow = on;
+    if (this.last === 'listening') this.set('listening', this.lastDetail);
+  }
+
+  /** What is shown now: the last state with the question, mute and setup applied. */
+  get shown(): IndicatorState {
+    const state = this.last;
+    return state !== 'listening' ? state : this.mutedNow ? 'muted' : this.questionOpen ? 'recording' : this.setup ? 'needs-setup' : state;
   }
 
   /** Words of a new question were heard (or a snapshot taken). */

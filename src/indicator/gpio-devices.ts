@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { GpioConfig } from '../config/config';
-import { GpioButton, type ButtonEvent } from './button';
+import { DOUBLE_PRESS_SECONDS, GpioButton, type ButtonEvent } from './button';
 import { findHeaderChip, sysfsNumber, SYSFS_GPIO_ROOT } from './gpio-chip';
 import type { GpioLine, GpioOpener } from './gpio-line';
 import { GpioLedIndicator, LED_NAMES, type LedName } from './led-indicator';
@@ -67,6 +67,7 @@ export async function openGpioDevices(
             activeLow: config.buttonActiveLow,
             debounceSeconds: config.debounceMs / 1000,
             longSeconds: config.longPressMs / 1000,
+            doubleSeconds: DOUBLE_PRESS_SECONDS,
           }, onPress);
     button?.start();
     return {

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 /**
  * What the status LEDs show. "needs-setup": listening, but something only a person can give is missing
  * (the OpenAI API key): questions are kept until it is there. The error LED blinks slowly.
+ * "muted": the microphone is off (a double press of the button): nothing is heard or kept; the listening LED flashes briefly.
  */
-export type IndicatorState = 'idle' | 'listening' | 'recording' | 'snapshot' | 'thinking' | 'speaking' | 'error' | 'needs-setup';
+export type IndicatorState = 'idle' | 'listening' | 'recording' | 'snapshot' | 'thinking' | 'speaking' | 'error' | 'needs-setup' | 'muted';
 
 export interface Indicator {
   set(state: IndicatorState, detail?: string): void;

@@ -4,7 +4,8 @@ import type { Indicator, IndicatorState } from '../indicator/indicator';
 import { parseWav } from '../audio/wav';
 import { aplay } from './aplay-speaker';
 
-export type CueName = 'click' | 'chime' | 'error';
+/** click: a snapshot; chime: the question sent; error: a fault; ready: the service has started and is listening. */
+export type CueName = 'click' | 'chime' | 'error' | 'ready';
 
 /** assets/cues, made by assets/cues/make-cues.sh (from dist/src/speech or src/speech). */
 export function defaultCueDir(): string {
@@ -24,7 +25,7 @@ export function loadCues(dir = defaultCueDir()): Record<CueName, Buffer> {
     parseWav(wav, `cue sound ${path}`);
     return wav;
   };
-  return { click: load('click'), chime: load('chime'), error: load('error') };
+  return { click: load('click'), chime: load('chime'), error: load('error'), ready: load('ready') };
 }
 
 /** Which state change sounds which cue: a snapshot taken, the question sent, an error. */
@@ -49,7 +50,11 @@ export class CueIndicator implements Indicator {
   set(state: IndicatorState, detail?: string): void {
     this.inner.set(state, detail);
     const cue = CUE_OF[state];
-    if (!cue) return;
+    if (cue) this.play(cue);
+  }
+
+  /** A cue that goes with no state of its own (ready: listening for the first time since the start). */
+  play(cue: CueName): void {
     aplay(this.cues[cue], this.device, this.env).then(
       () => {
         this.failing = false;

@@ -10,6 +10,7 @@ const STATUS: Record<IndicatorState, string> = {
   speaking: 'speaking the answer',
   error: 'error',
   'needs-setup': 'listening, but needs setup',
+  muted: 'microphone off (muted)',
 };
 
 /** The indicator's states as systemd STATUS= lines (`systemctl status snapask`). */

@@ -114,6 +114,11 @@ export class TurnLogic {
     this.release();
   }
 
+  /** Pictures taken for the question still open. */
+  get pictures(): number {
+    return this.current?.snapshots.length ?? 0;
+  }
+
   /** The audio clock moved on: a question waiting for its transcript may go now. */
   onAudioTime(t: number): void {
     this.audioTime = t;

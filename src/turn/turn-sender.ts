@@ -432,6 +432,12 @@ export class TurnSender {
     void this.say(text);
   }
 
+  /** A line said after whatever is being said now; rejects with why when it could not be played (the control channel's "speak"). */
+  async sayLine(text: string): Promise<void> {
+    const spoken = await this.speak(() => this.o.speaker.speak(sentencesOf(oneLine(text))));
+    if (spoken.failed) throw new Error(spoken.failed);
+  }
+
   /** One voice at a time: answers and announcements queue behind each other. */
   private speak<T>(work: () => Promise<T>): Promise<T> {
     const turn = this.voice.then(work);
@@ -446,15 +452,15 @@ export class TurnSender {
     try {
       await this.speak(() =>
         this.o.speaker.speak(
-          sentencesOf(
-            (async function* () {
-              yield text;
-            })(),
-          ),
+          sentencesOf(oneLine(text)),
         ),
       );
     } catch (e) {
       this.o.log.warn({ err: (e as Error).message }, 'could not speak');
     }
   }
+}
+
+async function* oneLine(text: string): AsyncGenerator<string> {
+  yield text;
 }

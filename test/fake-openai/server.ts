@@ -11,6 +11,7 @@ import { parseBody, readBody, recordedBody, type ParsedBody } from './http-body'
 import { IdGenerator } from './ids';
 import { isRecord, type Operation } from './operations';
 import { checkRequest } from './request-check';
+import { modelsRoutes } from './models-routes';
 import { responsesRoutes } from './responses-routes';
 import type { RouteContext, RouteResult, RouteTable, StoredFile, StreamKind } from './routes';
 import { SseStream, type StreamFault } from './sse';
@@ -70,7 +71,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const faults = new FaultQueue();
   const files = new Map<string, StoredFile>();
   const questions: string[] = [];
-  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(questions), ...responsesRoutes(questions), ...audioRoutes() };
+  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(questions), ...responsesRoutes(questions), ...audioRoutes(), ...modelsRoutes() };
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const toolsSeen: string[] = [];

@@ -1,9 +1,9 @@
 import { PressDecoder, type ButtonEvent } from '../../src/indicator/button';
 
 /** Feeds levels at given times, then lets time run to `until` the way GpioButton's timer does. */
-function decode(levels: Array<[number, boolean]>, until: number): ButtonEvent[] {
+function decode(levels: Array<[number, boolean]>, until: number, doubleSeconds?: number): ButtonEvent[] {
   const out: ButtonEvent[] = [];
-  const d = new PressDecoder({ debounceSeconds: 0.03, longSeconds: 1.5 }, (e) => out.push(e));
+  const d = new PressDecoder({ debounceSeconds: 0.03, longSeconds: 1.5, ...(doubleSeconds ? { doubleSeconds } : {}) }, (e) => out.push(e));
   let next: number | undefined;
   const runTo = (t: number) => {
     while (next !== undefined && next <= t) next = d.update(next);
@@ -48,5 +48,36 @@ describe('PressDecoder', () => {
 
   it('two presses in a row are two events', () => {
     expect(decode([[1, true], [1.2, false], [1.5, true], [1.6, false]], 5).map((e) => e.press)).toEqual(['short', 'short']);
+  });
+
+  describe('with double presses (doubleSeconds 0.4)', () => {
+    it('two short presses, the second starting within 0.4 s of the end of the first, are one "double" at the first press', () => {
+      expect(decode([[1, true], [1.15, false], [1.4, true], [1.5, false]], 5, 0.4)).toEqual([{ type: 'button', press: 'double', t: 1 }]);
+    });
+
+    it('a short press alone is reported once 0.4 s have passed without a second one, with its own press time', () => {
+      const out: ButtonEvent[] = [];
+      const d = new PressDecoder({ debounceSeconds: 0.03, longSeconds: 1.5, doubleSeconds: 0.4 }, (e) => out.push(e));
+      d.level(true, 1);
+      d.update(1.03);
+      expect(d.level(false, 1.2)).toBeCloseTo(1.23);
+      expect(d.update(1.23)).toBeCloseTo(1.6);
+      expect(out).toEqual([]);
+      d.update(1.6);
+      expect(out).toEqual([{ type: 'button', press: 'short', t: 1 }]);
+    });
+
+    it('a second press after the window is a second short press, not a double', () => {
+      expect(decode([[1, true], [1.15, false], [1.7, true], [1.8, false]], 5, 0.4).map((e) => e.press)).toEqual(['short', 'short']);
+    });
+
+    it('a short press followed by a long one is a short and a long; a bounce in the window is no second press', () => {
+      expect(decode([[1, true], [1.15, false], [1.3, true], [3, false]], 5, 0.4).map((e) => e.press)).toEqual(['short', 'long']);
+      expect(decode([[1, true], [1.15, false], [1.3, true], [1.31, false]], 5, 0.4)).toEqual([{ type: 'button', press: 'short', t: 1 }]);
+    });
+
+    it('a second press held past the window still makes a double when it ends short', () => {
+      expect(decode([[1, true], [1.15, false], [1.5, true], [1.9, false]], 5, 0.4).map((e) => e.press)).toEqual(['double']);
+    });
   });
 });

@@ -1,0 +1,201 @@
+import type { AudioChunk } from '../audio/audio-source';
+import { LevelMeter } from '../audio/level-meter';
+import type { FrameSource } from '../camera/frame';
+import type { Clock } from '../clock';
+import { jpegSize } from '../image/jpeg-size';
+import type { ButtonEvent } from '../indicator/button';
+import type { FanoutIndicator } from '../indicator/fanout-indicator';
+import type { Indicator, IndicatorState } from '../indicator/indicator';
+import type { GpioLedIndicator, LedName } from '../indicator/led-indicator';
+import {
+  ControlError,
+  type Activity,
+  type ButtonPress,
+  type CameraShot,
+  type DeviceControl,
+  type LevelReading,
+  type LevelSummary,
+  type ServiceState,
+} from './device-control';
+
+/** What the control is made of: the service's own parts (or, for `snapask doctor` alone, ones it opened itself). */
+export interface ControlParts {
+  clock: Clock;
+  /** The states as shown (question, mute and setup applied); absent: always "listening". */
+  indicator?: FanoutIndicator;
+  /** Pictures of the open question. */
+  pictures?: () => number;
+  /** The camera, if one runs. */
+  frames?: () => FrameSource | undefined;
+  /** Says a line through the speaker (in turn with the answers); resolves when played, rejects when it could not be. */
+  say: (text: string) => Promise<void>;
+  leds?: GpioLedIndicator;
+  hasButton?: boolean;
+}
+
+const ACTIVITY: Record<IndicatorState, Activity> = {
+  idle: 'starting',
+  listening: 'listening',
+  recording: 'question',
+  snapshot: 'question',
+  thinking: 'thinking',
+  speaking: 'speaking',
+  error: 'error',
+  muted: 'muted',
+  'needs-setup': 'needs-setup',
+};
+
+/** Seconds of buffered frames the frame rate is measured over. */
+const FPS_SPAN = 2;
+
+/**
+ * The DeviceControl of a running service, built from its parts: it meters the audio the service reads (`hear`),
+ * takes frames from the camera's ring buffer, speaks through the service's voice, lights its LEDs and takes the
+ * button's presses while someone waits for one (`claimButton`). It also keeps the mute: `muted` is read by the
+ * audio loop, which then drops the audio before the recogniser and the question audio. Independent of any
+ * transport: the socket server and the console both call it.
+ */
+export class ServiceControl implements DeviceControl, Indicator {
+  private mutedNow = false;
+  private readonly listeners = new Set<(s: ServiceState) => void>();
+  private readonly meters = new Set<(chunk: AudioChunk) => void>();
+  private buttonWaiter?: (p: ButtonPress) => void;
+
+  constructor(private readonly parts: ControlParts) {}
+
+  get muted(): boolean {
+    return this.mutedNow;
+  }
+
+  async state(): Promise<ServiceState> {
+    return this.current();
+  }
+
+  /** The state now (synchronous, for the service's own use). */
+  current(): ServiceState {
+    const shown = this.parts.indicator?.shown ?? 'listening';
+    const pictures = this.parts.pictures?.() ?? 0;
+    let activity = ACTIVITY[shown];
+    if (activity === 'listening' && pictures > 0) activity = 'question';
+    return { activity, pictures, muted: this.mutedNow, voiceOnly: !this.parts.frames?.() };
+  }
+
+  onState(listener: (s: ServiceState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** As an indicator target: every state change is passed on to the listeners. */
+  set(): void {
+    this.changed();
+  }
+
+  async setMuted(muted: boolean): Promise<ServiceState> {
+    if (muted !== this.mutedNow) {
+      this.mutedNow = muted;
+      this.parts.indicator?.muted(muted);
+      this.changed();
+      await this.parts.say(muted ? 'Microphone off.' : 'Microphone on.').catch(() => undefined);
+    }
+    return this.current();
+  }
+
+  toggleMute(): Promise<ServiceState> {
+    return this.setMuted(!this.mutedNow);
+  }
+
+  /** Every chunk the microphone delivers, muted or not (metering is no recording: nothing is kept). */
+  hear(chunk: AudioChunk): void {
+    for (const m of this.meters) m(chunk);
+  }
+
+  levels(seconds: number, onReading?: (r: LevelReading) => void): Promise<LevelSummary> {
+    if (!(seconds > 0 && seconds <= 60)) return Promise.reject(new ControlError(`levels: seconds must be from 0 to 60, got ${seconds}`, 'bad-request'));
+    return new Promise((resolve, reject) => {
+      const meter = new LevelMeter(onReading);
+      const done = (e?: Error) => {
+        clearTimeout(timer);
+        this.meters.delete(feed);
+        if (e) reject(e);
+        else resolve(meter.summary());
+      };
+      const feed = (chunk: AudioChunk) => {
+        meter.push(chunk.pcm);
+        if (meter.seconds >= seconds) done();
+      };
+      // The microphone delivers in real time: well past `seconds` without enough sound, it is not delivering.
+      const timer = setTimeout(
+        () => done(new ControlError(`the microphone delivered ${meter.seconds.toFixed(1)} s of sound in ${seconds + 3} s: it is not working (see the log)`, 'no-microphone')),
+        (seconds + 3) * 1000,
+      );
+      timer.unref();
+      this.meters.add(feed);
+    });
+  }
+
+  async frame(): Promise<CameraShot> {
+    const frames = this.parts.frames?.();
+    if (!frames) throw new ControlError('no camera is running (camera.kind is none, or it failed at start: see the log)', 'no-camera');
+    const now = this.parts.clock.now();
+    if (frames.capture) {
+      const still = await frames.capture(now);
+      if (!still) throw new ControlError('the camera took no picture (see the log)', 'no-camera');
+      return { jpeg: still.jpeg, ...jpegSize(still.jpeg) };
+    }
+    const newest = frames.frameAt(now - 0.5);
+    if (!newest) throw new ControlError('the camera has sent no frame for half a second: it has stalled or stopped (see the log)', 'no-camera');
+    const oldest = frames.frameAt(now - FPS_SPAN - 0.5);
+    const span = oldest ? newest.t - oldest.t : 0;
+    const fps = oldest && span > 0.2 ? Math.round(((newest.index - oldest.index) / span) * 10) / 10 : undefined;
+    return { jpeg: newest.jpeg, ...jpegSize(newest.jpeg), ...(fps !== undefined ? { fps } : {}) };
+  }
+
+  async speak(text: string): Promise<void> {
+    if (!text.trim()) throw new ControlError('speak: nothing to say', 'bad-request');
+    await this.parts.say(text);
+  }
+
+  async leds(): Promise<LedName[]> {
+    return this.parts.leds?.names ?? [];
+  }
+
+  async showLeds(lit: LedName[]): Promise<void> {
+    const leds = this.parts.leds;
+    if (!leds) throw new ControlError('no status LEDs (gpio.enabled is false, or GPIO failed at start: see the log)', 'no-leds');
+    const unknown = lit.filter((n) => !leds.names.includes(n));
+    if (unknown.length) throw new ControlError(`no such LED: ${unknown.join(', ')} (there are: ${leds.names.join(', ')})`, 'bad-request');
+    leds.override(lit);
+  }
+
+  async releaseLeds(): Promise<void> {
+    this.parts.leds?.release();
+  }
+
+  nextButtonPress(seconds: number): Promise<ButtonPress | undefined> {
+    if (!this.parts.hasButton) return Promise.reject(new ControlError('no button (gpio.button is null, gpio.enabled is false, or GPIO failed at start)', 'no-button'));
+    if (this.buttonWaiter) return Promise.reject(new ControlError('someone else is already waiting for the button', 'busy'));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.buttonWaiter = undefined;
+        resolve(undefined);
+      }, seconds * 1000);
+      this.buttonWaiter = (p) => {
+        clearTimeout(timer);
+        this.buttonWaiter = undefined;
+        resolve(p);
+      };
+    });
+  }
+
+  /** A press of the button: true when someone waiting for it took it (the service then does nothing with it). */
+  claimButton(e: ButtonEvent): boolean {
+    if (!this.buttonWaiter) return false;
+    this.buttonWaiter(e.press);
+    return true;
+  }
+
+  private changed(): void {
+    const s = this.current();
+    for (const l of this.listeners) l(s);
+  }
+}

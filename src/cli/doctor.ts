@@ -38,7 +38,8 @@ export async function runDoctor(o: DoctorOptions): Promise<number> {
     config = loadConfig(o.configPath, o.env).config;
     report(ok('config', `${o.configPath ?? 'no config file: the built-in defaults'} is valid`));
   } catch (e) {
-    report(failed('config', (e as Error).message.split('\n')[0]!, `edit ${o.configPath ?? 'the config'}; the other checks need a valid config`));
+    report(failed('config', (e as Error).message.split('\n')[0]!, `edit ${o.configPath ?? 'the config'}`));
+    o.write('1 check failed; the others need a valid config\n');
     return 1;
   }
   report(checkStateDir(config.stateDir));

@@ -68,6 +68,7 @@ export class ControlClient implements DeviceControl {
     return this.request('state', {});
   }
 
+  /** The state now, then each change. */
   onState(listener: (s: ServiceState) => void): () => void {
     let stopped = false;
     this.request(
@@ -77,7 +78,12 @@ export class ControlClient implements DeviceControl {
         if (!stopped && m.type === 'state') listener(m.data as ServiceState);
       },
       true,
-    ).catch(() => undefined);
+    ).then(
+      (first) => {
+        if (!stopped) listener(first);
+      },
+      () => undefined,
+    );
     return () => {
       stopped = true;
     };

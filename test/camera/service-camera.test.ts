@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
+import { fakeEnv, playedAfterReady, REPO_ROOT } from '../support/fake-bin';
 import { mjpegFrames } from '../support/jpeg';
 import { synthesise } from '../support/speech';
 import { startService } from '../support/service-process';
@@ -50,7 +50,7 @@ describe('snapask run: the camera kinds and the camera missing', () => {
     const played = join(dir, 'played-voice-only');
     const env = fakeEnv({ FAKE_CAMERA_FAIL: '1', FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_ARECORD_WAV: wav, FAKE_APLAY_DIR: played });
     const noWebcam = join(dir, 'no-video0');
-    const lines = await runService({ ...base(), camera: { device: noWebcam } }, env, () => existsSync(played) && readdirSync(played).length > 0);
+    const lines = await runService({ ...base(), camera: { device: noWebcam } }, env, () => playedAfterReady(played).length > 0);
     expect(lines.find((l) => l.msg === `camera.kind auto: no Pi camera (rpicam-vid lists none) and no ${noWebcam}: voice only`)).toBeDefined();
     expect(lines.find((l) => l.msg?.startsWith('no camera found: running voice-only'))).toBeDefined();
     expect(lines.map((l) => l.turn).filter((t) => t?.event === 'snapshot-failed')).toEqual([{ event: 'snapshot-failed', reason: 'the camera is not available' }]);

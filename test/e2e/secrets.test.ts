@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { encodeWav } from '../../src/audio/wav';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { fakeEnv } from '../support/fake-bin';
+import { fakeEnv, playedAfterReady } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
 import { startService, type ServiceProcess } from '../support/service-process';
 import { synthesise } from '../support/speech';
@@ -72,7 +72,7 @@ describe('snapask run: its own secrets file, and no key is no crash', () => {
     expect(readdirSync(join(dir, 'state/turns')).length).toBeGreaterThan(0);
     expect(fake.requests).toHaveLength(0);
     // Said aloud: the notice and "your question is kept" went to the speaker.
-    expect(readdirSync(join(dir, 'played')).length).toBeGreaterThanOrEqual(1);
+    expect(playedAfterReady(join(dir, 'played')).length).toBeGreaterThanOrEqual(1);
     // The service made the file for the key: its user's alone.
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'state/secrets')).mode & 0o777).toBe(0o700);

@@ -71,12 +71,14 @@ describe('snapask run on fake microphone, camera and speaker', () => {
     expect(message.file_ids).toHaveLength(1);
     expect(message.text).not.toMatch(/snapshot|reply/);
 
-    // The cues (click at the snapshot, chime when sent) and the answer, each a real WAV.
-    const played = readdirSync(join(dir, 'played')).map((f) => readFileSync(join(dir, 'played', f)));
+    // The cues (ready first, once listening; click at the snapshot, chime when sent) and the answer, each a real WAV.
+    const played = readdirSync(join(dir, 'played')).sort().map((f) => readFileSync(join(dir, 'played', f)));
     const cue = (name: string) => readFileSync(join(REPO_ROOT, 'assets/cues', `${name}.wav`));
+    expect(played[0]!.equals(cue('ready'))).toBe(true);
+    expect(played.filter((w) => w.equals(cue('ready')))).toHaveLength(1);
     expect(played.filter((w) => w.equals(cue('click')))).toHaveLength(1);
     expect(played.filter((w) => w.equals(cue('chime')))).toHaveLength(1);
-    const answers = played.filter((w) => !w.equals(cue('click')) && !w.equals(cue('chime')));
+    const answers = played.filter((w) => !w.equals(cue('click')) && !w.equals(cue('chime')) && !w.equals(cue('ready')));
     expect(answers).toHaveLength(1);
     expect(parseWav(answers[0]!).pcm.length).toBeGreaterThan(24000);
   }, 90_000);

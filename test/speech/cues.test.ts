@@ -8,9 +8,9 @@ import { CueIndicator, defaultCueDir, loadCues } from '../../src/speech/cues';
 import { fakeEnv } from '../support/fake-bin';
 
 describe('cues', () => {
-  it('ships three short WAVs made by assets/cues/make-cues.sh', () => {
+  it('ships four short WAVs made by assets/cues/make-cues.sh', () => {
     const cues = loadCues();
-    for (const [name, max] of [['click', 0.05], ['chime', 0.6], ['error', 0.8]] as const) {
+    for (const [name, max] of [['click', 0.05], ['chime', 0.6], ['error', 0.8], ['ready', 0.6]] as const) {
       const wav = parseWav(cues[name]);
       const seconds = wav.pcm.length / 2 / wav.sampleRate;
       expect(seconds).toBeGreaterThan(0.005);
@@ -41,5 +41,14 @@ describe('cues', () => {
     const played = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f)));
     expect(played.map((w) => (['click', 'chime', 'error'] as const).find((n) => cues[n].equals(w)))).toEqual(['click', 'chime', 'error']);
     expect(errors).toEqual([]);
+  });
+
+  it('plays the ready cue when asked (the service does once it listens), whatever the state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-cues-'));
+    const cues = loadCues();
+    const ind = new CueIndicator(new LogIndicator(createLogger({ level: 'silent' })), cues, undefined, () => undefined, fakeEnv({ FAKE_APLAY_DIR: dir }));
+    ind.play('ready');
+    for (const deadline = Date.now() + 10_000; readdirSync(dir).length < 1 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir).map((f) => readFileSync(join(dir, f)).equals(cues.ready))).toEqual([true]);
   });
 });

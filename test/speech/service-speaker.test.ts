@@ -58,9 +58,9 @@ describe('snapask run: speaking', () => {
     ]);
     const errors = lines.filter((l) => /aplay failed on device hw:9/.test(l.msg)).map((l) => l.msg);
     const why = 'aplay failed on device hw:9 (exit 1): aplay: main:831: audio open error: No such file or directory';
-    // Each answer's playback failure, and the cues' (reported once while it lasts).
+    // Each answer's playback failure, and the cues' (reported once while it lasts: the ready cue at start is the first).
     expect(errors.filter((m) => m === why)).toHaveLength(2);
-    expect(errors.filter((m) => m.startsWith('cue '))).toEqual([`cue chime not played: ${why}`]);
+    expect(errors.filter((m) => m.startsWith('cue '))).toEqual([`cue ready not played: ${why}`]);
     expect(lines.filter((l) => l.turn?.event === 'error')).toEqual([]);
   }, 90_000);
 

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** test/bin holds stand-ins for arecord, aplay and rpicam-vid that speak the real formats. */
 export const FAKE_BIN = resolve(__dirname, '../../../test/bin');
@@ -8,4 +9,14 @@ export const NODE_BIN = resolve(REPO_ROOT, 'node_modules/.bin');
 /** An environment whose PATH finds the fakes first, then the project's Node 22. */
 export function fakeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, PATH: `${FAKE_BIN}:${NODE_BIN}:${process.env.PATH ?? ''}`, ...extra };
+}
+
+/** What the fake aplay kept in `dir` (a WAV per playback, in order), less the ready cue every service start plays. */
+export function playedAfterReady(dir: string): Buffer[] {
+  if (!existsSync(dir)) return [];
+  const ready = readFileSync(resolve(REPO_ROOT, 'assets/cues/ready.wav'));
+  return readdirSync(dir)
+    .sort()
+    .map((f) => readFileSync(join(dir, f)))
+    .filter((w) => !w.equals(ready));
 }

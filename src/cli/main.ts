@@ -63,7 +63,7 @@ const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console' | 'docto
     synopsis: 'snapask doctor [--config FILE] [--no-wait] [--out DIR]',
     summary: 'Checks the device, one line per check (✓, or ✗ and the fix): config, microphone, camera, speaker, key, network, LEDs...',
     options: {
-      config: configOption,
+      config: { ...configOption, help: 'config file (JSON); default $SNAPASK_CONFIG, else /etc/snapask/config.json where installed, else the built-in defaults' },
       'no-wait': { type: 'boolean', help: 'do not wait 10 s for a button press (reported as skipped)' },
       out: { type: 'string', arg: 'DIR', help: 'where the camera\'s test frame is saved (default: the temporary directory)' },
       help,

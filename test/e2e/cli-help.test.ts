@@ -10,6 +10,7 @@ const OPTIONS = {
   logs: ['--since', '--lines', '--no-follow', '--help'],
   config: ['--config', '--table', '--help'],
   console: ['--config', '--help'],
+  doctor: ['--config', '--no-wait', '--out', '--help'],
 };
 
 /** The usage line of `--name`, which must say in words what it is for. */
@@ -26,6 +27,7 @@ describe('snapask help', () => {
     expect(r.stdout).toMatch(/^\s+run\s+\S+/m);
     expect(r.stdout).toMatch(/^\s+replay\s+\S+/m);
     expect(r.stdout).toMatch(/^\s+logs\s+\S+/m);
+    expect(r.stdout).toMatch(/^\s+doctor\s+\S+/m);
   });
 
   it.each(Object.entries(OPTIONS))('`snapask %s --help` describes each option on its own line', async (command, options) => {
@@ -45,7 +47,7 @@ describe('snapask help', () => {
     const r = await runCli(['snap']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.stderr.split('\n');
-    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, logs, config, console)');
+    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, doctor, logs, config, console)');
     expect(rest.join('\n')).toMatch(/^usage: snapask <command>/);
   });
 

@@ -58,7 +58,7 @@ describe('status LEDs and button on a fake Raspberry Pi 5 sysfs tree', () => {
     dev.close();
   });
 
-  it('reads the button (active low, already exported) as short and long presses, ignoring a glitch', async () => {
+  it('reads the button (active low, already exported) as short, long and double presses, ignoring a glitch', async () => {
     const c = { ...config(), sysfsRoot: fs.root, longPressMs: 600 };
     const pin = base + c.button!;
     fs.preExport(pin, '1');
@@ -72,6 +72,9 @@ describe('status LEDs and button on a fake Raspberry Pi 5 sysfs tree', () => {
     await sleep(200);
     fs.setInput(pin, '1');
     await sleep(100);
+    // A short press is told once no second one has followed within 0.4 s of its end (that would be a double).
+    expect(presses).toEqual([]);
+    await sleep(400);
     expect(presses.map((p) => p.press)).toEqual(['short']);
     // The press time is when the line went low, give or take the 10 ms polling.
     expect(presses[0]!.t - pressedAt).toBeGreaterThanOrEqual(0);
@@ -89,6 +92,16 @@ describe('status LEDs and button on a fake Raspberry Pi 5 sysfs tree', () => {
     fs.setInput(pin, '1');
     await sleep(100);
     expect(presses).toHaveLength(2);
+
+    // Two short presses in quick succession: one double press (the microphone's mute).
+    for (const held of [120, 120]) {
+      fs.setInput(pin, '0');
+      await sleep(held);
+      fs.setInput(pin, '1');
+      await sleep(150);
+    }
+    await sleep(500);
+    expect(presses.map((p) => p.press)).toEqual(['short', 'long', 'double']);
     dev.close();
   });
 

@@ -230,7 +230,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   reporters.push(control);
   const controlServer = new ControlServer(control, (m) => log.warn(m));
   const socket = controlSocketPath(process.env, config.stateDir);
-  controlServer.listen(socket).then(
+  const controlListening = controlServer.listen(socket).then(
     () => log.info({ socket }, 'control socket ready'),
     (e: Error) => log.warn({ socket, err: e.message }, 'no control socket: snapask doctor opens the devices itself'),
   );
@@ -290,6 +290,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   }
   for (const e of recogniser.flush()) turn.onRecognition(e);
   clearInterval(lostPings);
+  await controlListening;
   await controlServer.close();
   await turn.finish();
   await consoleSide?.close();

@@ -77,7 +77,8 @@ export class ServiceControl implements DeviceControl, Indicator {
     const pictures = this.parts.pictures?.() ?? 0;
     let activity = ACTIVITY[shown];
     if (activity === 'listening' && pictures > 0) activity = 'question';
-    return { activity, pictures, muted: this.mutedNow, voiceOnly: !this.parts.frames?.() };
+    const detail = activity === 'needs-setup' ? this.parts.indicator?.setupNeeded : undefined;
+    return { activity, pictures, muted: this.mutedNow, voiceOnly: !this.parts.frames?.(), ...(detail ? { detail } : {}) };
   }
 
   onState(listener: (s: ServiceState) => void): () => void {

@@ -42,6 +42,11 @@ export class FanoutIndicator implements Indicator {
     if (this.last === 'listening') this.set('listening', this.lastDetail);
   }
 
+  /** What only a person can give and is missing (shown as needs-setup), if anything. */
+  get setupNeeded(): string | undefined {
+    return this.setup;
+  }
+
   /** What is shown now: the last state with the question, mute and setup applied. */
   get shown(): IndicatorState {
     const state = this.last;

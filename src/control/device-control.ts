@@ -13,7 +13,7 @@ export interface ServiceState {
   /** Pictures taken for the open question. */
   pictures: number;
   muted: boolean;
-  /** What is missing (needs-setup) or what failed (error). */
+  /** What is missing (needs-setup). */
   detail?: string;
   /** No camera: the service runs voice-only. */
   voiceOnly: boolean;

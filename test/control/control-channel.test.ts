@@ -53,16 +53,13 @@ describe('the control socket', () => {
   const clock = new MonotonicClock();
   const said: string[] = [];
   const fanout = new FanoutIndicator([]);
-  let frames: FileFrameSource;
+  let frames: FileFrameSource | undefined;
   let control: ServiceControl;
   let server: ControlServer;
   const path = join(dir, 'run', 'control.sock');
 
   beforeAll(async () => {
     writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(45, '320x240', 15));
-    // Frame i at t0 + i/15: three seconds of frames ending now, as a camera's ring buffer holds them.
-    frames = await FileFrameSource.open(join(dir, 'cam.mjpeg'), { fps: 15, clock, t0: clock.now() - 2.9 });
-    await frames.start();
     control = new ServiceControl({
       clock, indicator: fanout, pictures: () => 2, frames: () => frames,
       say: async (t) => {
@@ -76,7 +73,7 @@ describe('the control socket', () => {
   });
   afterAll(async () => {
     await server.close();
-    await frames.stop();
+    await frames?.stop();
   });
 
   it('is a socket only its owner can use, in a directory only its owner can enter', () => {
@@ -89,7 +86,8 @@ describe('the control socket', () => {
     const client = (await ControlClient.connect(path))!;
     const watcher = (await ControlClient.connect(path))!;
     try {
-      expect(await client.state()).toEqual({ activity: 'question', pictures: 2, muted: false, voiceOnly: false });
+      // No camera yet (the frame test starts one).
+      expect(await client.state()).toEqual({ activity: 'question', pictures: 2, muted: false, voiceOnly: true });
       const seen: ServiceState[] = [];
       watcher.onState((s) => seen.push(s));
       await new Promise((r) => setTimeout(r, 100));
@@ -129,6 +127,9 @@ describe('the control socket', () => {
   });
 
   it('gives the newest frame with its size and the measured frame rate', async () => {
+    // Frame i at t0 + i/15: three seconds of frames ending now, as a camera's ring buffer holds them.
+    frames = await FileFrameSource.open(join(dir, 'cam.mjpeg'), { fps: 15, clock, t0: clock.now() - 2.9 });
+    await frames.start();
     const client = (await ControlClient.connect(path))!;
     try {
       const shot = await client.frame();

@@ -57,13 +57,19 @@ export function checkRecogniser(config: Config): CheckResult {
     const engine = createEngine(c, commandRules(spokenCommands(config), c), { transcribe: false });
     engine.close();
   } catch (e) {
-    const fix =
-      c.engine === 'vosk'
-        ? `install the model again (sudo ./deploy/install.sh), set recogniser.modelDir, or set recogniser.engine to "pocketsphinx"; a missing word: choose commands.* in the model's vocabulary`
-        : c.engine === 'learned'
-          ? 'train the missing words (make train-keywords), or set recogniser.engine to "pocketsphinx"'
-          : 'sudo apt-get install pocketsphinx-en-us, or choose commands.* words in its dictionary';
-    return failed('recogniser', (e as Error).message, fix);
+    // The recogniser's own messages may carry their fix after a ';' (what happened; what to do).
+    const [what, ...own] = (e as Error).message.split('; ');
+    const word = /vocabulary|dictionary/.test(what!);
+    const fix = own.length
+      ? own.join('; ')
+      : word
+        ? `choose commands.* words in its ${c.engine === 'vosk' ? 'vocabulary' : 'dictionary'}`
+        : c.engine === 'vosk'
+          ? 'install the model again (sudo ./deploy/install.sh), set recogniser.modelDir, or set recogniser.engine to "pocketsphinx"'
+          : c.engine === 'learned'
+            ? 'train the missing words (make train-keywords), or set recogniser.engine to "pocketsphinx"'
+            : 'sudo apt-get install pocketsphinx-en-us, or set recogniser.modelDir';
+    return failed('recogniser', what!, fix);
   }
   const model = c.engine === 'vosk' ? ` model ${c.modelDir ?? DEFAULT_VOSK_MODEL_DIR}` : c.engine === 'learned' ? ' (a trained head for each word)' : ` model ${c.modelDir ?? 'en-us'}`;
   return ok('recogniser', `${c.engine}${model} loads; ${words.join(', ')} in its vocabulary`);

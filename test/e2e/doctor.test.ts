@@ -138,6 +138,8 @@ describe('snapask doctor on the fake devices and the API test double', () => {
         ['state', { ...api, stateDir: join(notADir, 'state') }, {}, 'stateDir', /^✗ stateDir: stateDir .*a-file\/state is not writable by user \w+ \(a file is in its path\); fix: run as the service's user, or set stateDir/],
         ['offline', { openai: { baseURL: `http://127.0.0.1:${port}/v1` } }, {}, 'network', /^✗ network: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: ECONNREFUSED.*; fix: check the network/],
         ['bad-config', { camera: { kind: 'polaroid' } }, {}, 'config', /^✗ config: .*camera\.kind.*; fix: edit .*bad-config\.json$/],
+        ['no-vosk', { ...api, recogniser: { engine: 'vosk', modelDir: join(dir, 'no-model') } }, {}, 'recogniser', /^✗ recogniser: Vosk model directory not found: .*no-model; fix: deploy\/install\.sh downloads it on the device; or set recogniser\.engine to "pocketsphinx"/],
+        ['odd-word', { ...api, commands: { snapshot: 'snapzork' } }, {}, 'recogniser', /^✗ recogniser: .*"snapzork" is not in the pocketsphinx dictionary.*; fix: choose commands\.\* words in its dictionary$/],
       ];
       const runs = await Promise.all(cases.map(([name, config, env]) => runCli(['doctor', '--config', writeConfig(name, config), '--no-wait', '--out', dir], { ...baseEnv(), ...env })));
       cases.forEach(([name, , , check, expected], i) => {

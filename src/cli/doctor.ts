@@ -35,10 +35,13 @@ export async function runDoctor(o: DoctorOptions): Promise<number> {
   };
   let config: Config;
   try {
-    config = loadConfig(o.configPath, o.env).config;
-    report(ok('config', `${o.configPath ?? 'no config file: the built-in defaults'} is valid`));
+    // As the service sees it: the file, the settings overlay in the state directory, the environment.
+    const loaded = loadConfig(o.configPath, o.env, { overlay: true });
+    config = loaded.config;
+    const warned = loaded.warnings.length ? ` (${loaded.warnings.join('; ')})` : '';
+    report(ok('config', `${o.configPath ?? 'no config file: the built-in defaults'} is valid${warned}`));
   } catch (e) {
-    report(failed('config', (e as Error).message.split('\n')[0]!, `edit ${o.configPath ?? 'the config'}`));
+    report(failed('config', (e as Error).message.split('\n').filter(Boolean).join('; '), `edit ${o.configPath ?? 'the config'}`));
     o.write('1 check failed; the others need a valid config\n');
     return 1;
   }

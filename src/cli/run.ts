@@ -283,7 +283,8 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
       ready = true;
       notifier.ready(voiceOnly ? 'listening (voice only: no camera)' : 'listening');
       indicator.set('listening');
-      cues?.play('ready');
+      // After what it is saying now ("I need an OpenAI API key."): one sound at a time on the device.
+      if (cues) void side.sender.quiet().then(() => cues.play('ready'));
       log.info({ voiceOnly }, 'listening');
     }
     watchdog.alive(clock.now());

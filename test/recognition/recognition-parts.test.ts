@@ -1,6 +1,6 @@
 import { FrameLevels, PcmHistory } from '../../src/recognition/audio-history';
 import { kwsScoreToThreshold, loadLibrary, PsDecoder } from '../../src/recognition/pocketsphinx-binding';
-import { SpeechCmn } from '../../src/recognition/pocketsphinx-recogniser';
+import { SpeechCmn } from '../../src/recognition/speech-cmn';
 import { RecogniserError } from '../../src/recognition/recogniser';
 import { SampleClock } from '../../src/recognition/sample-clock';
 import { isFiller, normaliseKeywords, normaliseWord } from '../../src/recognition/words';

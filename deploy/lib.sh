@@ -27,6 +27,9 @@ system() {
 # The comment block at the top of a script (after the #! line), without the "# ": its usage.
 header_of() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"; }
 
+# systemd is running when /run/systemd/system exists (sd_booted(3)); in a chroot or an image being built it is not.
+systemd_running() { [ -d /run/systemd/system ]; }
+
 on_real_root() { [ "$ROOT" = / ] && [ "$DRY_RUN" = 0 ]; }
 
 parse_common() {

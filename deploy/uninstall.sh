@@ -25,11 +25,18 @@ while [ $# -gt 0 ]; do
 done
 if on_real_root && [ "$(id -u)" != 0 ]; then die "run as root (sudo $0), or --dry-run to see what it would do"; fi
 
-if [ "$ROOT" != / ] || systemctl list-unit-files snapask.service >/dev/null 2>&1; then
-  system systemctl disable --now snapask.service
+if [ "$ROOT" = / ] && ! systemd_running; then
+  # A chroot or an image being built: nothing runs it; disabled is the enabling symlink gone.
+  target=$(sed -n 's/^WantedBy=//p' /etc/systemd/system/snapask.service 2>/dev/null || true)
+  [ -z "$target" ] || run rm -f "/etc/systemd/system/$target.wants/snapask.service"
+  run rm -f /etc/systemd/system/snapask.service
+else
+  if [ "$ROOT" != / ] || systemctl list-unit-files snapask.service >/dev/null 2>&1; then
+    system systemctl disable --now snapask.service
+  fi
+  run rm -f "$(r /etc/systemd/system/snapask.service)"
+  system systemctl daemon-reload
 fi
-run rm -f "$(r /etc/systemd/system/snapask.service)"
-system systemctl daemon-reload
 run rm -rf "$(r /opt/snapask)" "$(r /var/cache/snapask)" "$(r /usr/local/lib/libvosk.so)"
 # The snapask command on PATH, if it is the one install.sh wrote.
 if grep -q '^# snapask: installed by deploy/install.sh' "$(r /usr/local/bin/snapask)" 2>/dev/null; then

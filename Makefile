@@ -106,3 +106,10 @@ uninstall:
 
 clean:
 	rm -rf dist build
+
+# The installer proven on arm64 (slow, root, not in make test): the release archive installed by deploy/install.sh
+# into a clean Debian arm64 root (debootstrap, qemu-user-static), then the installed service started there on the
+# fake devices until READY=1. Work and caches in build/arm64-check/. See docs/testing.md.
+.PHONY: check-install-arm64
+check-install-arm64: release
+	node dist/test/deploy/check-install-arm64.js build/$(RELEASE).tar.gz

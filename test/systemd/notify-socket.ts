@@ -38,8 +38,9 @@ export class NotifySocket {
   private readonly proc: ChildProcessByStdio<null, Readable, Readable>;
   private readonly bound: Promise<void>;
 
-  constructor() {
-    this.path = join(mkdtempSync(join(tmpdir(), 'snapask-notify-')), 'notify.sock');
+  /** `path`: where to bind it (a folder that exists); a new temporary folder's notify.sock by default. */
+  constructor(path?: string) {
+    this.path = path ?? join(mkdtempSync(join(tmpdir(), 'snapask-notify-')), 'notify.sock');
     this.proc = spawn('python3', ['-c', LISTENER, this.path], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
     let buf = '';
     let err = '';

@@ -85,13 +85,13 @@ async function must(cmd: string, args: string[], o: Parameters<typeof run>[2] = 
  * in an image being built. No /sys: under qemu-user, onnxruntime's cpuinfo reads this x86 machine's CPUs there
  * and crashes (SIGSEGV); without it, it warns and goes on. (No GPIO either way: this machine has none.)
  */
-function inRoot(args: string[], env: Record<string, string>): [string, string[]] {
+function inRoot(args: string[], env: Record<string, string>, o: { caches?: boolean } = {}): [string, string[]] {
   const mounts = [
     `mount -t proc proc "$R/proc"`,
     `mount --bind /dev "$R/dev"`,
     // /dev/shm as on the device (tmpfs, 1777: the camera's timestamp files go there); the bind above has not the host's.
     `mount -t tmpfs -o mode=1777,size=64m tmpfs "$R/dev/shm"`,
-    ...CACHES.map(([host, inside]) => `mkdir -p "$R${inside}" && mount --bind "${host}" "$R${inside}"`),
+    ...(o.caches === false ? [] : CACHES).map(([host, inside]) => `mkdir -p "$R${inside}" && mount --bind "${host}" "$R${inside}"`),
   ].join(' && ');
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   return ['unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', `set -e; R="$1"; shift; ${mounts}; exec chroot "$R" "$@"`, 'sh', ROOT, '/usr/bin/env', '-i', ...envArgs, ...args]];
@@ -345,8 +345,9 @@ async function main(): Promise<void> {
     : await run(cmd, args, { log: join(WORK, 'install.log') });
   done();
   if (installed.code !== 0) fail(`deploy/install.sh exited ${installed.code} (log: ${join(WORK, 'install.log')})`);
-  const npmCi = /npm ci .*\n[\s\S]*?added (\d+) packages in ([\d.]+)(m?s)/.exec(installed.out);
-  if (npmCi) figures.npm_ci_s = npmCi[3] === 'ms' ? Number(npmCi[2]) / 1000 : Number(npmCi[2]);
+  // npm's own rounding: "added 105 packages in 5m" (or 40s, 900ms).
+  const npmCi = /npm ci .*\n[\s\S]*?added (\d+) packages in ([\d.]+)(ms|s|m)\b/.exec(installed.out);
+  if (npmCi) figures.npm_ci = `${npmCi[2]}${npmCi[3]}`;
 
   // No systemd running in the root: enabled for the next boot, not started; systemctl (offline) agrees.
   if (!installed.out.includes('systemd is not running here')) fail('the installer did not notice that systemd is not running');
@@ -386,7 +387,8 @@ async function main(): Promise<void> {
 
   // Uninstalling where systemd is not running: the enabling symlink and the program go, config and state stay.
   const unDone = step('uninstall');
-  const [c5, a5] = inRoot(['sh', '-c', `cd /root/${release} && ./deploy/uninstall.sh`], ROOT_ENV);
+  // Without the caches mounted: the uninstaller removes /var/cache/snapask.
+  const [c5, a5] = inRoot(['sh', '-c', `cd /root/${release} && ./deploy/uninstall.sh`], ROOT_ENV, { caches: false });
   await must(c5, a5);
   if (lstatSync(wants, { throwIfNoEntry: false })) fail(`uninstall left ${wants}`);
   for (const gone of [join(ROOT, 'etc/systemd/system/snapask.service'), join(ROOT, 'opt/snapask')]) if (existsSync(gone)) fail(`uninstall left ${gone}`);

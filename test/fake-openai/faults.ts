@@ -22,6 +22,8 @@ export interface FaultSpec {
    * `error` event. The question stays in the thread or conversation, unanswered.
    */
   outcome?: RunOutcome;
+  /** A transcription answers this text instead of the audio's words ('' for an empty transcript). */
+  text?: string;
 }
 
 export type RunOutcome = 'failed' | 'expired' | 'incomplete' | 'cancelled' | 'error-event';

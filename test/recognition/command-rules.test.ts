@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { CloudTranscriber, withoutCommandWords } from '../../src/recognition/cloud-transcriber';
 import { commandRules, roleOf, spottedWords } from '../../src/recognition/command-words';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { wordsFor } from '../fake-openai/transcription';
 
 const WORDS = { snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' };
 
@@ -62,7 +63,8 @@ describe('CloudTranscriber (against the test double)', () => {
     const fallbacks: string[] = [];
     const t = make(fallbacks);
     feed(t, 6);
-    expect(await t.transcribe(1.2, 3.55, 'offline text')).toBe('Heard 2.35 seconds of speech.');
+    expect(await t.transcribe(1.2, 3.55, 'offline text')).toBe(wordsFor(Buffer.alloc(2.35 * 32000, 3)));
+    expect(fake.transcriptions.at(-1)!.seconds).toBeCloseTo(2.35, 3);
     expect(fallbacks).toEqual([]);
     expect(fake.violations).toEqual([]);
     const req = fake.requests.find((r) => r.operation === 'POST /audio/transcriptions')!;
@@ -70,7 +72,8 @@ describe('CloudTranscriber (against the test double)', () => {
     expect(body.model).toBe('gpt-4o-transcribe');
     expect(String(body.prompt)).toContain('"snapshot", "reply", "cancel", "stop"');
     // The audio before the reply is forgotten (in whole 0.1 s chunks): a second question gets only its own stretch.
-    expect(await t.transcribe(0, 5, 'x')).toBe('Heard 1.50 seconds of speech.');
+    expect(await t.transcribe(0, 5, 'x')).toBe(wordsFor(Buffer.alloc(1.5 * 32000, 3)));
+    expect(fake.transcriptions.at(-1)!.seconds).toBeCloseTo(1.5, 3);
   });
 
   it('keeps the offline text on any failure', async () => {

@@ -3,13 +3,19 @@ import { SAMPLE_RATE } from '../audio/audio-source';
 import { QuestionAudio } from '../audio/question-audio';
 import type { AudioChunk } from '../audio/audio-source';
 import { encodeWav } from '../audio/wav';
+import { describeApiError } from '../assistant/api-errors';
+import { AssistantError } from '../assistant/thread-manager';
+import { RetryPolicy } from '../retry/retry-policy';
 import type { CommandRules } from './command-words';
 
 export interface CloudTranscriberOptions {
   client: OpenAI;
   /** gpt-4o-transcribe or newer. */
   model: string;
+  /** All attempts of one transcription together (the retry policy's budget). */
   timeoutMs: number;
+  /** Backoff between attempts; 429, 5xx, a broken connection are tried again within `timeoutMs`. */
+  backoffMs?: number;
   rules: CommandRules;
   /** Why the offline text was used instead. */
   onFallback: (reason: string) => void;
@@ -41,14 +47,24 @@ export class CloudTranscriber {
     if (pcm.length < MIN_SECONDS * SAMPLE_RATE * 2) return offline;
     try {
       const words = Object.values(this.o.rules.words);
-      const res = await this.o.client.audio.transcriptions.create(
-        {
-          file: await toFile(encodeWav(pcm, SAMPLE_RATE), 'question.wav', { type: 'audio/wav' }),
-          model: this.o.model,
-          response_format: 'json',
-          prompt: `A spoken question to a camera appliance. The speaker may say the command words ${words.map((w) => `"${w}"`).join(', ')} on their own between phrases.`,
-        },
-        { timeout: this.o.timeoutMs, maxRetries: 1 },
+      const wav = encodeWav(pcm, SAMPLE_RATE);
+      const policy = new RetryPolicy({ firstMs: this.o.backoffMs ?? 500, maxMs: this.o.timeoutMs, budgetMs: this.o.timeoutMs });
+      const { value: res } = await policy.run(
+        async (_n, leftMs) =>
+          this.o.client.audio.transcriptions
+            .create(
+              {
+                file: await toFile(wav, 'question.wav', { type: 'audio/wav' }),
+                model: this.o.model,
+                response_format: 'json',
+                prompt: `A spoken question to a camera appliance. The speaker may say the command words ${words.map((w) => `"${w}"`).join(', ')} on their own between phrases.`,
+              },
+              { timeout: Math.max(1, leftMs), maxRetries: 0 },
+            )
+            .catch((e: unknown) => {
+              throw describeApiError(e, this.o.client.baseURL, 'transcribing the question');
+            }),
+        AssistantError.failureOf,
       );
       const text = withoutCommandWords(res.text, words);
       if (!text && offline) throw new Error('empty transcript');

@@ -8,5 +8,5 @@ import type { CommandRules } from './command-words';
 export function createTranscriber(config: Config, secrets: Secrets | SecretsSource, rules: CommandRules, onFallback: (reason: string) => void): CloudTranscriber | undefined {
   if (!config.transcription.enabled) return undefined;
   const client = openAIClient(config, asSecretsSource(secrets));
-  return new CloudTranscriber({ client, model: config.transcription.model, timeoutMs: config.transcription.timeoutMs, rules, onFallback });
+  return new CloudTranscriber({ client, model: config.transcription.model, timeoutMs: config.transcription.timeoutMs, backoffMs: config.uploads.backoffMs, rules, onFallback });
 }

@@ -6,6 +6,7 @@ import type { Indicator } from '../indicator/indicator';
 import type { FileLedger } from '../spool/file-ledger';
 import type { JsonStateFile } from '../spool/json-state-file';
 import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import { RetryPolicy } from '../retry/retry-policy';
 import { sentencesOf } from '../speech/sentence-splitter';
 import type { Speaker } from '../speech/speaker';
 import { confirmationPrompt } from './confirmation-gate';
@@ -86,8 +87,12 @@ export class TurnSender {
   private retryPending = false;
   /** Called after a new conversation starts (the old one's files can go). */
   onReset?: () => Promise<void>;
+  /** A held question is tried again for ever: backoff without a budget. */
+  private readonly retry: RetryPolicy;
 
-  constructor(private readonly o: TurnSenderOptions) {}
+  constructor(private readonly o: TurnSenderOptions) {
+    this.retry = new RetryPolicy({ firstMs: o.policy.retryMs, maxMs: o.policy.maxRetryMs });
+  }
 
   /** The button's long press, or a long quiet spell: the next question opens a new conversation. */
   async newConversation(): Promise<void> {
@@ -397,8 +402,10 @@ export class TurnSender {
     }
     record.failures = (record.failures ?? 0) + 1;
     record.lastError = err.message;
-    const backoff = err.kind === 'refused' ? this.o.policy.refusedRetryMs : Math.min(this.o.policy.retryMs * 2 ** (record.failures - 1), this.o.policy.maxRetryMs);
-    const retryMs = Math.max(backoff, (err.retryAfter ?? 0) * 1000);
+    const retryMs =
+      err.kind === 'refused'
+        ? Math.max(this.o.policy.refusedRetryMs, (err.retryAfter ?? 0) * 1000)
+        : this.retry.delayMs(record.failures, AssistantError.failureOf(err).retryAfterMs);
     return this.held(
       record,
       err.message,

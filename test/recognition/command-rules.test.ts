@@ -76,13 +76,18 @@ describe('CloudTranscriber (against the test double)', () => {
     expect(fake.transcriptions.at(-1)!.seconds).toBeCloseTo(1.5, 3);
   });
 
-  it('keeps the offline text on any failure', async () => {
+  it('tries a 500 again within its budget (the retry policy), and keeps the offline text once that is spent', async () => {
     const fallbacks: string[] = [];
     const t = make(fallbacks);
-    feed(t, 3);
-    fake.inject({ operation: 'POST /audio/transcriptions', status: 500, times: 2 });
-    expect(await t.transcribe(0.5, 2.5, 'what is this')).toBe('what is this');
+    feed(t, 6);
+    fake.inject({ operation: 'POST /audio/transcriptions', status: 500, times: 1 });
+    const before = fake.requests.length;
+    expect(await t.transcribe(0.5, 2.5, 'what is this')).toBe(wordsFor(Buffer.alloc(2 * 32000, 3)));
+    expect(fake.requests.length - before).toBe(2);
+    // Failing for longer than the budget (5 s; backoff 0.5, 1, 2 s): the offline text stands.
+    fake.inject({ operation: 'POST /audio/transcriptions', status: 500, times: 10 });
+    expect(await t.transcribe(3, 5.5, 'what is that')).toBe('what is that');
     expect(fallbacks).toHaveLength(1);
-    expect(fallbacks[0]).toMatch(/^cloud transcription failed, using the offline text: 500/);
+    expect(fallbacks[0]).toMatch(/^cloud transcription failed, using the offline text: transcribing the question: the OpenAI API answered 500/);
   });
 });

@@ -38,7 +38,8 @@ export class QuestionAudio {
     return Buffer.concat(parts);
   }
 
-  private forgetBefore(t: number): void {
+  /** Drops the audio wholly before `t` (it can be part of no question). */
+  forgetBefore(t: number): void {
     while (this.chunks.length) {
       const c = this.chunks[0]!;
       const end = c.t + c.pcm.length / BYTES_PER_SAMPLE / SAMPLE_RATE;

@@ -58,14 +58,14 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
       emit: counting,
     });
     await assertReachable(config.openai.baseURL);
-    const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit: counting });
+    const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit: counting, maxPauseSeconds: config.question.maxPauseSeconds });
     // Questions a killed replay left unfinished go first, as on the device.
     turn.restore(await side.spool.list((id, why) => counting({ event: 'error', stage: 'spool', message: `turn ${id}: ${why}` })));
     await frames?.start();
     for await (const chunk of audio) {
       cloud?.hear(chunk);
       for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
-      turn.onAudioTime(clock.now());
+      turn.onAudio(chunk);
     }
     for (const e of recogniser.flush()) turn.onRecognition(e);
     await turn.finish();

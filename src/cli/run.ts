@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { ArecordSource } from '../audio/arecord-source';
 import { ClipMonitor } from '../audio/clip-monitor';
-import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createAssistantSide, needsApiKey } from '../app/thread-manager-factory';
 import { InternetWatch } from '../app/internet-watch';
 import { assertReachable } from '../app/reachability';
@@ -17,7 +16,6 @@ import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio
 import { LogIndicator, type Indicator } from '../indicator/indicator';
 import { PlaybackReference } from '../audio/playback-reference';
 import { createRecogniser } from '../recognition/create-recogniser';
-import type { CommandRecognitionEvent } from '../recognition/recogniser';
 import { AplaySpeaker } from '../speech/aplay-speaker';
 import { notifierFromEnv } from '../systemd/notifier';
 import { StatusIndicator } from '../systemd/status-indicator';
@@ -129,7 +127,17 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     indicator,
     emit,
   });
-  const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit });
+  // "recording": speech that may become a question is held (the turn logic's rule: question.maxPauseSeconds).
+  const turn = createTurnLogic(side, {
+    commands: rules.words,
+    frames,
+    cloud,
+    indicator,
+    log,
+    emit,
+    maxPauseSeconds: config.question.maxPauseSeconds,
+    onQuestion: (open) => (open ? fanout.questionStarted() : fanout.questionEnded()),
+  });
   // Questions from before a crash or power cut: sent (exactly once) or continued.
   turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));
   const sweep = () => (needsApiKey(config, secrets.current()) ? Promise.resolve() : side.janitor.sweep().catch((e: Error) => log.warn({ err: e.message }, 'file cleanup failed')));
@@ -183,27 +191,11 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     void sweep();
   });
 
-  // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
-  let questionFrom = -Infinity;
-  const noteQuestion = (e: CommandRecognitionEvent) => {
-    if (e.type === 'keyword') {
-      if (e.role === 'reply') {
-        questionFrom = e.end;
-        fanout.questionEnded();
-      } else if (e.role === 'snapshot') {
-        fanout.questionStarted();
-      }
-    } else if (e.words.some((w) => w.start >= questionFrom && !w.role)) {
-      fanout.questionStarted();
-    }
-  };
-
   // The button: a short press answers an action waiting for "confirm", or else ends the question like "reply";
   // a long press drops the open question and starts a new conversation.
   onButton = (e: ButtonEvent) => {
     log.info({ button: e.press, t: e.t }, `button: ${e.press} press`);
     if (e.press === 'short' && side.gate.confirm()) return;
-    questionFrom = e.t;
     fanout.questionEnded();
     if (e.press === 'short') {
       turn.replyNow(e.t);
@@ -226,11 +218,8 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   for await (const chunk of audio) {
     cloud?.hear(chunk);
     clipping.push(chunk);
-    for (const e of bargeIn.filter(recogniser.accept(chunk))) {
-      noteQuestion(e);
-      turn.onRecognition(e);
-    }
-    turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
+    for (const e of bargeIn.filter(recogniser.accept(chunk))) turn.onRecognition(e);
+    turn.onAudio(chunk);
     // Ready once sound has gone through the recogniser: config, model, camera (or voice-only) and microphone are all up.
     if (!ready) {
       ready = true;

@@ -98,6 +98,15 @@ export const ConfigSchema = obj({
   conversation: obj({
     resetAfterIdleMinutes: atLeastZero('minutes', 'a question after this much quiet opens a new conversation (0: never)', 0),
   }),
+  question: obj({
+    maxPauseSeconds: Type.Number({
+      minimum: 0.5,
+      maximum: 60,
+      unit: 'seconds',
+      default: 4,
+      description: 'the question is what you said up to "reply" without a longer pause (and back to where you said your first "snapshot"); talk before that is forgotten',
+    }),
+  }),
   uploads: obj({
     concurrency: Type.Integer({ minimum: 1, maximum: 16, default: 3, description: 'pictures uploaded at once' }),
     budgetMs: positive('milliseconds', 'all attempts of one picture together', 60_000),

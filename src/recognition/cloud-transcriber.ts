@@ -41,6 +41,11 @@ export class CloudTranscriber {
     this.audio.push(chunk);
   }
 
+  /** Audio before `t` can be part of no question: it goes from memory. */
+  forget(t: number): void {
+    this.audio.forgetBefore(t);
+  }
+
   /** The question spoken in [from, to) (audio clock), or `offline` when the cloud cannot say. */
   async transcribe(from: number, to: number, offline: string): Promise<string> {
     const pcm = this.audio.take(from, to);

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { SAMPLE_RATE, samplesIn, type AudioChunk } from '../audio/audio-source';
+import { SpeechActivity } from '../audio/speech-activity';
 import type { FileJanitor } from '../assistant/file-janitor';
 import type { UploadQueue } from '../assistant/upload-queue';
 import type { Frame, FrameSource } from '../camera/frame';
@@ -48,11 +50,23 @@ export interface TurnLogicOptions {
   transcriptWaitSeconds?: number;
   /** The question's text from another transcriber (the cloud), given the offline text for [from, to). */
   transcribe?: (from: number, to: number, offline: string) => Promise<string>;
+  /**
+   * The longest pause inside a question (`question.maxPauseSeconds`, default 4): the question is the speech
+   * running up to "reply" without a longer one, reaching back at least to its first snapshot's utterance.
+   */
+  maxPauseSeconds?: number;
+  /** Whether speech that may become a question is held (the recording LED): on with it, off when it lapses or goes. */
+  onQuestion?: (open: boolean) => void;
+  /** Audio before this time can be part of no question any more: it is forgotten (the cloud's copy too). */
+  forget?: (before: number) => void;
 }
 
 interface PendingQuestion {
   reply: CommandEvent;
+  /** Nothing before this is in the question (the last reply's end, or speech already forgotten). */
   from: number;
+  /** The start of the question's first snapshot word: the question reaches back at least to its utterance. */
+  anchor?: number;
   turn?: TurnRecord;
   prefix: string;
   heardAt: number;
@@ -72,7 +86,12 @@ export class TurnLogic {
   private current?: TurnRecord;
   /** Words of a question restored after a restart, heard before it. */
   private prefix = '';
+  /** Nothing before this can be part of the next question: the last reply's end, moved on as speech lapses. */
   private questionStart = 0;
+  /** The start of the open question's first snapshot word. */
+  private anchor?: number;
+  private readonly activity = new SpeechActivity();
+  private questionHeld = false;
   private transcribedUntil = -Infinity;
   private audioTime = 0;
   private readonly pending: PendingQuestion[] = [];
@@ -84,11 +103,13 @@ export class TurnLogic {
   /** What the recogniser heard; a keyword acts by its role (given at the recogniser boundary), whatever the word. */
   onRecognition(e: CommandRecognitionEvent): void {
     if (e.type === 'transcript') {
+      for (const w of e.words) this.activity.note(w.start, w.end);
       this.words.push(...e.words);
       this.transcribedUntil = Math.max(this.transcribedUntil, e.end);
       this.noteWords();
     } else {
       this.o.emit({ event: 'keyword', word: e.word, role: e.role, start: e.start, end: e.end, detected_at: e.detectedAt });
+      this.activity.note(e.start, e.end);
       this.keywords.push(e);
       switch (e.role) {
         case 'snapshot':
@@ -110,18 +131,56 @@ export class TurnLogic {
       }
     }
     this.release();
+    this.noteHeld();
   }
 
-  /** The audio clock moved on: a question waiting for its transcript may go now. */
+  /** The microphone's audio, every chunk: where the speech is (the question's bounds), and the clock. */
+  onAudio(chunk: AudioChunk): void {
+    this.activity.push(chunk);
+    this.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
+  }
+
+  /** The audio clock moved on: a question waiting for its transcript may go now; speech that lapsed is forgotten. */
   onAudioTime(t: number): void {
     this.audioTime = t;
     this.release();
+    this.forgetLapsed();
+    this.noteHeld();
+  }
+
+  /**
+   * Without a snapshot, speech followed by a pause longer than maxPauseSeconds can never be part of a question:
+   * its words and audio are dropped. Judged a transcript's wait late, once the offline words for it are in.
+   */
+  private forgetLapsed(): void {
+    if (this.current || this.pending.length) return;
+    const horizon = this.activity.chainStart(this.audioTime - (this.o.transcriptWaitSeconds ?? 3), this.maxPause, this.questionStart);
+    if (horizon <= this.questionStart) return;
+    this.questionStart = horizon;
+    this.words = this.words.filter((w) => w.end > horizon);
+    this.keywords = this.keywords.filter((k) => k.end > horizon);
+    this.activity.forgetBefore(horizon);
+    this.o.forget?.(horizon);
+  }
+
+  /** The recording LED: on while speech that may become a question is held (or a snapshot opened one). */
+  private noteHeld(): void {
+    const last = this.activity.lastEnd;
+    const held = !!this.current || (last > this.questionStart && this.audioTime - last <= this.maxPause);
+    if (held === this.questionHeld) return;
+    this.questionHeld = held;
+    this.o.onQuestion?.(held);
+  }
+
+  private get maxPause(): number {
+    return this.o.maxPauseSeconds ?? 4;
   }
 
   /** The button's short press: the question ends at `t` (shared clock), as if "reply" had been said then. */
   replyNow(t: number): void {
     this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, role: 'reply', start: t, end: t, detectedAt: t });
     this.release();
+    this.noteHeld();
   }
 
   /** The button's long press: the open question (its words and pictures) is dropped; the next one starts at `t`. */
@@ -132,6 +191,8 @@ export class TurnLogic {
     this.words = this.words.filter((w) => w.start >= t);
     this.keywords = this.keywords.filter((k) => k.start >= t);
     this.questionStart = t;
+    this.anchor = undefined;
+    this.noteHeld();
     if (!dropped) return;
     const work = this.snapshotWork.get(dropped.id);
     this.snapshotWork.delete(dropped.id);
@@ -174,6 +235,7 @@ export class TurnLogic {
 
   private takeSnapshot(k: CommandEvent): void {
     const heard = performance.now();
+    this.anchor ??= k.start;
     const frames = this.o.frames;
     const frame = frames?.frameAt(k.start, k.end);
     if (!frame && frames?.capture) {
@@ -249,7 +311,15 @@ export class TurnLogic {
 
   private closeQuestion(reply: CommandEvent): void {
     if (this.current) this.snapshotWork.delete(this.current.id);
-    this.pending.push({ reply, from: this.questionStart, turn: this.current, prefix: this.prefix, heardAt: performance.now() });
+    this.pending.push({
+      reply,
+      from: this.questionStart,
+      ...(this.anchor !== undefined ? { anchor: this.anchor } : {}),
+      turn: this.current,
+      prefix: this.prefix,
+      heardAt: performance.now(),
+    });
+    this.anchor = undefined;
     this.current = undefined;
     this.prefix = '';
     this.questionStart = reply.end;
@@ -263,6 +333,15 @@ export class TurnLogic {
     this.o.sender.announce(cancelNotice(pictures));
   }
 
+  /**
+   * Where a closed question begins: the speech running up to its "reply" without a pause longer than maxPause,
+   * reaching back at least to the utterance of its first snapshot; never before `q.from`.
+   */
+  private questionFrom(q: PendingQuestion): number {
+    const toReply = this.activity.chainStart(q.reply.start, this.maxPause, q.from);
+    return q.anchor !== undefined ? Math.min(toReply, this.activity.chainStart(q.anchor, this.maxPause, q.from)) : toReply;
+  }
+
   private release(): void {
     const wait = this.o.transcriptWaitSeconds ?? 3;
     while (this.pending.length) {
@@ -270,9 +349,10 @@ export class TurnLogic {
       const complete = this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
       if (!complete) return;
       this.pending.shift();
-      const offline = questionText(this.words, this.keywords, q.from, q.reply.start);
+      const from = this.questionFrom(q);
+      const offline = questionText(this.words, this.keywords, from, q.reply.start);
       // The cloud's transcript of the same audio, when configured; the sender waits for it (it falls back to the offline text).
-      const refined = this.o.transcribe?.(q.from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
+      const refined = this.o.transcribe?.(from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };

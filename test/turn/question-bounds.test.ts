@@ -1,0 +1,106 @@
+import type { CommandRecognitionEvent } from '../../src/recognition/recogniser';
+import type { TurnEvent } from '../../src/turn/turn-events';
+import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { turnOnTestDouble, words } from '../support/turn-on-test-double';
+
+const RATE = 16000;
+const CHUNK = 0.1;
+
+/** What the microphone hears in [t, t + CHUNK): a loud tone inside `speech`, a faint hiss elsewhere. */
+function chunkAt(t: number, speech: Array<[number, number]>): Buffer {
+  const n = Math.round(CHUNK * RATE);
+  const out = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) {
+    const s = t + i / RATE;
+    const loud = speech.some(([a, b]) => s >= a && s < b);
+    const v = loud ? 3000 * Math.sin(2 * Math.PI * 220 * s) : ((i * 7919) % 21) - 10;
+    out.writeInt16LE(Math.round(v), i * 2);
+  }
+  return out;
+}
+
+type Script = Array<{ at: number; e: CommandRecognitionEvent }>;
+const said = (text: string, start: number): Script => {
+  const w = words(text, start);
+  const end = w.at(-1)!.end;
+  return [{ at: end + 0.5, e: { type: 'transcript', text, words: w, start, end } }];
+};
+const keyword = (role: 'snapshot' | 'reply', start: number, end: number): Script => [{ at: end + 0.2, e: { type: 'keyword', word: role, role, start, end, detectedAt: end + 0.2 } }];
+/** The stretch `words` puts `text` on (0.3 s a word), as speech for chunkAt. */
+const spoken = (text: string, start: number): [number, number] => [start, start + text.split(' ').length * 0.3 - 0.05];
+
+describe('where a question begins (question.maxPauseSeconds)', () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  afterAll(() => fake.close());
+
+  it('is the speech running up to "reply" without a longer pause, reaching back to its first snapshot; earlier talk is dropped', async () => {
+    const asked: Array<[number, number]> = [];
+    const led: Array<[number, boolean]> = [];
+    const forgotten: number[] = [];
+    let now = 0;
+    const { side, turn, clock, events } = await turnOnTestDouble(fake, 'snapask-bounds-', {
+      cameraSeconds: 40,
+      turn: {
+        maxPauseSeconds: 4,
+        transcribe: (from, to, offline) => {
+          asked.push([from, to]);
+          return Promise.resolve(offline);
+        },
+        onQuestion: (open) => led.push([now, open]),
+        forget: (t) => forgotten.push(t),
+      },
+    });
+    const script: Script = [
+      // The room's talk, then 6 s of quiet.
+      ...said('the room talks about lunch', 1),
+      // A question with a snapshot, a 5 s pause in it, and more of it.
+      ...said('what is this', 9),
+      ...keyword('snapshot', 10.2, 10.7),
+      ...said('is it ripe', 15.9),
+      ...keyword('reply', 17.2, 17.6),
+      // Talk, 5 s of quiet, then a question without a snapshot.
+      ...said('earlier chat here', 21),
+      ...said('how warm is it', 27),
+      ...keyword('reply', 28.6, 29.0),
+      // A pause under the limit joins the two halves.
+      ...said('first part', 32),
+      ...said('second part', 35.5),
+      ...keyword('reply', 36.5, 36.9),
+    ].sort((a, b) => a.at - b.at);
+    const speech: Array<[number, number]> = [
+      spoken('the room talks about lunch', 1), spoken('what is this', 9), [10.2, 10.7], spoken('is it ripe', 15.9), [17.2, 17.55],
+      spoken('earlier chat here', 21), spoken('how warm is it', 27), [28.6, 28.95], spoken('first part', 32), spoken('second part', 35.5), [36.5, 36.85],
+    ];
+    clock.advanceTo(0);
+    for (now = 0; now < 42; now = Math.round((now + CHUNK) * 10) / 10) {
+      clock.advanceTo(now);
+      while (script.length && script[0]!.at <= now) turn.onRecognition(script.shift()!.e);
+      turn.onAudio({ pcm: chunkAt(now, speech), t: now });
+    }
+    await turn.finish();
+    await side.sender.stop();
+
+    const messages = events.filter((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
+    expect(messages.map((m) => m.text)).toEqual(['what is this is it ripe', 'how warm is it', 'first part second part']);
+    expect(messages.map((m) => m.file_ids.length)).toEqual([1, 0, 0]);
+    // The audio asked about is the same stretch: from the first word of each question to its "reply".
+    expect(asked).toHaveLength(3);
+    for (const [[from, to], [start, reply]] of asked.map((a, i) => [a, [[9, 17.2], [27, 28.6], [32, 36.5]][i]!] as const)) {
+      expect(Math.abs(from - start)).toBeLessThan(0.1);
+      expect(to).toBe(reply);
+    }
+    // The room's talk left memory (words and audio) once its pause had lasted, before the question began.
+    expect(forgotten.filter((t) => t > 2.4 && t <= 9)).not.toEqual([]);
+    // The recording LED: on with the room's talk, off 4 s after it, on from the question to its reply.
+    const near = (t: number, open: boolean) => led.some(([at, o]) => o === open && Math.abs(at - t) <= 0.3);
+    expect(led[0]).toEqual([expect.closeTo(1.1, 0), true]);
+    expect(near(1 + 5 * 0.3 - 0.05 + 4, false)).toBe(true);
+    expect(near(9.1, true)).toBe(true);
+    expect(led.filter(([at]) => at > 9.5 && at < 17.5)).toEqual([]);
+    expect(near(17.8, false)).toBe(true);
+    expect(events.filter((e) => e.event === 'error')).toEqual([]);
+  }, 60_000);
+});

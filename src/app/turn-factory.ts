@@ -18,12 +18,15 @@ export function createTurnLogic(
     emit: (e: TurnEvent) => void;
     maxPauseSeconds: number;
     onQuestion?: (open: boolean) => void;
+    playingDuring?: (start: number, end: number) => boolean;
   },
 ): TurnLogic {
   const { cloud, ...devices } = o;
   return new TurnLogic({
     ...devices,
+    // The cloud writes the question: no offline transcript is waited for.
+    ...(cloud ? { transcriptWaitSeconds: 0 } : {}),
     ...side,
-    ...(cloud ? { transcribe: (from: number, to: number, offline: string) => cloud.transcribe(from, to, offline), forget: (t: number) => cloud.forget(t) } : {}),
+    ...(cloud ? { transcribe: (from: number, to: number, offline: string, cut: Array<[number, number]>) => cloud.transcribe(from, to, offline, cut), forget: (t: number) => cloud.forget(t) } : {}),
   });
 }

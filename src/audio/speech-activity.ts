@@ -38,14 +38,16 @@ export class SpeechActivity {
   /** The stretch under way (its last speech frame's end so far), not yet closed by a long enough silence. */
   private open?: SpeechSpan;
 
-  push(chunk: AudioChunk): void {
+  /** `muted`: the device itself is speaking; what the microphone hears then is nobody's question (and not the room's floor). */
+  push(chunk: AudioChunk, muted = false): void {
     const n = chunk.pcm.length >> 1;
     for (let i = 0; i < n; i++) {
       if (this.accN === 0) this.frameStart = chunk.t + i / SAMPLE_RATE;
       const v = chunk.pcm.readInt16LE(i * 2);
       this.acc += v * v;
       if (++this.accN === FRAME_SAMPLES) {
-        this.frame(10 * Math.log10(this.acc / FRAME_SAMPLES + 1e-3), this.frameStart);
+        if (muted) this.silent(this.frameStart);
+        else this.frame(10 * Math.log10(this.acc / FRAME_SAMPLES + 1e-3), this.frameStart);
         this.acc = 0;
         this.accN = 0;
       }
@@ -128,6 +130,10 @@ export class SpeechActivity {
     } else if (this.open && t - this.open.end > BRIDGE_SECONDS) {
       this.close();
     }
+  }
+
+  private silent(t: number): void {
+    if (this.open && t - this.open.end > BRIDGE_SECONDS) this.close();
   }
 
   private close(): void {

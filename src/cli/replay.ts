@@ -39,7 +39,8 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
   const onEvent = (e: { detail: string }) => warn(e.detail);
   const frames = o.camera ? await createFrameSource({ ...config.camera, kind: 'file', file: o.camera, fps: o.fps }, { clock, onEvent }) : undefined;
   const rules = commandRules(spokenCommands(config), config.recogniser);
-  const recogniser = createRecogniser(config.recogniser, rules);
+  const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
+  const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud });
   try {
     const failures: string[] = [];
     let last: TurnEvent | undefined;
@@ -51,7 +52,6 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
     };
     const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-'));
     const indicator = new LogIndicator(log);
-    const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
     const side = createAssistantSide(config, secrets, log, {
       speaker: new WavFileSpeaker(outDir, { voice: config.speaker.voice, rate: config.speaker.rate }),
       indicator,

@@ -67,8 +67,10 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   const rules = commandRules(spokenCommands(config), config.recogniser);
   // What the speaker plays, for the echo canceller in front of the recogniser.
   const echo = config.speaker.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
-  const recogniser = createRecogniser(config.recogniser, rules, { ...(echo ? { echo } : {}), warn: (m) => log.warn(m) });
   const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
+  // With the cloud writing the question, the offline engine listens for the command words only (no language model).
+  const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud, ...(echo ? { echo } : {}), warn: (m) => log.warn(m) });
+  log.info({ mode: cloud ? 'cloud' : 'offline', model: cloud ? config.transcription.model : undefined }, `transcription: ${cloud ? 'cloud' : 'offline'}`);
 
   let frames: FrameSource | undefined;
   let cameraKind: string = config.camera.kind;
@@ -137,6 +139,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     emit,
     maxPauseSeconds: config.question.maxPauseSeconds,
     onQuestion: (open) => (open ? fanout.questionStarted() : fanout.questionEnded()),
+    playingDuring: (start, end) => speaker.playingDuring(start, end),
   });
   // Questions from before a crash or power cut: sent (exactly once) or continued.
   turn.restore(await side.spool.list((id, why) => log.error({ turn: id }, `spooled turn unreadable: ${why}`)));

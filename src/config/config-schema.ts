@@ -192,11 +192,17 @@ export const ConfigSchema = obj({
   }),
   transcription: obj(
     {
-      enabled: bool('cloud transcription of the question at "reply" (the command words stay offline)', false),
-      model: text('the transcription model (gpt-4o-transcribe or newer)', 'gpt-4o-transcribe', { allowed: 'a transcription model (gpt-4o-transcribe or newer)' }),
-      timeoutMs: positive('milliseconds', 'longest wait for a transcript', 8000),
+      mode: Type.Optional(
+        oneOf(['cloud', 'offline'] as const, "who writes your question's text: OpenAI (`cloud`, far fewer wrong words) or the device (`offline`); see [Privacy](#privacy)", undefined, {
+          defaultText: '`cloud` when an OpenAI key is set at start, else `offline`',
+        }),
+      ),
+      enabled: Type.Optional(Type.Boolean({ description: 'deprecated: `true` is `mode` `cloud`, `false` `offline`', defaultText: '-' })),
+      model: text('the cloud model (`gpt-4o-mini-transcribe` is cheaper)', 'gpt-4o-transcribe', { allowed: 'a transcription model (gpt-4o-transcribe or newer)' }),
+      language: Type.Optional(Type.String({ pattern: '^[a-z]{2}$', allowed: 'an ISO-639-1 language code (en, de, ...)', description: 'the language as `en`, `de`, ... if you know it', defaultText: '(any)' })),
+      timeoutMs: positive('milliseconds', 'all attempts of one transcription request', 8000),
     },
-    { description: 'Optional cloud transcription of the question at "reply".' },
+    { description: 'Who writes the question\'s text: OpenAI\'s transcription, or the device\'s recogniser.' },
   ),
   tts: obj(
     {

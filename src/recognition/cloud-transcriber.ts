@@ -12,6 +12,7 @@ export interface CloudTranscriberOptions {
   client: OpenAI;
   /** gpt-4o-transcribe or newer. */
   model: string;
+  language?: string;
   /** All attempts of one transcription together (the retry policy's budget). */
   timeoutMs: number;
   /** Backoff between attempts; 429, 5xx, a broken connection are tried again within `timeoutMs`. */
@@ -46,9 +47,12 @@ export class CloudTranscriber {
     this.audio.forgetBefore(t);
   }
 
-  /** The question spoken in [from, to) (audio clock), or `offline` when the cloud cannot say. */
-  async transcribe(from: number, to: number, offline: string): Promise<string> {
-    const pcm = this.audio.take(from, to);
+  /**
+   * The question spoken in [from, to) (audio clock) without the stretches in `cut` (its command words), or
+   * `offline` when the cloud cannot say.
+   */
+  async transcribe(from: number, to: number, offline: string, cut: Array<[number, number]> = []): Promise<string> {
+    const pcm = this.audio.take(from, to, cut);
     if (pcm.length < MIN_SECONDS * SAMPLE_RATE * 2) return offline;
     try {
       const words = Object.values(this.o.rules.words);
@@ -62,6 +66,7 @@ export class CloudTranscriber {
                 file: await toFile(wav, 'question.wav', { type: 'audio/wav' }),
                 model: this.o.model,
                 response_format: 'json',
+                ...(this.o.language ? { language: this.o.language } : {}),
                 prompt: `A spoken question to a camera appliance. The speaker may say the command words ${words.map((w) => `"${w}"`).join(', ')} on their own between phrases.`,
               },
               { timeout: Math.max(1, leftMs), maxRetries: 0 },

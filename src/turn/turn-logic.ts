@@ -49,7 +49,7 @@ export interface TurnLogicOptions {
    */
   transcriptWaitSeconds?: number;
   /** The question's text from another transcriber (the cloud), given the offline text for [from, to). */
-  transcribe?: (from: number, to: number, offline: string) => Promise<string>;
+  transcribe?: (from: number, to: number, offline: string, cut: Array<[number, number]>) => Promise<string>;
   /**
    * The longest pause inside a question (`question.maxPauseSeconds`, default 4): the question is the speech
    * running up to "reply" without a longer one, reaching back at least to its first snapshot's utterance.
@@ -57,6 +57,8 @@ export interface TurnLogicOptions {
   maxPauseSeconds?: number;
   /** Whether speech that may become a question is held (the recording LED): on with it, off when it lapses or goes. */
   onQuestion?: (open: boolean) => void;
+  /** Whether the device's own voice plays during [start, end] (audio clock): that audio is never part of a question. */
+  playingDuring?: (start: number, end: number) => boolean;
   /** Audio before this time can be part of no question any more: it is forgotten (the cloud's copy too). */
   forget?: (before: number) => void;
 }
@@ -92,6 +94,8 @@ export class TurnLogic {
   private anchor?: number;
   private readonly activity = new SpeechActivity();
   private questionHeld = false;
+  /** When the device's own voice played (audio clock): cut out of any question's audio. */
+  private playback: Array<[number, number]> = [];
   private transcribedUntil = -Infinity;
   private audioTime = 0;
   private readonly pending: PendingQuestion[] = [];
@@ -136,8 +140,15 @@ export class TurnLogic {
 
   /** The microphone's audio, every chunk: where the speech is (the question's bounds), and the clock. */
   onAudio(chunk: AudioChunk): void {
-    this.activity.push(chunk);
-    this.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
+    const end = chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE;
+    const playing = this.o.playingDuring?.(chunk.t, end) ?? false;
+    if (playing) {
+      const last = this.playback.at(-1);
+      if (last && chunk.t - last[1] < 0.05) last[1] = end;
+      else this.playback.push([chunk.t, end]);
+    }
+    this.activity.push(chunk, playing);
+    this.onAudioTime(end);
   }
 
   /** The audio clock moved on: a question waiting for its transcript may go now; speech that lapsed is forgotten. */
@@ -160,6 +171,7 @@ export class TurnLogic {
     this.words = this.words.filter((w) => w.end > horizon);
     this.keywords = this.keywords.filter((k) => k.end > horizon);
     this.activity.forgetBefore(horizon);
+    this.playback = this.playback.filter(([, e]) => e > horizon);
     this.o.forget?.(horizon);
   }
 
@@ -352,7 +364,10 @@ export class TurnLogic {
       const from = this.questionFrom(q);
       const offline = questionText(this.words, this.keywords, from, q.reply.start);
       // The cloud's transcript of the same audio, when configured; the sender waits for it (it falls back to the offline text).
-      const refined = this.o.transcribe?.(from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
+      // The command words said inside it are cut out of the audio by their times (and out of the text by matching).
+      // So is whatever played from the device's own speaker meanwhile.
+      const cut = [...this.keywords.map((k): [number, number] => [k.start, k.end]), ...this.playback].filter(([s, e]) => e > from && s < q.reply.start);
+      const refined = this.o.transcribe?.(from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '), cut);
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };

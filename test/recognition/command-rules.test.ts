@@ -76,6 +76,19 @@ describe('CloudTranscriber (against the test double)', () => {
     expect(fake.transcriptions.at(-1)!.seconds).toBeCloseTo(1.5, 3);
   });
 
+  it('cuts the command words out of the audio by their times, and sends the language when configured', async () => {
+    const t = new CloudTranscriber({ client: new OpenAI({ apiKey: 'test', baseURL: fake.url }), model: 'gpt-4o-mini-transcribe', language: 'en', timeoutMs: 5000, rules: commandRules(WORDS), onFallback: () => undefined });
+    // Every 0.1 s chunk holds a different value, so the audio sent shows exactly which stretches went.
+    const chunk = (i: number) => Buffer.alloc(3200, i + 1);
+    for (let i = 0; i < 40; i++) t.hear({ pcm: chunk(i), t: 10 + i / 10 });
+    await t.transcribe(10.5, 13.5, 'x', [[11, 11.5], [12.2, 12.4]]);
+    const sent = fake.transcriptions.at(-1)!;
+    const expected = Buffer.concat([...[5, 6, 7, 8, 9], ...[15, 16, 17, 18, 19, 20, 21], ...[24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34]].map(chunk));
+    expect(sent.pcm.equals(expected)).toBe(true);
+    expect(sent).toMatchObject({ model: 'gpt-4o-mini-transcribe', language: 'en' });
+    expect(fake.violations).toEqual([]);
+  });
+
   it('tries a 500 again within its budget (the retry policy), and keeps the offline text once that is spent', async () => {
     const fallbacks: string[] = [];
     const t = make(fallbacks);

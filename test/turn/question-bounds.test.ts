@@ -103,4 +103,43 @@ describe('where a question begins (question.maxPauseSeconds)', () => {
     expect(near(17.8, false)).toBe(true);
     expect(events.filter((e) => e.event === 'error')).toEqual([]);
   }, 60_000);
+
+  it("leaves out what the device's own voice played: it is no speech of a question, and its audio is cut out", async () => {
+    const asked: Array<{ from: number; to: number; cut: Array<[number, number]> }> = [];
+    const playing: Array<[number, number]> = [[3, 6], [11, 12.5]];
+    const { side, turn, clock, events } = await turnOnTestDouble(fake, 'snapask-bounds-play-', {
+      cameraSeconds: 20,
+      turn: {
+        maxPauseSeconds: 4,
+        transcribe: (from, to, offline, cut) => {
+          asked.push({ from, to, cut });
+          return Promise.resolve(offline);
+        },
+        playingDuring: (a, b) => playing.some(([s, e]) => a < e && b > s),
+      },
+    });
+    const script: Script = [
+      ...said('hello there', 1),
+      // The answer plays (loud) from 3 to 6; the user asks after it.
+      ...said('what is it', 6.5),
+      ...keyword('reply', 7.6, 8.0),
+      // A question the device's voice interrupts: both halves are the question, the voice is cut out.
+      ...said('and this one', 9.5),
+      ...said('how big', 12.8),
+      ...keyword('reply', 13.6, 14.0),
+    ].sort((a, b) => a.at - b.at);
+    const speech: Array<[number, number]> = [spoken('hello there', 1), [3, 6], spoken('what is it', 6.5), [7.6, 7.95], spoken('and this one', 9.5), [11, 12.5], spoken('how big', 12.8), [13.6, 13.95]];
+    for (let now = 0; now < 18; now = Math.round((now + CHUNK) * 10) / 10) {
+      clock.advanceTo(now);
+      while (script.length && script[0]!.at <= now) turn.onRecognition(script.shift()!.e);
+      turn.onAudio({ pcm: chunkAt(now, speech), t: now });
+    }
+    await turn.finish();
+    await side.sender.stop();
+    const messages = events.filter((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
+    expect(messages.map((m) => m.text)).toEqual(['what is it', 'and this one how big']);
+    expect(asked[0]!.from).toBeCloseTo(6.5, 1);
+    expect(asked[1]!.from).toBeCloseTo(9.5, 1);
+    expect(asked[1]!.cut).toContainEqual([expect.closeTo(11, 1), expect.closeTo(12.5, 1)]);
+  }, 60_000);
 });

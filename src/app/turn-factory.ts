@@ -27,6 +27,6 @@ export function createTurnLogic(
     // The cloud writes the question: no offline transcript is waited for.
     ...(cloud ? { transcriptWaitSeconds: 0 } : {}),
     ...side,
-    ...(cloud ? { transcribe: (from: number, to: number, offline: string, cut: Array<[number, number]>) => cloud.transcribe(from, to, offline, cut), forget: (t: number) => cloud.forget(t) } : {}),
+    ...(cloud ? { transcriber: cloud, forget: (t: number) => cloud.forget(t) } : {}),
   });
 }

@@ -201,6 +201,7 @@ export const ConfigSchema = obj({
       model: text('the cloud model (`gpt-4o-mini-transcribe` is cheaper)', 'gpt-4o-transcribe', { allowed: 'a transcription model (gpt-4o-transcribe or newer)' }),
       language: Type.Optional(Type.String({ pattern: '^[a-z]{2}$', allowed: 'an ISO-639-1 language code (en, de, ...)', description: 'the language as `en`, `de`, ... if you know it', defaultText: '(any)' })),
       timeoutMs: positive('milliseconds', 'all attempts of one transcription request', 8000),
+      concurrency: Type.Integer({ minimum: 1, maximum: 8, default: 2, description: 'requests at once (once a question has a picture, its parts go while you speak)' }),
     },
     { description: 'Who writes the question\'s text: OpenAI\'s transcription, or the device\'s recogniser.' },
   ),

@@ -19,6 +19,7 @@ export function createTranscriber(config: Config, secrets: Secrets | SecretsSour
     ...(config.transcription.language ? { language: config.transcription.language } : {}),
     timeoutMs: config.transcription.timeoutMs,
     backoffMs: config.uploads.backoffMs,
+    concurrency: config.transcription.concurrency,
     rules,
     onFallback,
   });

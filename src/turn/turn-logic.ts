@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SAMPLE_RATE, samplesIn, type AudioChunk } from '../audio/audio-source';
 import { SpeechActivity } from '../audio/speech-activity';
+import type { QuestionTranscript } from '../recognition/cloud-transcriber';
 import type { FileJanitor } from '../assistant/file-janitor';
 import type { UploadQueue } from '../assistant/upload-queue';
 import type { Frame, FrameSource } from '../camera/frame';
@@ -48,8 +49,11 @@ export interface TurnLogicOptions {
    * before it; the transcript engine closes an utterance only after silence.
    */
   transcriptWaitSeconds?: number;
-  /** The question's text from another transcriber (the cloud), given the offline text for [from, to). */
-  transcribe?: (from: number, to: number, offline: string, cut: Array<[number, number]>) => Promise<string>;
+  /**
+   * Another transcriber (the cloud): a question's transcript is opened at its first snapshot (pieces go while the
+   * user speaks) or at "reply" (one request), and its text replaces the offline one.
+   */
+  transcriber?: { open(from: number): QuestionTranscript };
   /**
    * The longest pause inside a question (`question.maxPauseSeconds`, default 4): the question is the speech
    * running up to "reply" without a longer one, reaching back at least to its first snapshot's utterance.
@@ -64,6 +68,7 @@ export interface TurnLogicOptions {
 }
 
 interface PendingQuestion {
+  transcript?: QuestionTranscript;
   reply: CommandEvent;
   /** Nothing before this is in the question (the last reply's end, or speech already forgotten). */
   from: number;
@@ -94,6 +99,8 @@ export class TurnLogic {
   private anchor?: number;
   private readonly activity = new SpeechActivity();
   private questionHeld = false;
+  /** The open question's cloud transcript, from its first snapshot on. */
+  private transcript?: QuestionTranscript;
   /** When the device's own voice played (audio clock): cut out of any question's audio. */
   private playback: Array<[number, number]> = [];
   private transcribedUntil = -Infinity;
@@ -154,6 +161,7 @@ export class TurnLogic {
   /** The audio clock moved on: a question waiting for its transcript may go now; speech that lapsed is forgotten. */
   onAudioTime(t: number): void {
     this.audioTime = t;
+    this.transcript?.advance(this.activity.speech, t, this.cuts());
     this.release();
     this.forgetLapsed();
     this.noteHeld();
@@ -204,6 +212,10 @@ export class TurnLogic {
     this.keywords = this.keywords.filter((k) => k.start >= t);
     this.questionStart = t;
     this.anchor = undefined;
+    // Transcriptions in flight are dropped with the question, and its audio with them.
+    this.transcript?.discard();
+    this.transcript = undefined;
+    this.o.forget?.(t);
     this.noteHeld();
     if (!dropped) return;
     const work = this.snapshotWork.get(dropped.id);
@@ -247,7 +259,11 @@ export class TurnLogic {
 
   private takeSnapshot(k: CommandEvent): void {
     const heard = performance.now();
-    this.anchor ??= k.start;
+    if (this.anchor === undefined) {
+      this.anchor = k.start;
+      // The question is certain now: its audio starts going while the user speaks.
+      this.transcript = this.o.transcriber?.open(this.activity.chainStart(k.start, this.maxPause, this.questionStart));
+    }
     const frames = this.o.frames;
     const frame = frames?.frameAt(k.start, k.end);
     if (!frame && frames?.capture) {
@@ -327,11 +343,13 @@ export class TurnLogic {
       reply,
       from: this.questionStart,
       ...(this.anchor !== undefined ? { anchor: this.anchor } : {}),
+      ...(this.transcript ? { transcript: this.transcript } : {}),
       turn: this.current,
       prefix: this.prefix,
       heardAt: performance.now(),
     });
     this.anchor = undefined;
+    this.transcript = undefined;
     this.current = undefined;
     this.prefix = '';
     this.questionStart = reply.end;
@@ -354,6 +372,11 @@ export class TurnLogic {
     return q.anchor !== undefined ? Math.min(toReply, this.activity.chainStart(q.anchor, this.maxPause, q.from)) : toReply;
   }
 
+  /** What is never part of a question's audio: the command words, and whatever the device's own speaker played. */
+  private cuts(): Array<[number, number]> {
+    return [...this.keywords.map((k): [number, number] => [k.start, k.end]), ...this.playback];
+  }
+
   private release(): void {
     const wait = this.o.transcriptWaitSeconds ?? 3;
     while (this.pending.length) {
@@ -366,8 +389,9 @@ export class TurnLogic {
       // The cloud's transcript of the same audio, when configured; the sender waits for it (it falls back to the offline text).
       // The command words said inside it are cut out of the audio by their times (and out of the text by matching).
       // So is whatever played from the device's own speaker meanwhile.
-      const cut = [...this.keywords.map((k): [number, number] => [k.start, k.end]), ...this.playback].filter(([s, e]) => e > from && s < q.reply.start);
-      const refined = this.o.transcribe?.(from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '), cut);
+      const cut = this.cuts().filter(([s, e]) => e > from && s < q.reply.start);
+      const transcript = q.transcript ?? this.o.transcriber?.open(from);
+      const refined = transcript?.finish(q.reply.start, cut, [q.prefix, offline].filter(Boolean).join(' '), this.activity.speech);
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };

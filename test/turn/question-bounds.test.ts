@@ -1,3 +1,4 @@
+import type { QuestionTranscript } from '../../src/recognition/cloud-transcriber';
 import type { CommandRecognitionEvent } from '../../src/recognition/recogniser';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
@@ -29,6 +30,18 @@ const keyword = (role: 'snapshot' | 'reply', start: number, end: number): Script
 /** The stretch `words` puts `text` on (0.3 s a word), as speech for chunkAt. */
 const spoken = (text: string, start: number): [number, number] => [start, start + text.split(' ').length * 0.3 - 0.05];
 
+/** A transcriber that notes where each question's transcript began and ended (and what was cut), and answers the offline text. */
+const recording = (note: (from: number, to: number, cut: Array<[number, number]>) => void): { open(from: number): QuestionTranscript } => ({
+  open: (from) => ({
+    advance: () => undefined,
+    discard: () => undefined,
+    finish: (to, cut, offline) => {
+      note(from, to, cut);
+      return Promise.resolve(offline);
+    },
+  }),
+});
+
 describe('where a question begins (question.maxPauseSeconds)', () => {
   let fake: FakeOpenAI;
   beforeAll(async () => {
@@ -45,10 +58,7 @@ describe('where a question begins (question.maxPauseSeconds)', () => {
       cameraSeconds: 40,
       turn: {
         maxPauseSeconds: 4,
-        transcribe: (from, to, offline) => {
-          asked.push([from, to]);
-          return Promise.resolve(offline);
-        },
+        transcriber: recording((from, to) => asked.push([from, to])),
         onQuestion: (open) => led.push([now, open]),
         forget: (t) => forgotten.push(t),
       },
@@ -111,10 +121,7 @@ describe('where a question begins (question.maxPauseSeconds)', () => {
       cameraSeconds: 20,
       turn: {
         maxPauseSeconds: 4,
-        transcribe: (from, to, offline, cut) => {
-          asked.push({ from, to, cut });
-          return Promise.resolve(offline);
-        },
+        transcriber: recording((from, to, cut) => asked.push({ from, to, cut })),
         playingDuring: (a, b) => playing.some(([s, e]) => a < e && b > s),
       },
     });

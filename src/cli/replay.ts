@@ -56,6 +56,7 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
       speaker: new WavFileSpeaker(outDir, { voice: config.speaker.voice, rate: config.speaker.rate }),
       indicator,
       emit: counting,
+      ...(cloud ? { cloud: { transcriber: cloud, rules } } : {}),
     });
     await assertReachable(config.openai.baseURL);
     const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit: counting, maxPauseSeconds: config.question.maxPauseSeconds });

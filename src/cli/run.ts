@@ -128,6 +128,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     speaker,
     indicator,
     emit,
+    ...(cloud ? { cloud: { transcriber: cloud, rules } } : {}),
   });
   // "recording": speech that may become a question is held (the turn logic's rule: question.maxPauseSeconds).
   const turn = createTurnLogic(side, {

@@ -120,6 +120,13 @@ export const ConfigSchema = obj({
     maxRetryMs: positive('milliseconds', 'longest wait between tries of a held question', 60_000),
     refusedRetryMs: positive('milliseconds', 'wait after a 401/403 (bad key, forbidden) before trying again', 600_000),
     maxAgeHours: positive('hours', 'a question older than this is given up, said aloud', 24),
+    maxQuestionSeconds: Type.Number({
+      minimum: 10,
+      maximum: 1400,
+      unit: 'seconds',
+      default: 300,
+      description: "a question's audio is kept (FLAC, beside its pictures) and sent in files of at most this long; a longer question is split",
+    }),
   }),
   commands: obj(
     { snapshot: word('snapshot'), reply: word('reply'), confirm: word('confirm'), cancel: word('cancel'), stop: word('stop') },

@@ -3,10 +3,11 @@ import { SAMPLE_RATE } from '../audio/audio-source';
 import { QuestionAudio } from '../audio/question-audio';
 import type { AudioChunk } from '../audio/audio-source';
 import type { SpeechSpan } from '../audio/speech-activity';
-import { encodeWav } from '../audio/wav';
+import { encodeFlac } from '../audio/flac';
 import { describeApiError } from '../assistant/api-errors';
 import { AssistantError } from '../assistant/thread-manager';
 import { RetryPolicy } from '../retry/retry-policy';
+import type { SpooledPiece } from '../spool/turn-spool';
 import type { CommandRules } from './command-words';
 
 export interface CloudTranscriberOptions {
@@ -20,6 +21,8 @@ export interface CloudTranscriberOptions {
   backoffMs?: number;
   /** Requests in flight at once (`transcription.concurrency`); the rest wait their turn. */
   concurrency?: number;
+  /** The longest piece sent (and spooled) in one (`spool.maxQuestionSeconds`): a longer stretch is split. */
+  maxPieceSeconds?: number;
   rules: CommandRules;
   /** Why the offline text was used instead. */
   onFallback: (reason: string) => void;
@@ -35,6 +38,15 @@ const PIECE_MIN_SECONDS = 3;
 const PIECE_LONG_PAUSE_SECONDS = 1;
 /** A pause is taken as finished only this long after its start: a command word said at its end has been detected by then. */
 const KEYWORD_LAG_SECONDS = 0.5;
+
+/** Where a question's pieces are kept before they are sent (the turn's spool), and their text once it came. */
+export interface PieceStore {
+  /** A piece is coming (in order): named in the turn now, written by `write`. */
+  add(seconds: number): SpooledPiece;
+  /** Its audio (FLAC) on disk; a failed write is reported there and the piece still goes. */
+  write(piece: SpooledPiece, flac: Buffer): Promise<void>;
+  transcribed(piece: SpooledPiece, text: string): void;
+}
 
 /** One question's transcription as the turn logic drives it. */
 export interface QuestionTranscript {
@@ -55,7 +67,8 @@ export interface QuestionTranscript {
  * left, out of the text; they are named in the prompt so they come back spelt the same way.
  */
 export class CloudTranscriber {
-  private readonly audio = new QuestionAudio();
+  // Room for a long question without a snapshot (held whole until "reply"): 10 min, 19 MB.
+  private readonly audio = new QuestionAudio(600);
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly policy: RetryPolicy;
@@ -76,9 +89,9 @@ export class CloudTranscriber {
     this.audio.forgetBefore(t);
   }
 
-  /** A question beginning at `from` (audio clock). */
-  open(from: number): QuestionTranscript {
-    return new OpenQuestion(this, from);
+  /** A question beginning at `from` (audio clock); its pieces kept in `store` before they are sent. */
+  open(from: number, store?: PieceStore): QuestionTranscript {
+    return new OpenQuestion(this, from, store, this.o.maxPieceSeconds ?? 300);
   }
 
   /** The question spoken in [from, to) without `cut`, in one request, or `offline` when the cloud cannot say. */
@@ -91,17 +104,20 @@ export class CloudTranscriber {
     return this.audio.take(from, to, cut);
   }
 
-  /** @internal One request (slot, retries within the budget); its text without command words. */
-  async request(pcm: Buffer): Promise<string> {
+  /**
+   * One request for audio (FLAC, or WAV), with a slot and retries within the budget; its text without the
+   * command words. Fails with an AssistantError: `retry` (no network, 429, 5xx) or `failed` (the API refused it).
+   */
+  async request(audio: Buffer, filename = 'question.flac'): Promise<string> {
     await this.slot();
     try {
-      const wav = encodeWav(pcm, SAMPLE_RATE);
+      const type = filename.endsWith('.wav') ? 'audio/wav' : 'audio/flac';
       const { value } = await this.policy.run(
         async (_n, leftMs) =>
           this.o.client.audio.transcriptions
             .create(
               {
-                file: await toFile(wav, 'question.wav', { type: 'audio/wav' }),
+                file: await toFile(audio, filename, { type }),
                 model: this.o.model,
                 response_format: 'json',
                 ...(this.o.language ? { language: this.o.language } : {}),
@@ -148,6 +164,8 @@ class OpenQuestion implements QuestionTranscript {
   constructor(
     private readonly t: CloudTranscriber,
     from: number,
+    private readonly store: PieceStore | undefined,
+    private readonly maxPieceSeconds: number,
   ) {
     this.pieceStart = from;
   }
@@ -191,13 +209,25 @@ class OpenQuestion implements QuestionTranscript {
   }
 
   private send(end: number, cut: Array<[number, number]>): void {
-    const pcm = this.t.take(this.pieceStart, end, cut);
+    const all = this.t.take(this.pieceStart, end, cut);
     this.pieceStart = end;
-    if (pcm.length < MIN_SECONDS * SAMPLE_RATE * 2) return;
-    // A rejection is kept for finish(); nobody may be waiting yet.
-    const piece = this.t.request(pcm).then((text) => (this.discarded ? '' : text));
-    piece.catch(() => undefined);
-    this.pieces.push(piece);
+    if (all.length < MIN_SECONDS * SAMPLE_RATE * 2) return;
+    // Longer than a piece may be (the API's file limit): split, not cut.
+    const step = Math.round(this.maxPieceSeconds * SAMPLE_RATE) * 2;
+    for (let off = 0; off < all.length; off += step) {
+      const pcm = all.subarray(off, off + step);
+      // Named in the turn at once (so pieces keep their order), on disk before it is sent.
+      const spooled = this.store?.add(pcm.length / 2 / SAMPLE_RATE);
+      const job = encodeFlac(pcm).then(async (flac) => {
+        if (spooled) await this.store!.write(spooled, flac);
+        const text = await this.t.request(flac);
+        if (spooled && !this.discarded) this.store!.transcribed(spooled, text);
+        return this.discarded ? '' : text;
+      });
+      // A rejection is kept for finish(); nobody may be waiting yet.
+      job.catch(() => undefined);
+      this.pieces.push(job);
+    }
   }
 }
 

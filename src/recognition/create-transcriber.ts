@@ -20,6 +20,7 @@ export function createTranscriber(config: Config, secrets: Secrets | SecretsSour
     timeoutMs: config.transcription.timeoutMs,
     backoffMs: config.uploads.backoffMs,
     concurrency: config.transcription.concurrency,
+    maxPieceSeconds: config.spool.maxQuestionSeconds,
     rules,
     onFallback,
   });

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SAMPLE_RATE, samplesIn, type AudioChunk } from '../audio/audio-source';
 import { SpeechActivity } from '../audio/speech-activity';
-import type { QuestionTranscript } from '../recognition/cloud-transcriber';
+import type { PieceStore, QuestionTranscript } from '../recognition/cloud-transcriber';
 import type { FileJanitor } from '../assistant/file-janitor';
 import type { UploadQueue } from '../assistant/upload-queue';
 import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { CommandEvent, CommandRecognitionEvent, HeardWord } from '../recognition/recogniser';
 import type { FileLedger } from '../spool/file-ledger';
-import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { SpooledPiece, SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { ConfirmationGate } from './confirmation-gate';
 import { questionText } from './question-text';
 import type { TurnEvent } from './turn-events';
@@ -53,7 +53,7 @@ export interface TurnLogicOptions {
    * Another transcriber (the cloud): a question's transcript is opened at its first snapshot (pieces go while the
    * user speaks) or at "reply" (one request), and its text replaces the offline one.
    */
-  transcriber?: { open(from: number): QuestionTranscript };
+  transcriber?: { open(from: number, store?: PieceStore): QuestionTranscript };
   /**
    * The longest pause inside a question (`question.maxPauseSeconds`, default 4): the question is the speech
    * running up to "reply" without a longer one, reaching back at least to its first snapshot's utterance.
@@ -261,8 +261,8 @@ export class TurnLogic {
     const heard = performance.now();
     if (this.anchor === undefined) {
       this.anchor = k.start;
-      // The question is certain now: its audio starts going while the user speaks.
-      this.transcript = this.o.transcriber?.open(this.activity.chainStart(k.start, this.maxPause, this.questionStart));
+      // The question is certain now: its audio starts going (spooled first) while the user speaks.
+      if (this.o.transcriber) this.transcript = this.o.transcriber.open(this.activity.chainStart(k.start, this.maxPause, this.questionStart), this.pieceStore(this.openTurn()));
     }
     const frames = this.o.frames;
     const frame = frames?.frameAt(k.start, k.end);
@@ -372,6 +372,27 @@ export class TurnLogic {
     return q.anchor !== undefined ? Math.min(toReply, this.activity.chainStart(q.anchor, this.maxPause, q.from)) : toReply;
   }
 
+  /** The turn's pieces of audio: named in its record in order, written to its spool directory, their text kept. */
+  private pieceStore(turn: TurnRecord): PieceStore {
+    const spool = this.o.spool;
+    const failed = (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message });
+    return {
+      add: (seconds) => {
+        const pieces = (turn.pieces ??= []);
+        const piece: SpooledPiece = { file: `audio-${pieces.length + 1}.flac`, seconds: Math.round(seconds * 1000) / 1000 };
+        pieces.push(piece);
+        spool.expect(turn.id, piece.file);
+        return piece;
+      },
+      // A full disk (or any failed write) loses nothing in memory: the piece still goes, the question with it.
+      write: (piece, flac) => spool.saveFile(turn.id, piece.file, flac).then(() => spool.save(turn)).catch(failed),
+      transcribed: (piece, text) => {
+        piece.text = text;
+        spool.save(turn).catch(failed);
+      },
+    };
+  }
+
   /** What is never part of a question's audio: the command words, and whatever the device's own speaker played. */
   private cuts(): Array<[number, number]> {
     return [...this.keywords.map((k): [number, number] => [k.start, k.end]), ...this.playback];
@@ -390,13 +411,13 @@ export class TurnLogic {
       // The command words said inside it are cut out of the audio by their times (and out of the text by matching).
       // So is whatever played from the device's own speaker meanwhile.
       const cut = this.cuts().filter(([s, e]) => e > from && s < q.reply.start);
-      const transcript = q.transcript ?? this.o.transcriber?.open(from);
-      const refined = transcript?.finish(q.reply.start, cut, [q.prefix, offline].filter(Boolean).join(' '), this.activity.speech);
-      this.words = this.words.filter((w) => w.start >= q.reply.end);
-      this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
       turn.text = [q.prefix, offline].filter(Boolean).join(' ');
       turn.state = 'closed';
+      const transcript = q.transcript ?? this.o.transcriber?.open(from, this.pieceStore(turn));
+      const refined = transcript?.finish(q.reply.start, cut, turn.text, this.activity.speech);
+      this.words = this.words.filter((w) => w.start >= q.reply.end);
+      this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       this.o.sender.submit(turn, q.heardAt, refined);
     }
   }

@@ -35,6 +35,11 @@ export class FaultQueue {
     this.pending.push({ spec, remaining: spec.times ?? 1 });
   }
 
+  /** Drops every fault still waiting (the network is back). */
+  clear(): void {
+    this.pending.length = 0;
+  }
+
   /** Consumes one use of the oldest matching fault. */
   take(operationId: string, concrete: string): FaultSpec | undefined {
     const index = this.pending.findIndex(({ spec }) => matches(spec.operation, operationId, concrete));

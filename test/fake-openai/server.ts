@@ -53,6 +53,8 @@ export interface FakeOpenAI {
    */
   latencyMs: Record<string, number>;
   inject(fault: FaultSpec): void;
+  /** Drops every injected fault still waiting. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -207,6 +209,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     transcriptions,
     latencyMs,
     inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

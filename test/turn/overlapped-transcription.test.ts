@@ -1,31 +1,7 @@
-import OpenAI from 'openai';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudTranscriber } from '../../src/recognition/cloud-transcriber';
-import { commandRules } from '../../src/recognition/command-words';
-import type { CommandRecognitionEvent } from '../../src/recognition/recogniser';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { askWithCloud, kw, OP, RATE } from '../support/cloud-question';
 import { locateSent } from '../support/sent-audio';
-import { turnOnTestDouble } from '../support/turn-on-test-double';
-
-const RATE = 16000;
-const CHUNK = 0.1;
-const OP = 'POST /audio/transcriptions';
-
-/** A sweeping tone inside each speech stretch (its pitch moving with time, so no two stretches sound alike), a hiss that never repeats elsewhere. */
-function chunkAt(t: number, speech: Array<[number, number]>): Buffer {
-  const n = Math.round(CHUNK * RATE);
-  const out = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) {
-    const s = t + i / RATE;
-    const loud = speech.some(([a, b]) => s >= a && s < b);
-    const v = loud ? 3000 * Math.sin(2 * Math.PI * (150 + 40 * s) * s) : ((Math.imul(Math.round(s * RATE) ^ 0x5bd1e995, 0x2c1b3c6d) >>> 0) % 21) - 10;
-    out.writeInt16LE(Math.round(v), i * 2);
-  }
-  return out;
-}
-
-const kw = (role: 'snapshot' | 'reply' | 'cancel', start: number, end: number) => ({ at: end + 0.3, e: { type: 'keyword', word: role, role, start, end, detectedAt: end + 0.3 } as CommandRecognitionEvent });
 
 describe('overlapped cloud transcription', () => {
   let fake: FakeOpenAI;
@@ -34,48 +10,13 @@ describe('overlapped cloud transcription', () => {
   });
   afterAll(() => fake.close());
 
-  async function run(speech: Array<[number, number]>, events: Array<{ at: number; e: CommandRecognitionEvent }>, seconds: number, concurrency = 2) {
-    const transcriber = new CloudTranscriber({
-      client: new OpenAI({ apiKey: 'test', baseURL: fake.url }),
-      model: 'gpt-4o-transcribe',
-      timeoutMs: 5000,
-      concurrency,
-      rules: commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' }),
-      onFallback: () => undefined,
-    });
-    const { side, turn, clock, events: out } = await turnOnTestDouble(fake, 'snapask-overlap-', {
-      cameraSeconds: seconds,
-      turn: { transcriber, transcriptWaitSeconds: 0, forget: (t) => transcriber.forget(t) },
-    });
-    const source: Buffer[] = [];
-    const fedAt: Record<string, number> = {};
-    const script = [...events].sort((a, b) => a.at - b.at);
-    const before = fake.transcriptions.length;
-    for (let now = 0; now < seconds; now = Math.round((now + CHUNK) * 10) / 10) {
-      clock.advanceTo(now);
-      while (script.length && script[0]!.at <= now) {
-        const e = script.shift()!.e;
-        if (e.type === 'keyword') fedAt[`${e.role}@${e.start}`] = Number(process.hrtime.bigint()) / 1e9;
-        turn.onRecognition(e);
-      }
-      const pcm = chunkAt(now, speech);
-      source.push(pcm);
-      transcriber.hear({ pcm, t: now });
-      turn.onAudio({ pcm, t: now });
-      // Four times real time: the requests go while the "user" speaks on.
-      await sleep(25);
-    }
-    await turn.finish();
-    await side.sender.stop();
-    return { out, fedAt, sent: fake.transcriptions.slice(before), source: Buffer.concat(source) };
-  }
-
   it('sends each finished piece while the user speaks; at "reply" nothing is left; every stretch once, in order, without the command words', async () => {
     fake.latencyMs[OP] = 150;
     // Speech in phrases (0.5 s pauses), "snapshot" at 3.2 s, more phrases, "reply" at 12 s.
     const phrases: Array<[number, number]> = [[1, 2.2], [2.7, 3.0], [4.0, 5.6], [6.1, 7.4], [7.9, 9.5], [10, 11.4]];
     const speech: Array<[number, number]> = [...phrases, [3.2, 3.6], [12, 12.4]];
-    const { out, fedAt, sent, source } = await run(speech, [kw('snapshot', 3.2, 3.6), kw('reply', 12, 12.4)], 14);
+    const { out, fedAt, sent: sentNow, source } = await askWithCloud(fake, speech, [kw('snapshot', 3.2, 3.6), kw('reply', 12, 12.4)], 14);
+    const sent = sentNow();
     delete fake.latencyMs[OP];
 
     const message = out.find((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message')!;
@@ -103,12 +44,14 @@ describe('overlapped cloud transcription', () => {
   it('a question without a snapshot goes at "reply" in one request; "cancel" drops pieces in flight', async () => {
     fake.latencyMs[OP] = 400;
     const speech: Array<[number, number]> = [[1, 2.5], [3, 4.5], [4.8, 5.2], [5.6, 5.9], [8, 9.5], [10, 10.4]];
-    const { out, sent, source } = await run(
+    const { out, sent: sentNow, source } = await askWithCloud(
+      fake,
       speech,
       [kw('snapshot', 4.8, 5.2), kw('cancel', 5.6, 5.9), kw('reply', 10, 10.4)],
       12,
     );
     delete fake.latencyMs[OP];
+    const sent = sentNow();
     const messages = out.filter((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
     expect(messages).toHaveLength(1);
     // After "cancel" only the new question [8, 9.5] is asked about, in one request, and its text alone is sent.

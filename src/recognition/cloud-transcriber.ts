@@ -123,7 +123,8 @@ export class CloudTranscriber {
                 ...(this.o.language ? { language: this.o.language } : {}),
                 prompt: `A spoken question to a camera appliance. The speaker may say the command words ${this.words.map((w) => `"${w}"`).join(', ')} on their own between phrases.`,
               },
-              { timeout: Math.max(1, leftMs), maxRetries: 0 },
+              // One attempt may take half the budget: a stalled request leaves room for another.
+              { timeout: Math.max(1, Math.min(leftMs, this.o.timeoutMs / 2)), maxRetries: 0 },
             )
             .catch((e: unknown) => {
               throw describeApiError(e, this.o.client.baseURL, 'transcribing the question');

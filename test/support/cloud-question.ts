@@ -36,7 +36,7 @@ export async function askWithCloud(
   speech: Array<[number, number]>,
   events: Array<{ at: number; e: CommandRecognitionEvent }>,
   seconds: number,
-  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean } = {},
+  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean; maxPieceSeconds?: number } = {},
 ) {
   const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
   const transcriber = new CloudTranscriber({
@@ -45,6 +45,7 @@ export async function askWithCloud(
     timeoutMs: o.timeoutMs ?? 5000,
     backoffMs: 100,
     concurrency: o.concurrency ?? 2,
+    ...(o.maxPieceSeconds ? { maxPieceSeconds: o.maxPieceSeconds } : {}),
     rules,
     onFallback: () => undefined,
   });

@@ -4,6 +4,7 @@ import type { TurnEvent } from '../../src/turn/turn-events';
 import { OFFLINE_TRANSCRIPT_NOTE } from '../../src/turn/turn-sender';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { askWithCloud, kw, OP } from '../support/cloud-question';
+import { locateSent } from '../support/sent-audio';
 
 const messagesOf = (out: TurnEvent[]) => out.filter((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
 const until = async (pred: () => boolean, ms = 20_000) => {
@@ -73,5 +74,50 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
     const [message] = messagesOf(empty.out);
     expect(message!.file_ids).toHaveLength(1);
     expect(message!.text).toBe('What do you see?');
+  }, 60_000);
+});
+
+describe('cloud transcription faults the retry policy rides out', () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  afterAll(() => fake.close());
+  afterEach(() => {
+    fake.clearFaults();
+    expect(fake.violations).toEqual([]);
+  });
+
+  const cases: Array<[string, Parameters<FakeOpenAI['inject']>[0]]> = [
+    ['429 with retry-after', { operation: OP, status: 429, headers: { 'retry-after': '0.3' } }],
+    ['500', { operation: OP, status: 500 }],
+    ['503', { operation: OP, status: 503 }],
+    ['a reset before the answer (the server did the work)', { operation: OP, resetMidStream: true }],
+    ['a request that never answers', { operation: OP, stallMidStream: true }],
+  ];
+  it.each(cases)('%s: tried again, the question goes with each stretch\'s text once', async (_name, fault) => {
+    fake.inject(fault);
+    const { out, sent } = await askWithCloud(fake, SPEECH, WORDS, 10, { timeoutMs: 2000 });
+    const [message] = messagesOf(out);
+    const answered = sent().filter((t) => !t.cut);
+    expect(message!.text).toBe(answered.map((t) => t.text).join(' '));
+    expect(message!.text).not.toBe('');
+    expect(out.filter((e) => e.event === 'held')).toEqual([]);
+  }, 60_000);
+
+  it('a question longer than the API takes in one file is split, not cut', async () => {
+    const small = await startFakeOpenAI({ transcriptionLimits: { maxSeconds: 3 } });
+    // No snapshot: one stretch at "reply", 5.5 s, over the double's 3 s limit; pieces of at most 2.5 s.
+    const speech: Array<[number, number]> = [[1, 6.5], [7, 7.4]];
+    const { out, sent, source } = await askWithCloud(small, speech, [kw('reply', 7, 7.4)], 9, { maxPieceSeconds: 2.5 });
+    await small.close();
+    const [message] = messagesOf(out);
+    // Answered in any order (two at once); in the message, in the order spoken, each once and end to end.
+    const pieces = locateSent(source, sent()).sort((a, b) => a.start - b.start);
+    expect(pieces.map((p) => Math.round((p.end - p.start) * 10) / 10)).toEqual([2.5, 2.5, expect.closeTo(1, 0)]);
+    expect(pieces[1]!.start).toBeCloseTo(pieces[0]!.end, 3);
+    expect(pieces[2]!.start).toBeCloseTo(pieces[1]!.end, 3);
+    expect(message!.text).toBe(pieces.map((p) => p.text).join(' '));
+    expect(small.violations).toEqual([]);
   }, 60_000);
 });

@@ -31,13 +31,17 @@ export interface CloudTranscriberOptions {
 /** Audio shorter than this is not worth a request (the API refuses under 0.1 s). */
 const MIN_SECONDS = 0.3;
 /** A piece of a question ends in a pause at least this long ... */
-const PIECE_PAUSE_SECONDS = 0.35;
+const PIECE_PAUSE_SECONDS = 0.3;
 /** ... once it holds this much (longer pieces transcribe better: the model has context) ... */
 const PIECE_MIN_SECONDS = 3;
-/** ... or at a pause this long whatever its length (a thought finished). */
-const PIECE_LONG_PAUSE_SECONDS = 1;
-/** A pause is taken as finished only this long after its start: a command word said at its end has been detected by then. */
-const KEYWORD_LAG_SECONDS = 0.5;
+/** ... or at a pause this long whatever its length (a thought finished, or "reply" is coming). */
+const PIECE_LONG_PAUSE_SECONDS = 0.5;
+/**
+ * After speech as short as a command word, a pause going on counts only this much later: the word (said just
+ * before it) has been detected by then, and is cut out of the piece.
+ */
+const KEYWORD_LAG_SECONDS = 0.35;
+const COMMAND_WORD_SECONDS = 0.9;
 
 /** Where a question's pieces are kept before they are sent (the turn's spool), and their text once it came. */
 export interface PieceStore {
@@ -233,19 +237,23 @@ class OpenQuestion implements QuestionTranscript {
 }
 
 /**
- * Where the piece from `start` ends, if a finished pause ends it: the first pause after `start` at least
- * PIECE_PAUSE_SECONDS long that closes a piece of PIECE_MIN_SECONDS, or any pause of PIECE_LONG_PAUSE_SECONDS;
- * the piece ends inside the pause. A pause still going on counts once it has lasted KEYWORD_LAG_SECONDS more.
+ * Where the piece from `start` ends, if a pause ends it; the piece ends inside the pause. Between stretches of
+ * speech (the user went on): the first pause of PIECE_PAUSE_SECONDS that closes a piece of PIECE_MIN_SECONDS, or
+ * any pause of PIECE_LONG_PAUSE_SECONDS. The pause going on now is judged the same as soon as it is long enough
+ * (later after a command word's worth of speech), so the question's last words are on their way before "reply" is heard.
  */
 export function pieceEnd(speech: SpeechSpan[], now: number, start: number): number | undefined {
   const spans = speech.filter((s) => s.end > start);
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i]!;
     const next = spans[i + 1];
-    const pause = (next ? next.start : now) - s.end;
-    const finished = next !== undefined || pause >= PIECE_PAUSE_SECONDS + KEYWORD_LAG_SECONDS;
-    if (!finished) return undefined;
     const end = s.end + PIECE_PAUSE_SECONDS / 2;
+    if (!next) {
+      const pause = now - s.end - (s.end - s.start < COMMAND_WORD_SECONDS ? KEYWORD_LAG_SECONDS : 0);
+      const long = end - start >= PIECE_MIN_SECONDS;
+      return pause >= PIECE_LONG_PAUSE_SECONDS || (long && pause >= PIECE_PAUSE_SECONDS) ? end : undefined;
+    }
+    const pause = next.start - s.end;
     if (pause >= PIECE_LONG_PAUSE_SECONDS || (pause >= PIECE_PAUSE_SECONDS && end - start >= PIECE_MIN_SECONDS)) return end;
   }
   return undefined;

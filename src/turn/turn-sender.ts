@@ -52,6 +52,9 @@ export interface TurnSenderOptions {
   transcription?: { cloud(audio: Buffer): Promise<string>; offline(audio: Buffer): Promise<string> };
 }
 
+/** The message of a question of only command words: nothing was said but the pictures were taken, and the model is told so. */
+export const PICTURES_ONLY = '(The user took these pictures and said nothing else.) What do you see?';
+
 /** Said to the model before a question the cloud could not transcribe. */
 export const OFFLINE_TRANSCRIPT_NOTE = '(This is an offline transcript of the spoken question and may contain errors.)';
 
@@ -294,7 +297,7 @@ export class TurnSender {
           await this.o.spool.remove(record.id);
           return { kind: 'done' };
         }
-        question = { text: record.text || 'What do you see?', fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
+        question = { text: record.text || PICTURES_ONLY, fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
         await this.resetIfIdle();
         record.question = question;
         record.state = 'sending';

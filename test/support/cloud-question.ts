@@ -23,12 +23,16 @@ export function chunkAt(t: number, speech: Array<[number, number]>): Buffer {
   return out;
 }
 
-export const kw = (role: 'snapshot' | 'reply' | 'cancel', start: number, end: number) => ({ at: end + 0.3, e: { type: 'keyword', word: role, role, start, end, detectedAt: end + 0.3 } as CommandRecognitionEvent });
+/** A command word heard `delay` after its end (the reply gate's own wait is 0.45 s: "reply" and "cancel" come no sooner). */
+export const kw = (role: 'snapshot' | 'reply' | 'cancel', start: number, end: number, delay = role === 'snapshot' ? 0.3 : 0.5) => ({
+  at: end + delay,
+  e: { type: 'keyword', word: role, role, start, end, detectedAt: end + delay } as CommandRecognitionEvent,
+});
 
 
 /**
  * A question in real audio through the turn logic with cloud transcription on the test double: `speech` is where
- * the "user" speaks, `events` the command words heard; fed at twice real time, so pieces go while the user
+ * the "user" speaks, `events` the command words heard; fed at twice real time (or in real time), so pieces go while the user
  * speaks on. Returns what the turn logic reported, when each keyword was fed, the transcriptions and the audio.
  */
 export async function askWithCloud(
@@ -36,7 +40,7 @@ export async function askWithCloud(
   speech: Array<[number, number]>,
   events: Array<{ at: number; e: CommandRecognitionEvent }>,
   seconds: number,
-  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean; maxPieceSeconds?: number } = {},
+  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean; maxPieceSeconds?: number; realTime?: boolean; stateDir?: string } = {},
 ) {
   const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
   const transcriber = new CloudTranscriber({
@@ -51,6 +55,7 @@ export async function askWithCloud(
   });
   const setup = await turnOnTestDouble(fake, 'snapask-cloud-', {
     cameraSeconds: seconds,
+    ...(o.stateDir ? { stateDir: o.stateDir } : {}),
     cloud: { transcriber, rules },
     turn: { transcriber, transcriptWaitSeconds: 0, forget: (t) => transcriber.forget(t) },
   });
@@ -70,7 +75,7 @@ export async function askWithCloud(
     source.push(pcm);
     transcriber.hear({ pcm, t: now });
     turn.onAudio({ pcm, t: now });
-    await sleep(50);
+    await sleep(o.realTime ? 100 : 50);
   }
   if (o.stopSender !== false) {
     await turn.finish();

@@ -25,12 +25,13 @@ export const words = (text: string, start: number) => text.split(' ').map((word,
 export async function turnOnTestDouble(
   fake: FakeOpenAI,
   prefix: string,
-  o: { cameraSeconds?: number; turn?: Partial<TurnLogicOptions>; cloud?: { transcriber: CloudTranscriber; rules: CommandRules } } = {},
+  o: { cameraSeconds?: number; turn?: Partial<TurnLogicOptions>; cloud?: { transcriber: CloudTranscriber; rules: CommandRules }; stateDir?: string } = {},
 ): Promise<{ config: Config; side: ReturnType<typeof createAssistantSide>; turn: TurnLogic; clock: VirtualClock; events: TurnEvent[]; turnsDir: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const { config } = loadConfig(undefined, {});
   config.openai.baseURL = fake.url;
-  config.stateDir = join(dir, 'state');
+  // A given state directory keeps the conversation from one call to the next, as on the device.
+  config.stateDir = o.stateDir ?? join(dir, 'state');
   const log = pino({ level: 'silent' });
   const events: TurnEvent[] = [];
   const emit = (e: TurnEvent) => events.push(e);

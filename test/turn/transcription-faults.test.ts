@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TurnEvent } from '../../src/turn/turn-events';
-import { OFFLINE_TRANSCRIPT_NOTE } from '../../src/turn/turn-sender';
+import { OFFLINE_TRANSCRIPT_NOTE, PICTURES_ONLY } from '../../src/turn/turn-sender';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { askWithCloud, kw, OP } from '../support/cloud-question';
 import { locateSent } from '../support/sent-audio';
@@ -28,7 +28,7 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
 
   it('network down at "reply" (503s past the budget): held with its audio spooled, transcribed from the spool when the API is back, then sent', async () => {
     fake.inject({ operation: OP, status: 503, times: 1000 });
-    const { side, turn, out, turnsDir, sent } = await askWithCloud(fake, SPEECH, WORDS, 10, { timeoutMs: 800, stopSender: false });
+    const { side, turn, out, turnsDir, sent, source } = await askWithCloud(fake, SPEECH, WORDS, 10, { timeoutMs: 800, stopSender: false });
     await turn.finish();
     expect(out.filter((e) => e.event === 'held').length).toBeGreaterThanOrEqual(1);
     expect(messagesOf(out)).toEqual([]);
@@ -45,9 +45,13 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
     await side.sender.drained();
     await side.sender.stop();
     const [message] = messagesOf(out);
-    // Each spooled piece went once; the message is their text in order.
-    expect(sent().map((t) => t.filename)).toEqual(files.filter((f) => f.endsWith('.flac')).map(() => 'question.flac'));
-    expect(message!.text).toBe(sent().map((t) => t.text).join(' '));
+    // The message is the spooled pieces' text in the order spoken, each once (a piece asked for twice, by the
+    // sender's own retry meeting the button's, is used once).
+    const pieces = locateSent(source, sent())
+      .sort((a, b) => a.start - b.start)
+      .filter((p, i, all) => i === 0 || p.start !== all[i - 1]!.start);
+    expect(pieces).toHaveLength(files.filter((f) => f.endsWith('.flac')).length);
+    expect(message!.text).toBe(pieces.map((p) => p.text).join(' '));
     expect(message!.text).not.toBe('');
     expect(message!.file_ids).toHaveLength(1);
     expect(existsSync(join(turnsDir, dir!))).toBe(false);
@@ -59,6 +63,14 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
     const [message] = messagesOf(out);
     expect(message!.text.startsWith(OFFLINE_TRANSCRIPT_NOTE)).toBe(true);
     expect(message!.file_ids).toHaveLength(1);
+  }, 60_000);
+
+  it('a question of only command words: nothing goes to be transcribed, the pictures go and the model is told', async () => {
+    const before = fake.transcriptions.length;
+    const { out } = await askWithCloud(fake, [[1, 1.45], [2.5, 2.9]], [kw('snapshot', 1, 1.45), kw('reply', 2.5, 2.9)], 4);
+    const [message] = messagesOf(out);
+    expect(message).toMatchObject({ text: PICTURES_ONLY, file_ids: [expect.any(String)] });
+    expect(fake.transcriptions.length).toBe(before);
   }, 60_000);
 
   it('401 or 403 holds the question like the assistant refusing; an empty text is an empty question, pictures still go', async () => {
@@ -73,7 +85,7 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
     const empty = await askWithCloud(fake, SPEECH, WORDS, 10);
     const [message] = messagesOf(empty.out);
     expect(message!.file_ids).toHaveLength(1);
-    expect(message!.text).toBe('What do you see?');
+    expect(message!.text).toBe(PICTURES_ONLY);
   }, 60_000);
 });
 
@@ -97,9 +109,10 @@ describe('cloud transcription faults the retry policy rides out', () => {
   ];
   it.each(cases)('%s: tried again, the question goes with each stretch\'s text once', async (_name, fault) => {
     fake.inject(fault);
-    const { out, sent } = await askWithCloud(fake, SPEECH, WORDS, 10, { timeoutMs: 2000 });
+    const { out, sent, source } = await askWithCloud(fake, SPEECH, WORDS, 10, { timeoutMs: 2000 });
     const [message] = messagesOf(out);
-    const answered = sent().filter((t) => !t.cut);
+    // Answered in any order (the retried one later); in the message in the order spoken, each once.
+    const answered = locateSent(source, sent().filter((t) => !t.cut)).sort((a, b) => a.start - b.start);
     expect(message!.text).toBe(answered.map((t) => t.text).join(' '));
     expect(message!.text).not.toBe('');
     expect(out.filter((e) => e.event === 'held')).toEqual([]);

@@ -18,6 +18,9 @@ import { TurnSpool } from '../spool/turn-spool';
 import type { Speaker } from '../speech/speaker';
 import { ConfirmationGate } from '../turn/confirmation-gate';
 import type { TurnEvent } from '../turn/turn-events';
+import type { CloudTranscriber } from '../recognition/cloud-transcriber';
+import type { CommandRules } from '../recognition/command-words';
+import { offlineTranscript } from '../recognition/offline-transcript';
 import { TurnSender } from '../turn/turn-sender';
 
 /** No OpenAI API key is set (yet): a question waits for one; it is not an error of the question. */
@@ -125,7 +128,15 @@ export function createAssistantSide(
   config: Config,
   secrets: Secrets | SecretsSource,
   log: Logger,
-  devices: { speaker: Speaker; indicator: Indicator; emit: (e: TurnEvent) => void; env?: NodeJS.ProcessEnv; onUploadStart?: (name: string) => void },
+  devices: {
+    speaker: Speaker;
+    indicator: Indicator;
+    emit: (e: TurnEvent) => void;
+    env?: NodeJS.ProcessEnv;
+    onUploadStart?: (name: string) => void;
+    /** Cloud mode: spooled audio is transcribed before its question goes (offline with these rules if the cloud refuses it). */
+    cloud?: { transcriber: CloudTranscriber; rules: CommandRules };
+  },
 ): AssistantSide {
   const gate = new ConfirmationGate(config.zapier.confirm, config.zapier.confirmTimeoutMs, (action, decision) =>
     devices.emit({ event: 'confirm', name: action.name, decision }),
@@ -166,6 +177,14 @@ export function createAssistantSide(
     // Without a key a question waits in the spool; the service calls retryNow() when one is set.
     blocked: () => (needsApiKey(config, source.current()) ? { reason: 'no OpenAI API key is set', spoken: 'Your question is kept until I have an OpenAI API key.' } : undefined),
     resetAfterIdleMs: config.conversation.resetAfterIdleMinutes * 60_000,
+    ...(devices.cloud
+      ? {
+          transcription: {
+            cloud: (audio: Buffer) => devices.cloud!.transcriber.request(audio),
+            offline: (audio: Buffer) => offlineTranscript(audio, config.recogniser, devices.cloud!.rules),
+          },
+        }
+      : {}),
   });
   const janitor = new FileJanitor({ ledger, threads, log, maxAgeMs: config.uploads.deleteAfterHours * 3_600_000, inUse: () => sender.fileIdsInUse() });
   sender.onReset = () => janitor.deleteAll().then(() => undefined);

@@ -1,3 +1,4 @@
+import type { Failure } from '../retry/retry-policy';
 /** A snapshot that reached the API: the id the question's message refers to. */
 export interface UploadedImage {
   fileId: string;
@@ -74,5 +75,11 @@ export class AssistantError extends Error {
 
   get retryable(): boolean {
     return this.kind === 'retry';
+  }
+
+  /** For the retry policy: anything that is not an AssistantError counts as worth another attempt. */
+  static failureOf(e: unknown): Failure {
+    if (!(e instanceof AssistantError)) return { retry: true };
+    return { retry: e.retryable, ...(e.retryAfter !== undefined ? { retryAfterMs: e.retryAfter * 1000 } : {}) };
   }
 }

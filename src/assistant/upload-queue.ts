@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { prepareImage } from '../image/prepare-image';
+import { RetryPolicy } from '../retry/retry-policy';
 import { AssistantError, type ImageDetail, type ThreadManager, type UploadedImage } from './thread-manager';
 
 export interface UploadQueueOptions {
@@ -9,7 +10,7 @@ export interface UploadQueueOptions {
   concurrency: number;
   /** Per picture, all attempts and their backoff together. */
   budgetMs: number;
-  /** First backoff, doubled each attempt; a retry-after from the server wins. */
+  /** First backoff, doubled each attempt (the retry policy: a longer retry-after from the server wins). */
   backoffMs: number;
   qscale?: number;
   env?: NodeJS.ProcessEnv;
@@ -32,8 +33,11 @@ export interface UploadResult extends UploadedImage {
 export class UploadQueue {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly policy: RetryPolicy;
 
-  constructor(private readonly o: UploadQueueOptions) {}
+  constructor(private readonly o: UploadQueueOptions) {
+    this.policy = new RetryPolicy({ firstMs: o.backoffMs, maxMs: 30_000, budgetMs: o.budgetMs });
+  }
 
   async upload(jpeg: Buffer, name: string): Promise<UploadResult> {
     await this.slot();
@@ -44,20 +48,16 @@ export class UploadQueue {
         return { jpeg };
       });
       this.o.onStart?.(name);
-      const deadline = Date.now() + this.o.budgetMs;
-      let backoff = this.o.backoffMs;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return { ...(await this.o.threads.uploadImage(prepared.jpeg, name)), attempts: attempt };
-        } catch (e) {
-          const err = e instanceof AssistantError ? e : new AssistantError(String((e as Error).message ?? e), 'retry');
-          const wait = err.retryAfter !== undefined ? err.retryAfter * 1000 : backoff;
-          if (!err.retryable || Date.now() + wait > deadline) throw err;
-          this.o.log.warn({ name, attempt, err: err.message, waitMs: Math.round(wait) }, 'upload failed: trying again');
-          await new Promise((r) => setTimeout(r, wait));
-          backoff = Math.min(backoff * 2, 30_000);
-        }
-      }
+      const { value, attempts } = await this.policy
+        .run(
+          () => this.o.threads.uploadImage(prepared.jpeg, name),
+          AssistantError.failureOf,
+          { onRetry: (e, attempt, waitMs) => this.o.log.warn({ name, attempt, err: (e as Error).message, waitMs: Math.round(waitMs) }, 'upload failed: trying again') },
+        )
+        .catch((e: unknown) => {
+          throw e instanceof AssistantError ? e : new AssistantError(String((e as Error).message ?? e), 'retry');
+        });
+      return { ...value, attempts };
     } finally {
       this.release();
     }

@@ -1,3 +1,4 @@
+import { RetryPolicy, type Failure } from '../retry/retry-policy';
 /**
  * The one function the assistant may call: a Zapier action. The service runs it
  * and hands the result back; it never invents a result the hook did not give.
@@ -115,36 +116,46 @@ export class ZapierHookTool implements ToolRunner {
     if (problem) return `Error: ${problem}. Nothing was sent to Zapier.`;
     const hookUrl = typeof this.opts.hookUrl === 'function' ? this.opts.hookUrl() : this.opts.hookUrl;
     if (!hookUrl) return 'Error: no Zapier hook is configured on this device, so nothing was sent.';
-    const deadline = Date.now() + (this.opts.budgetMs ?? 20_000);
-    let backoff = this.opts.backoffMs ?? 500;
-    for (let attempt = 1; ; attempt++) {
-      const left = deadline - Date.now();
-      let outcome: { retry: boolean; waitMs?: number; text: string };
+    const budgetMs = this.opts.budgetMs ?? 20_000;
+    const policy = new RetryPolicy({ firstMs: this.opts.backoffMs ?? 500, maxMs: budgetMs, budgetMs });
+    const call = async (attempt: number, leftMs: number): Promise<string> => {
+      let res: Response;
       try {
-        const res = await fetch(hookUrl, {
+        res = await fetch(hookUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(args),
-          signal: AbortSignal.timeout(Math.max(1, Math.min(this.opts.timeoutMs ?? 10_000, left))),
+          signal: AbortSignal.timeout(Math.max(1, Math.min(this.opts.timeoutMs ?? 10_000, leftMs))),
         });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) return 'Zapier received the request (a catch hook confirms receipt only, not the outcome of the action).';
-        const retryAfter = Number(res.headers.get('retry-after'));
-        outcome = {
-          retry: res.status === 429 || res.status >= 500,
-          ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { waitMs: retryAfter * 1000 } : {}),
-          text: `Error: Zapier answered HTTP ${res.status}${attempt > 1 ? ` after ${attempt} attempts` : ''}; the action was not confirmed.`,
-        };
       } catch (e) {
         // A hook that timed out may have run: trying again could run the action twice.
-        if ((e as Error).name === 'TimeoutError') return 'Error: the Zapier hook did not answer in time; the action may or may not have run.';
-        outcome = { retry: true, text: 'Error: the Zapier hook could not be reached; the action did not run.' };
+        if ((e as Error).name === 'TimeoutError') throw new HookFailure(false, 'Error: the Zapier hook did not answer in time; the action may or may not have run.');
+        throw new HookFailure(true, 'Error: the Zapier hook could not be reached; the action did not run.');
       }
-      const wait = outcome.waitMs ?? backoff;
-      if (!outcome.retry || Date.now() + wait >= deadline) return outcome.text;
-      await new Promise((r) => setTimeout(r, wait));
-      backoff *= 2;
-    }
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return 'Zapier received the request (a catch hook confirms receipt only, not the outcome of the action).';
+      const retryAfter = Number(res.headers.get('retry-after'));
+      throw new HookFailure(
+        res.status === 429 || res.status >= 500,
+        `Error: Zapier answered HTTP ${res.status}${attempt > 1 ? ` after ${attempt} attempts` : ''}; the action was not confirmed.`,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      );
+    };
+    return policy.run(call, (e) => (e instanceof HookFailure ? e : { retry: false })).then(
+      (r) => r.value,
+      (e: unknown) => (e instanceof HookFailure ? e.message : `Error: ${(e as Error).message}`),
+    );
+  }
+}
+
+/** One failed call of the hook: the text the model gets if it is the last, and whether another attempt may help. */
+class HookFailure extends Error implements Failure {
+  constructor(
+    readonly retry: boolean,
+    text: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(text);
   }
 }
 

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AudioChunk, AudioSource } from './audio-source';
 import { BYTES_PER_SAMPLE, SAMPLE_RATE } from './audio-source';
 import type { Clock } from '../clock';
+import { RestartBackoff, RetryPolicy } from '../retry/retry-policy';
 import { lastLineOf } from '../process/last-line';
 
 export interface ArecordOptions {
@@ -50,9 +51,7 @@ export class ArecordSource implements AudioSource {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<AudioChunk> {
-    const first = this.opts.reopenMs ?? 500;
-    const max = this.opts.reopenMaxMs ?? 10_000;
-    let wait = first;
+    const backoff = new RestartBackoff(new RetryPolicy({ firstMs: this.opts.reopenMs ?? 500, maxMs: this.opts.reopenMaxMs ?? 10_000 }));
     let lost = false;
     while (!this.stopping) {
       const startedAt = performance.now();
@@ -66,10 +65,9 @@ export class ArecordSource implements AudioSource {
       if (!lost) this.opts.onLost?.(why);
       lost = true;
       if (this.opts.reopen === false) return;
-      if (delivered && performance.now() - startedAt > HEALTHY_MS) wait = first;
+      if (delivered && performance.now() - startedAt > HEALTHY_MS) backoff.healthy();
       this.wake = new AbortController();
-      await sleep(wait, undefined, { signal: this.wake.signal }).catch(() => undefined);
-      wait = Math.min(max, wait * 2);
+      await sleep(backoff.next(), undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
   }
 

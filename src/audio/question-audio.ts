@@ -25,20 +25,34 @@ export class QuestionAudio {
     return this.bytes / BYTES_PER_SAMPLE / SAMPLE_RATE;
   }
 
-  /** The audio in [from, to) (seconds on the audio clock); everything before `to` is then forgotten. */
-  take(from: number, to: number): Buffer {
+  /**
+   * The audio in [from, to) (seconds on the audio clock) without the stretches in `cut` (command words, said
+   * between the question's phrases); everything before `to` is then forgotten.
+   */
+  take(from: number, to: number, cut: Array<[number, number]> = []): Buffer {
+    const keep: Array<[number, number]> = [];
+    let a = from;
+    for (const [s, e] of [...cut].sort((x, y) => x[0] - y[0])) {
+      if (e <= a || s >= to) continue;
+      if (s > a) keep.push([a, s]);
+      a = Math.max(a, e);
+    }
+    if (a < to) keep.push([a, to]);
     const parts: Buffer[] = [];
-    for (const c of this.chunks) {
-      const n = c.pcm.length / BYTES_PER_SAMPLE;
-      const a = Math.max(0, Math.round((from - c.t) * SAMPLE_RATE));
-      const b = Math.min(n, Math.round((to - c.t) * SAMPLE_RATE));
-      if (b > a) parts.push(c.pcm.subarray(a * BYTES_PER_SAMPLE, b * BYTES_PER_SAMPLE));
+    for (const [ka, kb] of keep) {
+      for (const c of this.chunks) {
+        const n = c.pcm.length / BYTES_PER_SAMPLE;
+        const i = Math.max(0, Math.round((ka - c.t) * SAMPLE_RATE));
+        const j = Math.min(n, Math.round((kb - c.t) * SAMPLE_RATE));
+        if (j > i) parts.push(c.pcm.subarray(i * BYTES_PER_SAMPLE, j * BYTES_PER_SAMPLE));
+      }
     }
     this.forgetBefore(to);
     return Buffer.concat(parts);
   }
 
-  private forgetBefore(t: number): void {
+  /** Drops the audio wholly before `t` (it can be part of no question). */
+  forgetBefore(t: number): void {
     while (this.chunks.length) {
       const c = this.chunks[0]!;
       const end = c.t + c.pcm.length / BYTES_PER_SAMPLE / SAMPLE_RATE;

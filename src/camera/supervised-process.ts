@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { RestartBackoff, RetryPolicy } from '../retry/retry-policy';
 import { lastLineOf } from '../process/last-line';
 
 export type CameraEventType = 'camera-exit' | 'camera-restart' | 'camera-stall' | 'camera-degraded';
@@ -35,14 +36,16 @@ export interface SupervisedProcessOptions {
 export class SupervisedProcess {
   private proc?: ChildProcessByStdio<null, Readable, Readable>;
   private stopped = true;
-  private attempts = 0;
+  private readonly backoff: RestartBackoff;
   private restartTimer?: NodeJS.Timeout;
   private starting?: (err: Error) => void;
   private launchedAt = 0;
   /** The hung process being killed: one kill per hang, however often it is reported. */
   private killing?: ChildProcessByStdio<null, Readable, Readable>;
 
-  constructor(private readonly o: SupervisedProcessOptions) {}
+  constructor(private readonly o: SupervisedProcessOptions) {
+    this.backoff = new RestartBackoff(new RetryPolicy({ firstMs: o.backoffMs ?? 500, maxMs: o.maxBackoffMs ?? 30_000 }));
+  }
 
   get running(): ChildProcessByStdio<null, Readable, Readable> | undefined {
     return this.proc && this.proc.exitCode === null && this.proc.signalCode === null ? this.proc : undefined;
@@ -61,7 +64,7 @@ export class SupervisedProcess {
   /** The process did its job (a frame arrived): start() is over, and a process that has kept going has recovered. */
   healthy(): void {
     this.starting = undefined;
-    if (Date.now() - this.launchedAt >= (this.o.stableMs ?? 10_000)) this.attempts = 0;
+    if (Date.now() - this.launchedAt >= (this.o.stableMs ?? 10_000)) this.backoff.healthy();
   }
 
   /** A hung process: kill it; its ending restarts it. */
@@ -106,7 +109,7 @@ export class SupervisedProcess {
         return;
       }
       this.o.onEvent?.({ type: 'camera-exit', detail });
-      const backoff = Math.min(this.o.maxBackoffMs ?? 30_000, (this.o.backoffMs ?? 500) * 2 ** this.attempts++);
+      const backoff = this.backoff.next();
       this.restartTimer = setTimeout(() => {
         this.o.onEvent?.({ type: 'camera-restart', detail: `restarting ${command} after ${backoff} ms` });
         this.launch();

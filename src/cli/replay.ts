@@ -39,7 +39,8 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
   const onEvent = (e: { detail: string }) => warn(e.detail);
   const frames = o.camera ? await createFrameSource({ ...config.camera, kind: 'file', file: o.camera, fps: o.fps }, { clock, onEvent }) : undefined;
   const rules = commandRules(spokenCommands(config), config.recogniser);
-  const recogniser = createRecogniser(config.recogniser, rules);
+  const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
+  const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud });
   try {
     const failures: string[] = [];
     let last: TurnEvent | undefined;
@@ -51,21 +52,21 @@ export async function replay(o: ReplayOptions, config: Config, secrets: Secrets,
     };
     const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-'));
     const indicator = new LogIndicator(log);
-    const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
     const side = createAssistantSide(config, secrets, log, {
       speaker: new WavFileSpeaker(outDir, { voice: config.speaker.voice, rate: config.speaker.rate }),
       indicator,
       emit: counting,
+      ...(cloud ? { cloud: { transcriber: cloud, rules } } : {}),
     });
     await assertReachable(config.openai.baseURL);
-    const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit: counting });
+    const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit: counting, maxPauseSeconds: config.question.maxPauseSeconds });
     // Questions a killed replay left unfinished go first, as on the device.
     turn.restore(await side.spool.list((id, why) => counting({ event: 'error', stage: 'spool', message: `turn ${id}: ${why}` })));
     await frames?.start();
     for await (const chunk of audio) {
       cloud?.hear(chunk);
       for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
-      turn.onAudioTime(clock.now());
+      turn.onAudio(chunk);
     }
     for (const e of recogniser.flush()) turn.onRecognition(e);
     await turn.finish();

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { ArecordSource } from '../audio/arecord-source';
 import { ClipMonitor } from '../audio/clip-monitor';
-import { SAMPLE_RATE, samplesIn } from '../audio/audio-source';
 import { createAssistantSide, needsApiKey } from '../app/thread-manager-factory';
 import { InternetWatch } from '../app/internet-watch';
 import { assertReachable } from '../app/reachability';
@@ -18,7 +18,6 @@ import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio
 import { LogIndicator, type Indicator } from '../indicator/indicator';
 import { PlaybackReference } from '../audio/playback-reference';
 import { createRecogniser } from '../recognition/create-recogniser';
-import type { CommandRecognitionEvent } from '../recognition/recogniser';
 import { AplaySpeaker } from '../speech/aplay-speaker';
 import { notifierFromEnv } from '../systemd/notifier';
 import { StatusIndicator } from '../systemd/status-indicator';
@@ -75,8 +74,10 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   const rules = commandRules(spokenCommands(config), config.recogniser);
   // What the speaker plays, for the echo canceller in front of the recogniser.
   const echo = config.speaker.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
-  const recogniser = createRecogniser(config.recogniser, rules, { ...(echo ? { echo } : {}), warn: (m) => log.warn(m) });
   const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
+  // With the cloud writing the question, the offline engine listens for the command words only (no language model).
+  const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud, ...(echo ? { echo } : {}), warn: (m) => log.warn(m) });
+  log.info({ mode: cloud ? 'cloud' : 'offline', model: cloud ? config.transcription.model : undefined }, `transcription: ${cloud ? 'cloud' : 'offline'}`);
 
   let frames: FrameSource | undefined;
   let cameraKind: string = config.camera.kind;
@@ -143,13 +144,23 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     speaker,
     indicator,
     emit,
+    ...(cloud ? { cloud: { transcriber: cloud, rules } } : {}),
   });
-  const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit });
-  let questionFrom = -Infinity;
+  // "recording": speech that may become a question is held (the turn logic's rule: question.maxPauseSeconds).
+  const turn = createTurnLogic(side, {
+    commands: rules.words,
+    frames,
+    cloud,
+    indicator,
+    log,
+    emit,
+    maxPauseSeconds: config.question.maxPauseSeconds,
+    onQuestion: (open) => (open ? fanout.questionStarted() : fanout.questionEnded()),
+    playingDuring: (start, end) => speaker.playingDuring(start, end),
+  });
   await consoleSide?.start({
     say: (text) => side.sender.announce(text),
     ask: (text, snapshot) => {
-      questionFrom = clock.now();
       fanout.questionEnded();
       // The newest buffered frame; a still camera (none buffered) takes one now.
       return turn.ask(text, clock.now(), snapshot ? (frames?.latest?.()?.t ?? clock.now()) : undefined);
@@ -208,20 +219,6 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     void sweep();
   });
 
-  // "recording" (a question is open) is known here, from what the recogniser heard; the turn logic only says "listening".
-  const noteQuestion = (e: CommandRecognitionEvent) => {
-    if (e.type === 'keyword') {
-      if (e.role === 'reply') {
-        questionFrom = e.end;
-        fanout.questionEnded();
-      } else if (e.role === 'snapshot') {
-        fanout.questionStarted();
-      }
-    } else if (e.words.some((w) => w.start >= questionFrom && !w.role)) {
-      fanout.questionStarted();
-    }
-  };
-
   // doctor, calibration and the console reach the devices through this, never opening them a second time.
   const control = new ServiceControl({
     clock, indicator: fanout, pictures: () => turn.pictures, frames: () => frames,
@@ -245,7 +242,6 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
       return;
     }
     if (e.press === 'short' && side.gate.confirm()) return;
-    questionFrom = e.t;
     fanout.questionEnded();
     if (e.press === 'short') {
       turn.replyNow(e.t);
@@ -272,12 +268,11 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
     if (!control.muted) {
       cloud?.hear(chunk);
       clipping.push(chunk);
-      for (const e of bargeIn.filter(recogniser.accept(chunk))) {
-        noteQuestion(e);
-        turn.onRecognition(e);
-      }
+      for (const e of bargeIn.filter(recogniser.accept(chunk))) turn.onRecognition(e);
+      turn.onAudio(chunk);
+    } else {
+      turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
     }
-    turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
     // Ready once sound has gone through the recogniser: config, model, camera (or voice-only) and microphone are all up.
     if (!ready) {
       ready = true;

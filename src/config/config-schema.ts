@@ -98,6 +98,15 @@ export const ConfigSchema = obj({
   conversation: obj({
     resetAfterIdleMinutes: atLeastZero('minutes', 'a question after this much quiet opens a new conversation (0: never)', 0),
   }),
+  question: obj({
+    maxPauseSeconds: Type.Number({
+      minimum: 0.5,
+      maximum: 60,
+      unit: 'seconds',
+      default: 4,
+      description: 'the question is what you said up to "reply" without a longer pause (and back to where you said your first "snapshot"); talk before that is forgotten',
+    }),
+  }),
   uploads: obj({
     concurrency: Type.Integer({ minimum: 1, maximum: 16, default: 3, description: 'pictures uploaded at once' }),
     budgetMs: positive('milliseconds', 'all attempts of one picture together', 60_000),
@@ -111,6 +120,13 @@ export const ConfigSchema = obj({
     maxRetryMs: positive('milliseconds', 'longest wait between tries of a held question', 60_000),
     refusedRetryMs: positive('milliseconds', 'wait after a 401/403 (bad key, forbidden) before trying again', 600_000),
     maxAgeHours: positive('hours', 'a question older than this is given up, said aloud', 24),
+    maxQuestionSeconds: Type.Number({
+      minimum: 10,
+      maximum: 1400,
+      unit: 'seconds',
+      default: 300,
+      description: "a question's audio is kept (FLAC, beside its pictures) and sent in files of at most this long; a longer question is split",
+    }),
   }),
   commands: obj(
     { snapshot: word('snapshot'), reply: word('reply'), confirm: word('confirm'), cancel: word('cancel'), stop: word('stop') },
@@ -183,11 +199,18 @@ export const ConfigSchema = obj({
   }),
   transcription: obj(
     {
-      enabled: bool('cloud transcription of the question at "reply" (the command words stay offline)', false),
-      model: text('the transcription model (gpt-4o-transcribe or newer)', 'gpt-4o-transcribe', { allowed: 'a transcription model (gpt-4o-transcribe or newer)' }),
-      timeoutMs: positive('milliseconds', 'longest wait for a transcript', 8000),
+      mode: Type.Optional(
+        oneOf(['cloud', 'offline'] as const, "who writes your question's text: OpenAI (`cloud`, far fewer wrong words) or the device (`offline`); see [Privacy](#privacy)", undefined, {
+          defaultText: '`cloud` when an OpenAI key is set at start, else `offline`',
+        }),
+      ),
+      enabled: Type.Optional(Type.Boolean({ description: 'deprecated: `true` is `mode` `cloud`, `false` `offline`', defaultText: '-' })),
+      model: text('the cloud model (`gpt-4o-mini-transcribe` is cheaper)', 'gpt-4o-transcribe', { allowed: 'a transcription model (gpt-4o-transcribe or newer)' }),
+      language: Type.Optional(Type.String({ pattern: '^[a-z]{2}$', allowed: 'an ISO-639-1 language code (en, de, ...)', description: 'the language as `en`, `de`, ... if you know it', defaultText: '(any)' })),
+      timeoutMs: positive('milliseconds', 'all attempts of one transcription request', 8000),
+      concurrency: Type.Integer({ minimum: 1, maximum: 8, default: 2, description: 'requests at once (once a question has a picture, its parts go while you speak)' }),
     },
-    { description: 'Optional cloud transcription of the question at "reply".' },
+    { description: 'Who writes the question\'s text: OpenAI\'s transcription, or the device\'s recogniser.' },
   ),
   tts: obj(
     {

@@ -164,6 +164,8 @@ function build(where: string, env: NodeJS.ProcessEnv, layers: [ConfigSource, Set
     }
   }
   if (problems.length) throw new ConfigError(problems.join('\n'));
+  // The old switch, kept readable: true is cloud, false offline (transcription.mode wins).
+  if (config.transcription.enabled !== undefined) config.transcription.mode ??= config.transcription.enabled ? 'cloud' : 'offline';
   if (config.camera.kind === 'file' && !config.camera.file) throw new ConfigError(`${where}: camera.kind "file" needs camera.file (an MJPEG or JPEG file)`);
   if (config.zapier.transport === 'mcp') {
     if (config.api !== 'responses') throw new ConfigError(`${where}: zapier.transport = "mcp" needs api = "responses" (the Assistants API has no MCP tool)`);

@@ -16,6 +16,16 @@ export interface SpooledSnapshot {
   error?: string;
 }
 
+/** A stretch of the question's audio as the spool keeps it (FLAC), with its text once transcribed. */
+export interface SpooledPiece {
+  file: string;
+  seconds: number;
+  /** The cloud's text (command words removed); absent until it came. */
+  text?: string;
+  /** The text is the offline recogniser's (the cloud could not transcribe this audio). */
+  offline?: true;
+}
+
 /**
  * Where a turn is. `open`: pictures and words gathering; `closed`: "reply" was
  * heard; `sending`: the question may be on its way (its fate is checked before
@@ -31,6 +41,8 @@ export interface TurnRecord {
   /** The question's words so far (open) or final (closed onwards). */
   text: string;
   snapshots: SpooledSnapshot[];
+  /** The question's audio in order (cloud transcription): the text is theirs, each piece's used once. */
+  pieces?: SpooledPiece[];
   /** Fixed when it first may leave (state `sending`): every later attempt looks for, or sends, exactly this. */
   question?: { text: string; fileIds: string[] };
   dialect?: string;
@@ -77,14 +89,31 @@ export class TurnSpool {
    * disk as closed has its pictures on disk too.
    */
   saveJpeg(id: string, name: string, jpeg: Buffer): Promise<void> {
-    let writing = this.writing.get(id);
-    if (!writing) this.writing.set(id, (writing = new Set()));
-    const names = writing;
-    names.add(name);
-    return this.enqueue(id, () => writeFileAtomic(join(this.dirOf(id), name), jpeg)).finally(() => names.delete(name));
+    return this.saveFile(id, name, jpeg);
   }
 
   readJpeg(id: string, name: string): Promise<Buffer> {
+    return this.readFile(id, name);
+  }
+
+  /**
+   * A file of the turn (a picture, a piece of audio) that is coming: until its write has landed, the record
+   * leaves it out (a file named in the record is on disk).
+   */
+  expect(id: string, name: string): void {
+    let writing = this.writing.get(id);
+    if (!writing) this.writing.set(id, (writing = new Set()));
+    writing.add(name);
+  }
+
+  /** Writes one file of a turn, in order with the turn's record writes (see saveJpeg). */
+  saveFile(id: string, name: string, bytes: Buffer): Promise<void> {
+    this.expect(id, name);
+    const names = this.writing.get(id)!;
+    return this.enqueue(id, () => writeFileAtomic(join(this.dirOf(id), name), bytes)).finally(() => names.delete(name));
+  }
+
+  readFile(id: string, name: string): Promise<Buffer> {
     return readFile(join(this.dirOf(id), name));
   }
 
@@ -98,7 +127,10 @@ export class TurnSpool {
       const copy = structuredClone(record);
       // A picture still being written is left out: the record never names a file that a power cut could lose.
       const writing = this.writing.get(record.id);
-      if (writing?.size) copy.snapshots = copy.snapshots.filter((s) => !writing.has(s.file));
+      if (writing?.size) {
+        copy.snapshots = copy.snapshots.filter((s) => !writing.has(s.file));
+        if (copy.pieces) copy.pieces = copy.pieces.filter((p) => !writing.has(p.file));
+      }
       return file.write(copy);
     });
   }

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { SAMPLE_RATE, samplesIn, type AudioChunk } from '../audio/audio-source';
+import { SpeechActivity } from '../audio/speech-activity';
+import type { PieceStore, QuestionTranscript } from '../recognition/cloud-transcriber';
 import type { FileJanitor } from '../assistant/file-janitor';
 import type { UploadQueue } from '../assistant/upload-queue';
 import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { CommandEvent, CommandRecognitionEvent, HeardWord } from '../recognition/recogniser';
 import type { FileLedger } from '../spool/file-ledger';
-import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { SpooledPiece, SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { ConfirmationGate } from './confirmation-gate';
 import { questionText } from './question-text';
 import type { TurnEvent } from './turn-events';
@@ -46,15 +49,33 @@ export interface TurnLogicOptions {
    * before it; the transcript engine closes an utterance only after silence.
    */
   transcriptWaitSeconds?: number;
-  /** The question's text from another transcriber (the cloud), given the offline text for [from, to). */
-  transcribe?: (from: number, to: number, offline: string) => Promise<string>;
+  /**
+   * Another transcriber (the cloud): a question's transcript is opened at its first snapshot (pieces go while the
+   * user speaks) or at "reply" (one request), and its text replaces the offline one.
+   */
+  transcriber?: { open(from: number, store?: PieceStore): QuestionTranscript };
+  /**
+   * The longest pause inside a question (`question.maxPauseSeconds`, default 4): the question is the speech
+   * running up to "reply" without a longer one, reaching back at least to its first snapshot's utterance.
+   */
+  maxPauseSeconds?: number;
+  /** Whether speech that may become a question is held (the recording LED): on with it, off when it lapses or goes. */
+  onQuestion?: (open: boolean) => void;
+  /** Whether the device's own voice plays during [start, end] (audio clock): that audio is never part of a question. */
+  playingDuring?: (start: number, end: number) => boolean;
+  /** Audio before this time can be part of no question any more: it is forgotten (the cloud's copy too). */
+  forget?: (before: number) => void;
 }
 
 interface PendingQuestion {
+  transcript?: QuestionTranscript;
   reply: CommandEvent;
   /** A question typed on the console: its text instead of the words heard. */
   typed?: string;
+  /** Nothing before this is in the question (the last reply's end, or speech already forgotten). */
   from: number;
+  /** The start of the question's first snapshot word: the question reaches back at least to its utterance. */
+  anchor?: number;
   turn?: TurnRecord;
   prefix: string;
   heardAt: number;
@@ -74,7 +95,16 @@ export class TurnLogic {
   private current?: TurnRecord;
   /** Words of a question restored after a restart, heard before it. */
   private prefix = '';
+  /** Nothing before this can be part of the next question: the last reply's end, moved on as speech lapses. */
   private questionStart = 0;
+  /** The start of the open question's first snapshot word. */
+  private anchor?: number;
+  private readonly activity = new SpeechActivity();
+  private questionHeld = false;
+  /** The open question's cloud transcript, from its first snapshot on. */
+  private transcript?: QuestionTranscript;
+  /** When the device's own voice played (audio clock): cut out of any question's audio. */
+  private playback: Array<[number, number]> = [];
   private transcribedUntil = -Infinity;
   private audioTime = 0;
   private readonly pending: PendingQuestion[] = [];
@@ -86,11 +116,13 @@ export class TurnLogic {
   /** What the recogniser heard; a keyword acts by its role (given at the recogniser boundary), whatever the word. */
   onRecognition(e: CommandRecognitionEvent): void {
     if (e.type === 'transcript') {
+      for (const w of e.words) this.activity.note(w.start, w.end);
       this.words.push(...e.words);
       this.transcribedUntil = Math.max(this.transcribedUntil, e.end);
       this.noteWords();
     } else {
       this.o.emit({ event: 'keyword', word: e.word, role: e.role, start: e.start, end: e.end, detected_at: e.detectedAt });
+      this.activity.note(e.start, e.end);
       this.keywords.push(e);
       switch (e.role) {
         case 'snapshot':
@@ -112,6 +144,7 @@ export class TurnLogic {
       }
     }
     this.release();
+    this.noteHeld();
   }
 
   /** Pictures taken for the question still open. */
@@ -119,16 +152,62 @@ export class TurnLogic {
     return this.current?.snapshots.length ?? 0;
   }
 
-  /** The audio clock moved on: a question waiting for its transcript may go now. */
+  /** The microphone's audio, every chunk: where the speech is (the question's bounds), and the clock. */
+  onAudio(chunk: AudioChunk): void {
+    const end = chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE;
+    const playing = this.o.playingDuring?.(chunk.t, end) ?? false;
+    if (playing) {
+      const last = this.playback.at(-1);
+      if (last && chunk.t - last[1] < 0.05) last[1] = end;
+      else this.playback.push([chunk.t, end]);
+    }
+    this.activity.push(chunk, playing);
+    this.onAudioTime(end);
+  }
+
+  /** The audio clock moved on: a question waiting for its transcript may go now; speech that lapsed is forgotten. */
   onAudioTime(t: number): void {
     this.audioTime = t;
+    this.transcript?.advance(this.activity.speech, t, this.cuts());
     this.release();
+    this.forgetLapsed();
+    this.noteHeld();
+  }
+
+  /**
+   * Without a snapshot, speech followed by a pause longer than maxPauseSeconds can never be part of a question:
+   * its words and audio are dropped. Judged a transcript's wait late, once the offline words for it are in.
+   */
+  private forgetLapsed(): void {
+    if (this.current || this.pending.length) return;
+    const horizon = this.activity.chainStart(this.audioTime - (this.o.transcriptWaitSeconds ?? 3), this.maxPause, this.questionStart);
+    if (horizon <= this.questionStart) return;
+    this.questionStart = horizon;
+    this.words = this.words.filter((w) => w.end > horizon);
+    this.keywords = this.keywords.filter((k) => k.end > horizon);
+    this.activity.forgetBefore(horizon);
+    this.playback = this.playback.filter(([, e]) => e > horizon);
+    this.o.forget?.(horizon);
+  }
+
+  /** The recording LED: on while speech that may become a question is held (or a snapshot opened one). */
+  private noteHeld(): void {
+    const last = this.activity.lastEnd;
+    const held = !!this.current || (last > this.questionStart && this.audioTime - last <= this.maxPause);
+    if (held === this.questionHeld) return;
+    this.questionHeld = held;
+    this.o.onQuestion?.(held);
+  }
+
+  private get maxPause(): number {
+    return this.o.maxPauseSeconds ?? 4;
   }
 
   /** The button's short press: the question ends at `t` (shared clock), as if "reply" had been said then. */
   replyNow(t: number): void {
     this.closeQuestion({ type: 'keyword', word: this.o.commands.reply, role: 'reply', start: t, end: t, detectedAt: t });
     this.release();
+    this.noteHeld();
   }
 
   /**
@@ -151,6 +230,12 @@ export class TurnLogic {
     this.words = this.words.filter((w) => w.start >= t);
     this.keywords = this.keywords.filter((k) => k.start >= t);
     this.questionStart = t;
+    this.anchor = undefined;
+    // Transcriptions in flight are dropped with the question, and its audio with them.
+    this.transcript?.discard();
+    this.transcript = undefined;
+    this.o.forget?.(t);
+    this.noteHeld();
     if (!dropped) return;
     const work = this.snapshotWork.get(dropped.id);
     this.snapshotWork.delete(dropped.id);
@@ -193,6 +278,11 @@ export class TurnLogic {
 
   private takeSnapshot(k: CommandEvent): void {
     const heard = performance.now();
+    if (this.anchor === undefined) {
+      this.anchor = k.start;
+      // The question is certain now: its audio starts going (spooled first) while the user speaks.
+      if (this.o.transcriber) this.transcript = this.o.transcriber.open(this.activity.chainStart(k.start, this.maxPause, this.questionStart), this.pieceStore(this.openTurn()));
+    }
     const frames = this.o.frames;
     const frame = frames?.frameAt(k.start, k.end);
     if (!frame && frames?.capture) {
@@ -268,7 +358,18 @@ export class TurnLogic {
 
   private closeQuestion(reply: CommandEvent, typed?: string): void {
     if (this.current) this.snapshotWork.delete(this.current.id);
-    this.pending.push({ reply, from: this.questionStart, turn: this.current, prefix: this.prefix, heardAt: performance.now(), ...(typed !== undefined ? { typed } : {}) });
+    this.pending.push({
+      reply,
+      from: this.questionStart,
+      ...(this.anchor !== undefined ? { anchor: this.anchor } : {}),
+      ...(this.transcript ? { transcript: this.transcript } : {}),
+      turn: this.current,
+      prefix: this.prefix,
+      heardAt: performance.now(),
+      ...(typed !== undefined ? { typed } : {}),
+    });
+    this.anchor = undefined;
+    this.transcript = undefined;
     this.current = undefined;
     this.prefix = '';
     this.questionStart = reply.end;
@@ -282,6 +383,41 @@ export class TurnLogic {
     this.o.sender.announce(cancelNotice(pictures));
   }
 
+  /**
+   * Where a closed question begins: the speech running up to its "reply" without a pause longer than maxPause,
+   * reaching back at least to the utterance of its first snapshot; never before `q.from`.
+   */
+  private questionFrom(q: PendingQuestion): number {
+    const toReply = this.activity.chainStart(q.reply.start, this.maxPause, q.from);
+    return q.anchor !== undefined ? Math.min(toReply, this.activity.chainStart(q.anchor, this.maxPause, q.from)) : toReply;
+  }
+
+  /** The turn's pieces of audio: named in its record in order, written to its spool directory, their text kept. */
+  private pieceStore(turn: TurnRecord): PieceStore {
+    const spool = this.o.spool;
+    const failed = (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message });
+    return {
+      add: (seconds) => {
+        const pieces = (turn.pieces ??= []);
+        const piece: SpooledPiece = { file: `audio-${pieces.length + 1}.flac`, seconds: Math.round(seconds * 1000) / 1000 };
+        pieces.push(piece);
+        spool.expect(turn.id, piece.file);
+        return piece;
+      },
+      // A full disk (or any failed write) loses nothing in memory: the piece still goes, the question with it.
+      write: (piece, flac) => spool.saveFile(turn.id, piece.file, flac).then(() => spool.save(turn)).catch(failed),
+      transcribed: (piece, text) => {
+        piece.text = text;
+        spool.save(turn).catch(failed);
+      },
+    };
+  }
+
+  /** What is never part of a question's audio: the command words, and whatever the device's own speaker played. */
+  private cuts(): Array<[number, number]> {
+    return [...this.keywords.map((k): [number, number] => [k.start, k.end]), ...this.playback];
+  }
+
   private release(): void {
     const wait = this.o.transcriptWaitSeconds ?? 3;
     while (this.pending.length) {
@@ -289,14 +425,21 @@ export class TurnLogic {
       const complete = q.typed !== undefined || this.transcribedUntil >= q.reply.start || this.audioTime >= q.reply.end + wait;
       if (!complete) return;
       this.pending.shift();
-      const offline = q.typed ?? questionText(this.words, this.keywords, q.from, q.reply.start);
+      const from = this.questionFrom(q);
+      const offline = questionText(this.words, this.keywords, from, q.reply.start);
       // The cloud's transcript of the same audio, when configured; the sender waits for it (it falls back to the offline text).
-      const refined = q.typed !== undefined ? undefined : this.o.transcribe?.(q.from, q.reply.start, [q.prefix, offline].filter(Boolean).join(' '));
-      this.words = this.words.filter((w) => w.start >= q.reply.end);
-      this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
+      // The command words said inside it are cut out of the audio by their times (and out of the text by matching).
+      // So is whatever played from the device's own speaker meanwhile.
+      const cut = this.cuts().filter(([s, e]) => e > from && s < q.reply.start);
       const turn = q.turn ?? { id: this.o.spool.newId(), createdAt: Date.now(), state: 'open', text: '', snapshots: [], attempts: 0 };
       turn.text = q.typed ?? [q.prefix, offline].filter(Boolean).join(' ');
       turn.state = 'closed';
+      // A question typed on the console is its text: no audio of it goes to be transcribed.
+      if (q.typed !== undefined) q.transcript?.discard();
+      const transcript = q.typed !== undefined ? undefined : (q.transcript ?? this.o.transcriber?.open(from, this.pieceStore(turn)));
+      const refined = transcript?.finish(q.reply.start, cut, turn.text, this.activity.speech);
+      this.words = this.words.filter((w) => w.start >= q.reply.end);
+      this.keywords = this.keywords.filter((k) => k.end > q.reply.end);
       this.o.sender.submit(turn, q.heardAt, refined);
     }
   }

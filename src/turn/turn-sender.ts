@@ -6,6 +6,7 @@ import type { Indicator } from '../indicator/indicator';
 import type { FileLedger } from '../spool/file-ledger';
 import type { JsonStateFile } from '../spool/json-state-file';
 import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import { RetryPolicy } from '../retry/retry-policy';
 import { sentencesOf } from '../speech/sentence-splitter';
 import type { Speaker } from '../speech/speaker';
 import { confirmationPrompt } from './confirmation-gate';
@@ -43,7 +44,19 @@ export interface TurnSenderOptions {
    * until `retryNow()` (the key came) or `policy.refusedRetryMs`.
    */
   blocked?: () => { reason: string; spoken: string } | undefined;
+  /**
+   * A spooled piece of a question's audio to text, before the question goes: `cloud` (fails with an
+   * AssistantError: `retry` holds the question, `failed` means the API cannot take this audio) and `offline`,
+   * the device's own recogniser, for audio the cloud refused.
+   */
+  transcription?: { cloud(audio: Buffer): Promise<string>; offline(audio: Buffer): Promise<string> };
 }
+
+/** The message of a question of only command words: nothing was said but the pictures were taken, and the model is told so. */
+export const PICTURES_ONLY = '(The user took these pictures and said nothing else.) What do you see?';
+
+/** Said to the model before a question the cloud could not transcribe. */
+export const OFFLINE_TRANSCRIPT_NOTE = '(This is an offline transcript of the spoken question and may contain errors.)';
 
 /** Wall-clock marks of one turn, for its timings line. */
 interface Marks {
@@ -86,8 +99,12 @@ export class TurnSender {
   private retryPending = false;
   /** Called after a new conversation starts (the old one's files can go). */
   onReset?: () => Promise<void>;
+  /** A held question is tried again for ever: backoff without a budget. */
+  private readonly retry: RetryPolicy;
 
-  constructor(private readonly o: TurnSenderOptions) {}
+  constructor(private readonly o: TurnSenderOptions) {
+    this.retry = new RetryPolicy({ firstMs: o.policy.retryMs, maxMs: o.policy.maxRetryMs });
+  }
 
   /** The button's long press, or a long quiet spell: the next question opens a new conversation. */
   async newConversation(): Promise<void> {
@@ -272,13 +289,15 @@ export class TurnSender {
           this.refined.delete(record.id);
           record.text = await refined.catch(() => record.text);
         }
+        // Pieces of the question's audio the cloud has not transcribed yet (no network, a restart) go first.
+        await this.completePieces(record);
         if (!record.text && !record.snapshots.length) {
           this.o.log.info('reply with no question and no picture: nothing sent');
           this.unqueued.delete(record.id);
           await this.o.spool.remove(record.id);
           return { kind: 'done' };
         }
-        question = { text: record.text || 'What do you see?', fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
+        question = { text: record.text || PICTURES_ONLY, fileIds: record.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : [])) };
         await this.resetIfIdle();
         record.question = question;
         record.state = 'sending';
@@ -299,6 +318,39 @@ export class TurnSender {
     await this.o.spool.remove(record.id);
     this.o.indicator.set('listening');
     return { kind: 'done' };
+  }
+
+  /**
+   * Every spooled piece of the question's audio gets its text, once: those without go to the cloud now (a
+   * failure holds the question, kept, like any other), audio the cloud refuses is decoded offline. The
+   * question's text is then the pieces' texts in order.
+   */
+  private async completePieces(record: TurnRecord): Promise<void> {
+    const pieces = record.pieces ?? [];
+    if (!pieces.length || !this.o.transcription) return;
+    for (const p of pieces) {
+      if (p.text !== undefined) continue;
+      let audio: Buffer;
+      try {
+        audio = await this.o.spool.readFile(record.id, p.file);
+      } catch (e) {
+        // Never written (the disk was full) and never transcribed: nothing is left of it to send.
+        this.o.emit({ event: 'error', stage: 'transcription', message: `a piece of the question is lost: ${(e as Error).message}` });
+        p.text = '';
+        continue;
+      }
+      try {
+        p.text = await this.o.transcription.cloud(audio);
+      } catch (e) {
+        if (!(e instanceof AssistantError) || e.kind !== 'failed') throw e;
+        this.o.log.warn({ turn: record.id, err: e.message }, 'the cloud cannot transcribe this audio: using the offline recogniser');
+        p.text = await this.o.transcription.offline(audio);
+        p.offline = true;
+      }
+      await this.o.spool.save(record);
+    }
+    const text = pieces.map((p) => p.text).filter(Boolean).join(' ');
+    record.text = pieces.some((p) => p.offline) ? `${OFFLINE_TRANSCRIPT_NOTE} ${text}` : text;
   }
 
   /** Waits for pictures still uploading, bounded; a picture with no upload running (failed before, or after a restart) is uploaded again. */
@@ -397,8 +449,10 @@ export class TurnSender {
     }
     record.failures = (record.failures ?? 0) + 1;
     record.lastError = err.message;
-    const backoff = err.kind === 'refused' ? this.o.policy.refusedRetryMs : Math.min(this.o.policy.retryMs * 2 ** (record.failures - 1), this.o.policy.maxRetryMs);
-    const retryMs = Math.max(backoff, (err.retryAfter ?? 0) * 1000);
+    const retryMs =
+      err.kind === 'refused'
+        ? Math.max(this.o.policy.refusedRetryMs, (err.retryAfter ?? 0) * 1000)
+        : this.retry.delayMs(record.failures, AssistantError.failureOf(err).retryAfterMs);
     return this.held(
       record,
       err.message,

@@ -1,7 +1,7 @@
 /**
  * `make bench`: one JSON line per figure. Each benchmark runs the project's own
  * code on real inputs (real speech, real JPEGs, the HTTP test double).
- * `make bench ONLY=listening` (or camera, console, speaking, assistant, appliance, config) runs one group.
+ * `make bench ONLY=listening` (or camera, console, speaking, assistant, appliance, config, transcription) runs one group.
  */
 import { applianceBenchmarks } from './appliance';
 import { assistantBenchmarks } from './assistant';
@@ -13,6 +13,7 @@ import { heldoutBench } from './keywords-heldout';
 import { serviceRss } from './keywords-service';
 import { speakingBench } from './speaking';
 import { bargeInBench } from './speaking-barge-in';
+import { transcriptionBench } from './transcription';
 
 const GROUPS: Record<string, () => Promise<void>> = {
   listening: async () => {
@@ -29,6 +30,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
   assistant: assistantBenchmarks,
   appliance: applianceBenchmarks,
   config: configBenchmarks,
+  transcription: transcriptionBench,
 };
 
 async function main(): Promise<void> {

@@ -246,7 +246,7 @@ describe('the schema', () => {
       spool: { retryMs: 2_000, maxRetryMs: 60_000, refusedRetryMs: 600_000, maxAgeHours: 24 },
       recogniser: { engine: 'pocketsphinx' },
       audio: {},
-      transcription: { enabled: false, model: 'gpt-4o-transcribe', timeoutMs: 8000 },
+      transcription: { model: 'gpt-4o-transcribe', timeoutMs: 8000 },
       tts: { engine: 'espeak', model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 },
       camera: { kind: 'auto', device: '/dev/video0', quality: 85, stallSeconds: 5, choose: 'first', width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60 },
       speaker: { voice: 'en-us', rate: 165, cues: true, echoCancel: true, echoLatencyMs: 20 },

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configKeys, DEFAULT_CONFIG, envName, loadConfig } from '../../src/config/config';
+import { transcriptionMode } from '../../src/recognition/create-transcriber';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-config-'));
 const file = (name: string, text: string) => {
@@ -29,6 +30,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig(file('unk.json', '{"camera":{"zoom":2}}'), {})).toThrow(/unknown key "camera\.zoom"/);
     expect(() => loadConfig(file('broken.json', '{"api": '), {})).toThrow(/broken\.json is not valid JSON/);
     expect(() => loadConfig(join(dir, 'absent.json'), {})).toThrow(/cannot read config file .*absent\.json: ENOENT/);
+  });
+});
+
+describe('transcription.mode', () => {
+  it('is cloud when an OpenAI key is configured and nothing says otherwise; the old transcription.enabled still reads', () => {
+    const mode = (cfg: object, env: NodeJS.ProcessEnv) => {
+      const { config, secrets } = loadConfig(file('mode.json', JSON.stringify(cfg)), env);
+      return transcriptionMode(config, secrets);
+    };
+    expect(mode({}, { OPENAI_API_KEY: 'sk-test' })).toBe('cloud');
+    expect(mode({}, {})).toBe('offline');
+    expect(mode({ transcription: { mode: 'offline' } }, { OPENAI_API_KEY: 'sk-test' })).toBe('offline');
+    expect(mode({ transcription: { enabled: false } }, { OPENAI_API_KEY: 'sk-test' })).toBe('offline');
+    expect(mode({ transcription: { enabled: true } }, {})).toBe('cloud');
+    expect(mode({ transcription: { enabled: true, mode: 'offline' } }, {})).toBe('offline');
+    expect(() => mode({ transcription: { mode: 'remote' } }, {})).toThrow(/transcription\.mode = "remote" is not allowed; expected cloud or offline/);
+    expect(() => mode({ question: { maxPauseSeconds: 0 } }, {})).toThrow(/question\.maxPauseSeconds = 0 is not allowed/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { ApiError } from './errors';
 import { bodyObject, json, type RouteTable } from './routes';
+import { checkLimits, decodeAudio, wordsFor, type Transcription, type TranscriptionLimits } from './transcription';
 
 /** OpenAI's `pcm` speech: 24 kHz, 16-bit signed little-endian, mono. */
 const PCM_RATE = 24000;
@@ -10,10 +11,11 @@ const SECONDS_PER_CHAR = 0.06;
  * Audio API: speech and transcription. The double cannot speak or listen, so it
  * answers with real audio and real text whose content a test can check:
  *  - POST /audio/speech: a tone (pcm or wav) lasting SECONDS_PER_CHAR per input character;
- *  - POST /audio/transcriptions: the audio's own duration in words, read from the WAV sent
- *    ("Heard 2.35 seconds of speech."), so a test sees which stretch of the question went out.
+ *  - POST /audio/transcriptions: words derived from the audio sent (WAV, FLAC or anything ffmpeg reads;
+ *    see wordsFor), each answered transcription kept in `transcriptions` with its decoded audio, so a test
+ *    sees which stretches of the question went out, how often and in what order.
  */
-export function audioRoutes(): RouteTable {
+export function audioRoutes(transcriptions: Transcription[], limits: TranscriptionLimits): RouteTable {
   return {
     'POST /audio/speech': (ctx) => {
       const b = bodyObject(ctx);
@@ -26,12 +28,26 @@ export function audioRoutes(): RouteTable {
       const body = format === 'pcm' ? pcm : Buffer.concat([wavHeader(pcm.length), pcm]);
       return { kind: 'bytes', contentType: format === 'pcm' ? 'audio/pcm' : 'audio/wav', body };
     },
-    'POST /audio/transcriptions': (ctx) => {
+    'POST /audio/transcriptions': async (ctx) => {
       const file = ctx.form?.files.file;
       if (!file) throw new ApiError(400, "'file' is required.", 'invalid_request_error', 'file');
-      const seconds = wavSeconds(file.bytes);
-      if (seconds === undefined) throw new ApiError(400, 'fake-openai transcribes only 16-bit PCM WAV files', 'invalid_request_error', 'file');
-      return json({ text: `Heard ${seconds.toFixed(2)} seconds of speech.` });
+      const fields = ctx.form?.fields ?? {};
+      const model = fields.model ?? '';
+      const pcm = await decodeAudio(file.bytes, file.name);
+      const seconds = checkLimits(file.bytes.length, pcm, limits, model);
+      const text = ctx.transcript ?? wordsFor(pcm);
+      transcriptions.push({
+        pcm,
+        seconds,
+        text,
+        filename: file.name,
+        model,
+        ...(fields.prompt !== undefined ? { prompt: fields.prompt } : {}),
+        ...(fields.language !== undefined ? { language: fields.language } : {}),
+        answeredAt: Number(process.hrtime.bigint()) / 1e9,
+        ...(ctx.answerCut ? { cut: true } : {}),
+      });
+      return json({ text });
     },
   };
 }
@@ -58,23 +74,4 @@ function wavHeader(dataBytes: number): Buffer {
   h.write('data', 36, 'ascii');
   h.writeUInt32LE(dataBytes, 40);
   return h;
-}
-
-/** Duration of a 16-bit PCM WAV, or undefined if it is not one (the double reads WAV itself rather than trust the client's code). */
-function wavSeconds(wav: Buffer): number | undefined {
-  if (wav.length < 44 || wav.toString('ascii', 0, 4) !== 'RIFF' || wav.toString('ascii', 8, 12) !== 'WAVE') return undefined;
-  let off = 12;
-  let bytesPerSecond = 0;
-  while (off + 8 <= wav.length) {
-    const id = wav.toString('ascii', off, off + 4);
-    const size = wav.readUInt32LE(off + 4);
-    if (id === 'fmt ') {
-      if (wav.readUInt16LE(off + 8 + 14) !== 16) return undefined;
-      bytesPerSecond = wav.readUInt32LE(off + 8 + 8);
-    } else if (id === 'data') {
-      return bytesPerSecond ? Math.min(size, wav.length - off - 8) / bytesPerSecond : undefined;
-    }
-    off += 8 + size + (size & 1);
-  }
-  return undefined;
 }

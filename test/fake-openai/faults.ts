@@ -22,6 +22,8 @@ export interface FaultSpec {
    * `error` event. The question stays in the thread or conversation, unanswered.
    */
   outcome?: RunOutcome;
+  /** A transcription answers this text instead of the audio's words ('' for an empty transcript). */
+  text?: string;
 }
 
 export type RunOutcome = 'failed' | 'expired' | 'incomplete' | 'cancelled' | 'error-event';
@@ -31,6 +33,11 @@ export class FaultQueue {
 
   inject(spec: FaultSpec): void {
     this.pending.push({ spec, remaining: spec.times ?? 1 });
+  }
+
+  /** Drops every fault still waiting (the network is back). */
+  clear(): void {
+    this.pending.length = 0;
   }
 
   /** Consumes one use of the oldest matching fault. */

@@ -29,6 +29,10 @@ export interface RouteContext {
   now(): number;
   /** An injected ending for the run or response this request starts. */
   outcome?: RunOutcome;
+  /** An injected transcript (`FaultSpec.text`): the transcription answers this instead of the audio's words. */
+  transcript?: string;
+  /** A non-streamed answer to this request will be cut (reset or stalled) before the client gets it. */
+  answerCut?: boolean;
   /** Switches the response to server-sent events; events are checked against the union for `kind`. */
   openStream(kind: StreamKind): SseStream;
 }

@@ -15,9 +15,11 @@ import { modelsRoutes } from './models-routes';
 import { responsesRoutes } from './responses-routes';
 import type { RouteContext, RouteResult, RouteTable, StoredFile, StreamKind } from './routes';
 import { SseStream, type StreamFault } from './sse';
+import { DEFAULT_LIMITS, type Transcription, type TranscriptionLimits } from './transcription';
 
 export type { FaultSpec } from './faults';
 export type { StoredFile } from './routes';
+export type { Transcription } from './transcription';
 
 export interface RecordedRequest {
   method: string;
@@ -44,7 +46,16 @@ export interface FakeOpenAI {
   files: Map<string, StoredFile>;
   /** The text of every user message stored in a thread or conversation, in order: how often a question was asked. */
   questions: string[];
+  /** Every transcription answered, in the order answered, with the audio as decoded. */
+  transcriptions: Transcription[];
+  /**
+   * Milliseconds every request of an operation takes before it is answered (e.g. 'POST /audio/transcriptions': 600),
+   * on top of any injected fault's delay; set and change it at any time.
+   */
+  latencyMs: Record<string, number>;
   inject(fault: FaultSpec): void;
+  /** Drops every injected fault still waiting. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -58,6 +69,8 @@ export interface FakeOpenAIOptions {
   log?: (line: string) => void;
   /** Pause between SSE events; default 2 ms so every event reaches the client as its own chunk. */
   eventDelayMs?: number;
+  /** The transcription limits (file size, shortest and longest audio); the real API's by default. */
+  transcriptionLimits?: Partial<TranscriptionLimits>;
 }
 
 const ASSISTANT_STREAM_EVENT = '#/components/schemas/AssistantStreamEvent';
@@ -71,7 +84,15 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
   const faults = new FaultQueue();
   const files = new Map<string, StoredFile>();
   const questions: string[] = [];
-  const routes: RouteTable = { ...filesRoutes(), ...assistantsRoutes(questions), ...responsesRoutes(questions), ...audioRoutes(), ...modelsRoutes() };
+  const transcriptions: Transcription[] = [];
+  const latencyMs: Record<string, number> = {};
+  const routes: RouteTable = {
+    ...filesRoutes(),
+    ...assistantsRoutes(questions),
+    ...responsesRoutes(questions),
+    ...audioRoutes(transcriptions, { ...DEFAULT_LIMITS, ...opts.transcriptionLimits }),
+    ...modelsRoutes(),
+  };
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const toolsSeen: string[] = [];
@@ -108,7 +129,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     if (problem) violation(problem);
 
     const fault = faults.take(operation, `${method} ${path}`);
-    if (fault?.delayMs) await sleep(fault.delayMs);
+    const latency = (latencyMs[operation] ?? 0) + (fault?.delayMs ?? 0);
+    if (latency) await sleep(latency);
     if (fault?.status !== undefined) {
       return sendJson(res, fault.status, fault.body ?? defaultFaultBody(fault.status), fault.headers);
     }
@@ -122,7 +144,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       : fault?.stallMidStream
         ? { mode: 'stall', ...(fault.afterEvents !== undefined ? { afterEvents: fault.afterEvents } : {}) }
         : undefined;
-    const ctx = makeContext(match.operation, match.params, url.searchParams, body, files, ids, fault?.outcome, (kind) =>
+    const ctx = makeContext(match.operation, match.params, url.searchParams, body, files, ids, fault, (kind) =>
       new SseStream(res, {
         check: (event, data) => checkEvent(contract, match.operation, kind, event, data),
         onViolation: (p) => violation(`${operation} SSE ${p}`),
@@ -186,7 +208,10 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     toolsSeen,
     files,
     questions,
+    transcriptions,
+    latencyMs,
     inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -203,7 +228,7 @@ function makeContext(
   body: ParsedBody,
   files: Map<string, StoredFile>,
   ids: IdGenerator,
-  outcome: RouteContext['outcome'],
+  fault: FaultSpec | undefined,
   openStream: (kind: StreamKind) => SseStream,
 ): RouteContext {
   const ctx: RouteContext = {
@@ -215,7 +240,9 @@ function makeContext(
     ids,
     now: () => Math.floor(Date.now() / 1000),
     openStream,
-    ...(outcome ? { outcome } : {}),
+    ...(fault?.outcome ? { outcome: fault.outcome } : {}),
+    ...(fault?.text !== undefined ? { transcript: fault.text } : {}),
+    ...(fault?.resetMidStream || fault?.stallMidStream ? { answerCut: true } : {}),
   };
   if (body.kind === 'form') ctx.form = { fields: body.fields, files: body.files };
   return ctx;

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { CloudTranscriber, withoutCommandWords } from '../../src/recognition/cloud-transcriber';
 import { commandRules, roleOf, spottedWords } from '../../src/recognition/command-words';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { wordsFor } from '../fake-openai/transcription';
 
 const WORDS = { snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' };
 
@@ -62,7 +63,8 @@ describe('CloudTranscriber (against the test double)', () => {
     const fallbacks: string[] = [];
     const t = make(fallbacks);
     feed(t, 6);
-    expect(await t.transcribe(1.2, 3.55, 'offline text')).toBe('Heard 2.35 seconds of speech.');
+    expect(await t.transcribe(1.2, 3.55, 'offline text')).toBe(wordsFor(Buffer.alloc(2.35 * 32000, 3)));
+    expect(fake.transcriptions.at(-1)!.seconds).toBeCloseTo(2.35, 3);
     expect(fallbacks).toEqual([]);
     expect(fake.violations).toEqual([]);
     const req = fake.requests.find((r) => r.operation === 'POST /audio/transcriptions')!;
@@ -70,16 +72,35 @@ describe('CloudTranscriber (against the test double)', () => {
     expect(body.model).toBe('gpt-4o-transcribe');
     expect(String(body.prompt)).toContain('"snapshot", "reply", "cancel", "stop"');
     // The audio before the reply is forgotten (in whole 0.1 s chunks): a second question gets only its own stretch.
-    expect(await t.transcribe(0, 5, 'x')).toBe('Heard 1.50 seconds of speech.');
+    expect(await t.transcribe(0, 5, 'x')).toBe(wordsFor(Buffer.alloc(1.5 * 32000, 3)));
+    expect(fake.transcriptions.at(-1)!.seconds).toBeCloseTo(1.5, 3);
   });
 
-  it('keeps the offline text on any failure', async () => {
+  it('cuts the command words out of the audio by their times, and sends the language when configured', async () => {
+    const t = new CloudTranscriber({ client: new OpenAI({ apiKey: 'test', baseURL: fake.url }), model: 'gpt-4o-mini-transcribe', language: 'en', timeoutMs: 5000, rules: commandRules(WORDS), onFallback: () => undefined });
+    // Every 0.1 s chunk holds a different value, so the audio sent shows exactly which stretches went.
+    const chunk = (i: number) => Buffer.alloc(3200, i + 1);
+    for (let i = 0; i < 40; i++) t.hear({ pcm: chunk(i), t: 10 + i / 10 });
+    await t.transcribe(10.5, 13.5, 'x', [[11, 11.5], [12.2, 12.4]]);
+    const sent = fake.transcriptions.at(-1)!;
+    const expected = Buffer.concat([...[5, 6, 7, 8, 9], ...[15, 16, 17, 18, 19, 20, 21], ...[24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34]].map(chunk));
+    expect(sent.pcm.equals(expected)).toBe(true);
+    expect(sent).toMatchObject({ model: 'gpt-4o-mini-transcribe', language: 'en' });
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('tries a 500 again within its budget (the retry policy), and keeps the offline text once that is spent', async () => {
     const fallbacks: string[] = [];
     const t = make(fallbacks);
-    feed(t, 3);
-    fake.inject({ operation: 'POST /audio/transcriptions', status: 500, times: 2 });
-    expect(await t.transcribe(0.5, 2.5, 'what is this')).toBe('what is this');
+    feed(t, 6);
+    fake.inject({ operation: 'POST /audio/transcriptions', status: 500, times: 1 });
+    const before = fake.requests.length;
+    expect(await t.transcribe(0.5, 2.5, 'what is this')).toBe(wordsFor(Buffer.alloc(2 * 32000, 3)));
+    expect(fake.requests.length - before).toBe(2);
+    // Failing for longer than the budget (5 s; backoff 0.5, 1, 2 s): the offline text stands.
+    fake.inject({ operation: 'POST /audio/transcriptions', status: 500, times: 10 });
+    expect(await t.transcribe(3, 5.5, 'what is that')).toBe('what is that');
     expect(fallbacks).toHaveLength(1);
-    expect(fallbacks[0]).toMatch(/^cloud transcription failed, using the offline text: 500/);
+    expect(fallbacks[0]).toMatch(/^cloud transcription failed, using the offline text: transcribing the question: the OpenAI API answered 500/);
   });
 });

@@ -8,7 +8,9 @@ import { VirtualClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config/config';
 import { LogIndicator } from '../../src/indicator/indicator';
 import { WavFileSpeaker } from '../../src/speech/wav-file-speaker';
-import { TurnLogic } from '../../src/turn/turn-logic';
+import { TurnLogic, type TurnLogicOptions } from '../../src/turn/turn-logic';
+import type { CloudTranscriber } from '../../src/recognition/cloud-transcriber';
+import type { CommandRules } from '../../src/recognition/command-words';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import type { FakeOpenAI } from '../fake-openai/server';
 import { mjpegFrames } from './jpeg';
@@ -18,22 +20,27 @@ export const words = (text: string, start: number) => text.split(' ').map((word,
 
 /**
  * The turn logic with the default config on the real spool, upload queue and sender against the API test double,
- * a 4 s MJPEG file as the camera on a virtual clock, and answers spoken to WAV files.
+ * an MJPEG file as the camera (4 s unless said) on a virtual clock, and answers spoken to WAV files.
  */
-export async function turnOnTestDouble(fake: FakeOpenAI, prefix: string): Promise<{ config: Config; side: ReturnType<typeof createAssistantSide>; turn: TurnLogic; clock: VirtualClock; events: TurnEvent[]; turnsDir: string }> {
+export async function turnOnTestDouble(
+  fake: FakeOpenAI,
+  prefix: string,
+  o: { cameraSeconds?: number; turn?: Partial<TurnLogicOptions>; cloud?: { transcriber: CloudTranscriber; rules: CommandRules }; stateDir?: string } = {},
+): Promise<{ config: Config; side: ReturnType<typeof createAssistantSide>; turn: TurnLogic; clock: VirtualClock; events: TurnEvent[]; turnsDir: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const { config } = loadConfig(undefined, {});
   config.openai.baseURL = fake.url;
-  config.stateDir = join(dir, 'state');
+  // A given state directory keeps the conversation from one call to the next, as on the device.
+  config.stateDir = o.stateDir ?? join(dir, 'state');
   const log = pino({ level: 'silent' });
   const events: TurnEvent[] = [];
   const emit = (e: TurnEvent) => events.push(e);
   const indicator = new LogIndicator(log);
-  const side = createAssistantSide(config, { openaiApiKey: 'sk-test' }, log, { speaker: new WavFileSpeaker(join(dir, 'out'), { voice: 'en-us', rate: 165 }), indicator, emit });
-  writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(60, '160x120', 15));
+  const side = createAssistantSide(config, { openaiApiKey: 'sk-test' }, log, { speaker: new WavFileSpeaker(join(dir, 'out'), { voice: 'en-us', rate: 165 }), indicator, emit, ...(o.cloud ? { cloud: o.cloud } : {}) });
+  writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(Math.round((o.cameraSeconds ?? 4) * 15), '160x120', 15));
   const clock = new VirtualClock();
   const frames = await FileFrameSource.open(join(dir, 'cam.mjpeg'), { fps: 15, clock });
   await frames.start();
-  const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit });
+  const turn = new TurnLogic({ commands: config.commands, frames, ...side, indicator, log, emit, ...o.turn });
   return { config, side, turn, clock, events, turnsDir: join(config.stateDir, 'turns') };
 }

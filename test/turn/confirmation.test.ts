@@ -40,8 +40,10 @@ async function setup() {
   const side = createAssistantSide(config, { zapierHookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hooks/catch/1/x/` }, log, { speaker, indicator, emit: (e) => events.push(e) });
   const turn = new TurnLogic({ commands: config.commands, ...side, indicator, log, emit: (e) => events.push(e) });
   const ask = (text: string) => {
-    const words = text.split(' ').map((word, i) => ({ word, start: i * 0.3, end: i * 0.3 + 0.25 }));
-    turn.onRecognition({ type: 'transcript', text, words, start: 0, end: 10 });
+    // Spoken right up to "reply": a pause longer than question.maxPauseSeconds before it would leave no question.
+    const from = 9.7 - text.split(' ').length * 0.3;
+    const words = text.split(' ').map((word, i) => ({ word, start: from + i * 0.3, end: from + i * 0.3 + 0.25 }));
+    turn.onRecognition({ type: 'transcript', text, words, start: from, end: 10 });
     turn.onRecognition({ type: 'keyword', word: 'reply', role: 'reply', start: 10, end: 10.4, detectedAt: 10.6 });
   };
   const until = async (pred: () => boolean) => {

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseWav } from '../../src/audio/wav';
+import { loadConfig, spokenCommands } from '../../src/config/config';
+import { commandRules } from '../../src/recognition/command-words';
+import { createRecogniser } from '../../src/recognition/create-recogniser';
+import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { askWithCloud, kw, OP } from '../support/cloud-question';
+import { locateSent } from '../support/sent-audio';
+import type { TurnEvent } from '../../src/turn/turn-events';
+import { percentile, printMetric } from './metric';
+
+/** Questions of the bench: deterministic, varied phrase lengths and pauses, each after some room talk and a long pause. */
+const QUESTIONS = 6;
+
+interface Layout {
+  room: Array<[number, number]>;
+  phrases: Array<[number, number]>;
+  snapshot?: [number, number];
+  reply: [number, number];
+  seconds: number;
+}
+
+function layout(i: number, withSnapshot: boolean): Layout {
+  let seed = 7 + i * 7919;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  // The room talks for 2 s, then 5 s of quiet (longer than question.maxPauseSeconds): that talk is no question.
+  const room: Array<[number, number]> = [[0.5, 2.5]];
+  let t = 7.5;
+  const phrases: Array<[number, number]> = [];
+  let snapshot: [number, number] | undefined;
+  const n = 3 + Math.floor(rand() * 3);
+  for (let p = 0; p < n; p++) {
+    const len = 0.8 + rand() * 1.4;
+    phrases.push([t, t + len]);
+    t += len + 0.4 + rand() * 0.5;
+    if (withSnapshot && p === 0) {
+      snapshot = [t, t + 0.45];
+      t += 0.45 + 0.5;
+    }
+  }
+  const reply: [number, number] = [t + 0.3, t + 0.7];
+  return { room, phrases, ...(snapshot ? { snapshot } : {}), reply, seconds: reply[1] + 1.5 };
+}
+
+async function run(fake: FakeOpenAI, latencyMs: number, withSnapshot: boolean) {
+  fake.latencyMs[OP] = latencyMs;
+  const replyToRequest: number[] = [];
+  let ready = 0;
+  let outside = 0;
+  // One conversation for all the questions, as on the device (its first request is not each question's).
+  const stateDir = mkdtempSync(join(tmpdir(), 'snapask-bench-transcription-'));
+  // The first question opens the conversation (a request more): a warm-up, not counted.
+  for (let i = -1; i < QUESTIONS; i++) {
+    const l = layout(i + 1, withSnapshot);
+    const speech = [...l.room, ...l.phrases, ...(l.snapshot ? [l.snapshot] : []), l.reply];
+    const words = [...(l.snapshot ? [kw('snapshot', ...l.snapshot)] : []), kw('reply', ...l.reply)];
+    const { out, fedAt, sent, source } = await askWithCloud(fake, speech, words, l.seconds, { realTime: true, stateDir });
+    if (i < 0) continue;
+    const timings = out.find((e): e is Extract<TurnEvent, { event: 'timings' }> => e.event === 'timings');
+    if (timings?.reply_to_request_ms !== undefined) replyToRequest.push(timings.reply_to_request_ms);
+    const replyAt = fedAt[`reply@${l.reply[0]}`]!;
+    if (sent().every((t) => t.answeredAt <= replyAt)) ready++;
+    // Seconds sent that belong to the room's talk (before the question's first word).
+    for (const s of locateSent(source, sent())) outside += Math.max(0, Math.min(s.end, l.phrases[0]![0] - 0.2) - s.start);
+  }
+  delete fake.latencyMs[OP];
+  return { replyToRequest, ready: ready / QUESTIONS, outside };
+}
+
+/**
+ * The recogniser's CPU per second of audio on the demo question, offline mode (PocketSphinx's keyword spotter and
+ * its language model for the transcript) against cloud mode (the keyword spotter alone), the whole stack
+ * (cleaner, reply gate, roles) in both; the median of a few rounds on one warm recogniser.
+ */
+function recognitionCost(): void {
+  const pcm = parseWav(readFileSync(join(resolve(__dirname, '../../../test/fixtures/demo'), 'question.wav'))).pcm;
+  const { config } = loadConfig(undefined, {});
+  const c = { ...config.recogniser, engine: 'pocketsphinx' as const };
+  const rules = commandRules(spokenCommands(config), c);
+  const cost = (transcribe: boolean): number => {
+    const rec = createRecogniser(c, rules, { transcribe });
+    const rounds: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const before = process.cpuUsage();
+      for (let off = 0; off < pcm.length; off += 3200) rec.accept({ pcm: pcm.subarray(off, off + 3200), t: r * 100 + off / 32000 });
+      rec.flush();
+      const used = process.cpuUsage(before);
+      rounds.push((used.user + used.system) / 1e6 / (pcm.length / 32000));
+    }
+    rec.close();
+    return percentile(rounds, 50);
+  };
+  printMetric({ metric: 'recognition_core_s_per_audio_s_offline_mode', value: cost(true), unit: 's/s', engine: 'pocketsphinx' });
+  printMetric({ metric: 'recognition_core_s_per_audio_s_cloud_mode', value: cost(false), unit: 's/s', engine: 'pocketsphinx' });
+}
+
+/** `make bench ONLY=transcription`: the cloud transcription of questions played in real time against the double. */
+export async function transcriptionBench(): Promise<void> {
+  recognitionCost();
+  const fake = await startFakeOpenAI();
+  try {
+    let outside = 0;
+    const at600 = await run(fake, 600, true);
+    outside += at600.outside;
+    printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription', value: percentile(at600.replyToRequest, 95), unit: 'ms', target: 150 });
+    printMetric({ metric: 'transcript_ready_at_reply_ratio', value: at600.ready, unit: 'ratio', target: 0.95, better: 'higher' });
+    const at1500 = await run(fake, 1500, true);
+    outside += at1500.outside;
+    printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription_1500ms', value: percentile(at1500.replyToRequest, 95), unit: 'ms', target: 150 });
+    printMetric({ metric: 'transcript_ready_at_reply_ratio_1500ms', value: at1500.ready, unit: 'ratio' });
+    // Without a snapshot the whole question goes at "reply": at least one transcription's time (the old way for every question).
+    const plain = await run(fake, 600, false);
+    outside += plain.outside;
+    printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription_no_snapshot', value: percentile(plain.replyToRequest, 95), unit: 'ms' });
+    printMetric({ metric: 'audio_sent_outside_questions_s', value: outside, unit: 's', target: 0 });
+    if (fake.violations.length) throw new Error(`the double saw requests that break the API description: ${fake.violations[0]}`);
+  } finally {
+    await fake.close();
+  }
+}

@@ -69,7 +69,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   const rules = commandRules(spokenCommands(config), config.recogniser);
   // What the speaker plays, for the echo canceller in front of the recogniser.
   const echo = config.speaker.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
-  const recogniser = createRecogniser(config.recogniser, rules, { ...(echo ? { echo } : {}), warn: (m) => log.warn(m) });
+  const recogniser = createRecogniser(config.recogniser, rules, { ...(echo ? { echo } : {}), stateDir: config.stateDir, warn: (m) => log.warn(m) });
   const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
 
   let frames: FrameSource | undefined;

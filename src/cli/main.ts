@@ -11,6 +11,9 @@ import { apiKeyFor } from '../app/thread-manager-factory';
 import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
 import { effectiveConfigLines } from './config-command';
+import { LocalCalibrationDevices } from '../recognition/calibration/calibration-devices';
+import { EspeakSynth } from '../speech/espeak-synth';
+import { calibrateCommand } from './calibrate';
 import { followLogs } from './logs';
 import { replay } from './replay';
 import { runService } from './run';
@@ -32,7 +35,7 @@ const configOption: OptionSpec = { type: 'string', arg: 'FILE', help: 'config fi
 const debugOption: OptionSpec = { type: 'boolean', help: 'debug logs and stack traces on stderr' };
 const help: OptionSpec = { type: 'boolean', help: 'this help' };
 
-const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config', CommandSpec> = {
+const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'calibrate', CommandSpec> = {
   run: {
     synopsis: 'snapask run [--config FILE] [--debug]',
     summary: 'The service: listens on the microphone, takes pictures, speaks the answers (systemd runs this).',
@@ -53,6 +56,17 @@ const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config', CommandSpec> = {
       state: { type: 'string', arg: 'DIR', help: 'conversation and spool, kept between replays (default: a fresh temporary one)' },
       config: { ...configOption, help: 'config file (JSON) to replay with; its stateDir is never used, only --state' },
       json: { type: 'boolean', help: 'events as JSON lines (an error too: {"event":"error",...})' },
+      debug: debugOption,
+      help,
+    },
+  },
+  calibrate: {
+    synopsis: 'snapask calibrate [--keep-samples] [--check] [--config FILE]',
+    summary: "Fits the learned keyword detector to your voice and room: asks for each command word aloud, saves the fit in stateDir.",
+    options: {
+      'keep-samples': { type: 'boolean', help: 'keep your recordings in stateDir (for --check after an update); otherwise none are kept' },
+      check: { type: 'boolean', help: 'replay the kept recordings against this version and show what it hears (exit 1 if worse than when calibrated)' },
+      config: configOption,
       debug: debugOption,
       help,
     },
@@ -121,6 +135,14 @@ async function main(argv: string[]): Promise<number> {
     for (const w of warnings) process.stderr.write(`snapask: ${w}\n`);
     process.stdout.write(`${effectiveConfigLines({ config, sources }).join('\n')}\n`);
     return 0;
+  }
+  if (command === 'calibrate') {
+    return calibrateCommand(config, {
+      keepSamples: values['keep-samples'] === true,
+      check: values.check === true,
+      devices: () => new LocalCalibrationDevices({ microphone: config.audio.device, speaker: config.speaker.device, synth: new EspeakSynth({ voice: config.speaker.voice, rate: config.speaker.rate }) }),
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
   }
   if (command === 'run') {
     // Checked before anything listens: a stateDir the user cannot write would otherwise fail at the first "reply".

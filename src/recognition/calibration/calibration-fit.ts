@@ -219,7 +219,7 @@ export function fitCalibration(heads: KeywordHeads, bank: BankEntry[], data: Cal
     for (const rep of reports) rep.heardAfter = after.get(rep.word) ?? 0;
   }
   const roomAlarms = (r: Readout, thresholds: (w: string) => number): number => words.reduce((n, w) => n + events(data.room, r, heads.words.indexOf(w) + 1, thresholds(w)), 0);
-  const roomSeconds = data.room.length ? data.room[data.room.length - 1]!.end - data.room[0]!.end : 0;
+  const roomSeconds = data.room.length ? data.room[data.room.length - 1]!.end : 0;
   return {
     readout: final.readout,
     thresholds: final.thresholds,

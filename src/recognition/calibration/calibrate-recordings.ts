@@ -5,7 +5,7 @@ import type { EmbeddingModels } from '../detector/speech-embedding';
 import { fitCalibration, type CalibrationData, type CalibrationResult } from './calibration-fit';
 import { hearSteps } from './hear-steps';
 import { loadBank, type BankEntry } from './negative-bank';
-import { checkRoom, checkSentence, checkTakes, type Segment, type Take } from './samples';
+import { checkRoom, checkRoomAgainstVoice, checkSentence, checkTakes, type Segment, type Take } from './samples';
 
 /** What the owner is asked to say besides the command words: ordinary speech of theirs, with no command word in it. */
 export const CALIBRATION_SENTENCES = ['Tell me what you can see on the table in front of me.', 'I would like to know how long this one will keep working.'];
@@ -42,6 +42,7 @@ export function calibrateRecordings(r: Recordings, c: Config['recogniser'], o: C
 export function hearRecordings(r: Recordings, c: Config['recogniser'], heads: KeywordHeads, models?: EmbeddingModels): CalibrationData {
   checkRoom(r.room);
   const sentenceEnds = r.sentences.map((x, i) => checkSentence(x, i + 1));
+  for (const x of r.sentences) checkRoomAgainstVoice(r.room, x);
   const segments = checkTakes(r.takes);
   const context = inContext(r, segments, sentenceEnds);
   const heard = hearSteps(heads, c, [r.room, ...r.sentences, ...r.takes.map((t) => t.samples), ...context.map((t) => t.samples)], models);

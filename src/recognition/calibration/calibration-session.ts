@@ -1,6 +1,6 @@
 import { CALIBRATION_SENTENCES, type Recordings } from './calibrate-recordings';
 import type { CalibrationDevices } from './calibration-devices';
-import { checkRoom, checkSentence, checkTakes, type Take } from './samples';
+import { checkRoom, checkRoomAgainstVoice, checkSentence, checkTakes, type Take } from './samples';
 
 export interface SessionOptions {
   words: string[];
@@ -31,6 +31,7 @@ export async function recordSession(d: CalibrationDevices, o: SessionOptions): P
     await d.say(`Please say: ${text}`);
     const s = await d.record(o.sentenceSeconds);
     checkSentence(s, i + 1);
+    checkRoomAgainstVoice(room, s);
     sentences.push(s);
   }
   const takes: Take[] = [];

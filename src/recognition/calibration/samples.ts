@@ -29,8 +29,10 @@ export class CalibrationInputError extends Error {
 const SILENT_DBFS = -75;
 /** A recording with this share of its samples at full scale is clipped (as the service's clip monitor judges it). */
 const CLIPPED_SHARE = 0.002;
-/** A room whose median 10 ms level is over this is too loud to calibrate in (a television, music, talk). */
-const LOUD_ROOM_DBFS = -38;
+/** A room whose median 10 ms level is over this is too loud to calibrate in, whoever speaks (loud music, a machine). */
+const LOUD_ROOM_DBFS = -20;
+/** The owner's speech must stand this far over the room (its loud frames over the room's median), as word-onset.ts needs to tell a word from the room. */
+const MIN_VOICE_OVER_ROOM_DB = 15;
 /** A word's sound spans at least this (a click or a knock is shorter) and at most this (more than a word was said). */
 const MIN_WORD_SECONDS = 0.15;
 const MAX_WORD_SECONDS = 1.8;
@@ -93,6 +95,20 @@ export function wordSegment(samples: Int16Array): Segment | undefined {
   if (quiet === undefined) return undefined;
   let peak = 0;
   for (let f = 1; f < levels.length; f++) if (levels[f]! > levels[peak]!) peak = f;
+  // Talk in the background fills the pauses around the word at the onset search's level: judged nearer the
+  // word's peak, the word stands out from it (it is said 10 dB or more over it).
+  let segment = segmentAround(levels, peak, quiet);
+  for (const share of BACKGROUND_SHARES) {
+    if (segment.end - segment.start <= MAX_WORD_SECONDS) break;
+    segment = segmentAround(levels, peak, floor + share * (levels[peak]! - floor));
+  }
+  return segment;
+}
+
+/** Quiet judged this share of the way from the floor to the word's peak, when the onset search's level runs on. */
+const BACKGROUND_SHARES = [0.5, 0.65];
+
+function segmentAround(levels: Float32Array, peak: number, quiet: number): Segment {
   const bridge = Math.round(PAUSE_SECONDS / FRAME_SECONDS);
   const extend = (from: number, dir: 1 | -1): number => {
     let last = from;
@@ -108,6 +124,14 @@ export function wordSegment(samples: Int16Array): Segment | undefined {
   const first = extend(peak, -1);
   const last = extend(peak, 1);
   return { start: first * FRAME_SECONDS, end: (last + 1) * FRAME_SECONDS };
+}
+
+/** The room judged against the owner's voice (a sentence of theirs): a room they cannot be told from is too loud. */
+export function checkRoomAgainstVoice(room: Int16Array, sentence: Int16Array): void {
+  const over = quantile(frameLevels(sentence), 0.9) - quantile(frameLevels(room), 0.5);
+  if (over < MIN_VOICE_OVER_ROOM_DB) {
+    throw new CalibrationInputError(`The room is too loud to calibrate in (your voice stands only ${Math.max(0, over).toFixed(0)} dB over it, ${MIN_VOICE_OVER_ROOM_DB} needed): turn off the television or music, or wait for quiet, and run snapask calibrate again.`);
+  }
 }
 
 /** Where a spoken sentence ends (seconds from the recording's start), or the sentence that says it was not heard. */

@@ -2,7 +2,7 @@ import { rng } from '../../bench/keywords-corpus';
 import { noise, atLevel } from '../../keywords-training/rooms';
 import { synthesise } from '../../support/speech';
 import { withMicrophoneFloor } from '../../support/calibration-session';
-import { CalibrationInputError, checkRoom, checkSentence, checkTakes, wordSegment } from '../../../src/recognition/calibration/samples';
+import { CalibrationInputError, checkRoom, checkRoomAgainstVoice, checkSentence, checkTakes, wordSegment } from '../../../src/recognition/calibration/samples';
 
 const seconds = (s: number) => Math.round(s * 16000);
 const floor = (s: number, seed = 1) => withMicrophoneFloor(Buffer.alloc(seconds(s) * 2), seed);
@@ -37,11 +37,18 @@ describe('calibration input checks: one sentence for each problem', () => {
     expect(m).toMatch(/^The microphone is clipping \(\d+\.\d % of samples at full scale while recording "snapshot"\): lower its capture gain/);
   });
 
-  it('a room too loud to calibrate in', () => {
-    const tv = atLevel(noise('pink', seconds(30), rng(5)), -20);
-    expect(message(() => checkRoom(tv))).toMatch(/^The room is too loud to calibrate in \(half of it over -\d+ dBFS, more than -38\): turn off the television/);
+  it('a room too loud to calibrate in: for anyone, or against the owner\'s voice', async () => {
+    const machine = atLevel(noise('pink', seconds(30), rng(5)), -8);
+    expect(message(() => checkRoom(machine))).toMatch(/^The room is too loud to calibrate in \(half of it over -\d+ dBFS, more than -20\): turn off the television/);
+    const sentence = await synthesise([{ silence: 0.5 }, { text: 'tell me what you can see on the table' }, { silence: 0.5 }], { engine: 'flite', voice: 'kal' });
+    const voice = withMicrophoneFloor(sentence.pcm, 6);
+    // Talk or a television a few dB under the voice (kal's loud frames are about -16 dBFS; atLevel sets the loudest frame).
+    const tv = atLevel(noise('pink', seconds(30), rng(5)), -16);
+    expect(() => checkRoom(tv)).not.toThrow();
+    expect(message(() => checkRoomAgainstVoice(tv, voice))).toMatch(/^The room is too loud to calibrate in \(your voice stands only \d+ dB over it, 15 needed\): turn off the television/);
     // An ordinary quiet room passes.
     expect(() => checkRoom(floor(30))).not.toThrow();
+    expect(() => checkRoomAgainstVoice(floor(30), voice)).not.toThrow();
   });
 
   it('a word not heard at all, and which take it was', async () => {

@@ -1,13 +1,14 @@
 /**
  * `make bench`: one JSON line per figure. Each benchmark runs the project's own
  * code on real inputs (real speech, real JPEGs, the HTTP test double).
- * `make bench ONLY=listening` (or camera, speaking, assistant, appliance, config) runs one group.
+ * `make bench ONLY=listening` (or heldout, calibration, camera, speaking, assistant, appliance, config) runs one group.
  */
 import { applianceBenchmarks } from './appliance';
 import { assistantBenchmarks } from './assistant';
 import { cameraBenchmarks } from './camera';
 import { configBenchmarks } from './config';
 import { keywordBench } from './keywords';
+import { calibrationBench } from './keywords-calibration';
 import { heldoutBench } from './keywords-heldout';
 import { serviceRss } from './keywords-service';
 import { speakingBench } from './speaking';
@@ -19,6 +20,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
     await serviceRss();
   },
   heldout: heldoutBench,
+  calibration: calibrationBench,
   speaking: async () => {
     await speakingBench();
     await bargeInBench();

@@ -5,7 +5,7 @@ import { calibrateRecordings, hearRecordings } from '../recognition/calibration/
 import type { CalibrationDevices } from '../recognition/calibration/calibration-devices';
 import { calibratedHeads, calibrationPath, saveCalibration } from '../recognition/calibration/calibration-file';
 import { events, heard, type CalibrationResult } from '../recognition/calibration/calibration-fit';
-import { DEFAULT_SESSION, recordSession, type SessionOptions } from '../recognition/calibration/calibration-session';
+import { DEFAULT_SESSION, recordSession } from '../recognition/calibration/calibration-session';
 import { dropSamples, keepSamples, loadSamples } from '../recognition/calibration/kept-samples';
 import { CalibrationInputError } from '../recognition/calibration/samples';
 import { commandRules, spottedWords } from '../recognition/command-words';
@@ -16,7 +16,6 @@ export interface CalibrateCommandOptions {
   /** Opened only when recording (not for --check). */
   devices: () => CalibrationDevices;
   print: (line: string) => void;
-  session?: Partial<Omit<SessionOptions, 'words' | 'print'>>;
 }
 
 /**
@@ -48,7 +47,7 @@ async function calibrate(config: Config, words: string[], o: CalibrateCommandOpt
   const devices = o.devices();
   let recordings;
   try {
-    recordings = await recordSession(devices, { ...DEFAULT_SESSION, ...o.session, words, print: o.print });
+    recordings = await recordSession(devices, { ...DEFAULT_SESSION, words, print: o.print });
   } finally {
     devices.close();
   }

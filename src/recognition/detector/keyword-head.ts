@@ -85,13 +85,7 @@ export class KeywordHeads {
     return new KeywordHeads({ ...this.f, w2: r.w2, b2: r.b2, thresholds: { ...this.f.thresholds, ...r.thresholds } });
   }
 
-  /** The shared hidden layer's activations for the last `window` embeddings (a copy), as `score` computes them. */
-  hidden(history: readonly Float32Array[]): Float32Array {
-    this.forwardHidden(history);
-    return Float32Array.from(this.h);
-  }
-
-  /** The hidden layer of the last window scored (a copy). */
+  /** The shared hidden layer of the last window scored (a copy): what calibration refits the read-out on. */
   lastHidden(): Float32Array {
     return Float32Array.from(this.h);
   }

@@ -1,8 +1,8 @@
 /**
  * `make bench ONLY=calibration`: does calibration to one voice (snapask calibrate, issue 19 §4) raise recall
  * on that voice without raising false alarms? For each held-out voice and room of the held-out bench
- * (keywords-heldout.ts) the voice says "snapshot" and "reply" five times each in the room (rates a little
- * apart, each take its own noise), the room is recorded for 30 s, and the calibration is fitted exactly as
+ * (keywords-heldout.ts) the voice says the calibration sentences and "snapshot" and "reply" five times each in
+ * the room (rates a little apart, each take its own noise), the room is recorded for 30 s, and the calibration is fitted exactly as
  * snapask calibrate fits it (the speech analysis finds each word). Then the voice's other clips in that room
  * (the held-out bench's questions and sentences) and its ordinary speech are heard by the engine as the
  * service builds it, without and with the calibration saved in a state directory.

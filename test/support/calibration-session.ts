@@ -1,6 +1,6 @@
 /**
  * A calibration session said by a synthetic voice in one of the held-out bench's rooms: 30 s of the room, the
- * two calibration sentences, then each word five times (the rate a little apart each time, as a person's is;
+ * calibration sentences, then each word five times (the rate a little apart each time, as a person's is;
  * each take its own noise), through a microphone with its own faint noise. What snapask calibrate would
  * record from that voice in that room.
  */

@@ -7,8 +7,15 @@ import { hearSteps } from './hear-steps';
 import { loadBank, type BankEntry } from './negative-bank';
 import { checkRoom, checkRoomAgainstVoice, checkSentence, checkTakes, type Segment, type Take } from './samples';
 
-/** What the owner is asked to say besides the command words: ordinary speech of theirs, with no command word in it. */
-export const CALIBRATION_SENTENCES = ['Tell me what you can see on the table in front of me.', 'I would like to know how long this one will keep working.'];
+/**
+ * What the owner is asked to say besides the command words: their ordinary speech, with no command word in it
+ * but near misses of each (what the fit must go on refusing in their voice).
+ */
+export const CALIBRATION_SENTENCES = [
+  'The order was cancelled, so tell me what you can see on the table.',
+  'She replied to the replies, and then we applied again.',
+  'The lid snapped shut at the shop, so the stopwatch stopped.',
+];
 
 export interface Recordings {
   room: Int16Array;

@@ -16,7 +16,7 @@ export interface SessionOptions {
 export const DEFAULT_SESSION = { takesPerWord: 5, roomSeconds: 30, takeSeconds: 3, sentenceSeconds: 6 };
 
 /**
- * The recordings calibration fits on, asked for aloud: the room (quiet), two ordinary sentences, and each
+ * The recordings calibration fits on, asked for aloud: the room (quiet), the calibration sentences, and each
  * command word a few times. Each recording is checked as it comes in, so a dead microphone or a loud room
  * stops the session at once (a CalibrationInputError) instead of after every word.
  */

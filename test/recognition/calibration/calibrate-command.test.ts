@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../../src/audio/wav';
+import { CALIBRATION_SENTENCES } from '../../../src/recognition/calibration/calibrate-recordings';
 import { calibrationPath, samplesDir } from '../../../src/recognition/calibration/calibration-file';
 import { DEFAULT_SESSION } from '../../../src/recognition/calibration/calibration-session';
 import { heldoutRooms } from '../../bench/keywords-heldout';
@@ -59,11 +60,11 @@ describe('snapask calibrate', () => {
     expect(lines.some((l) => /^The room: \d+ false alarms in 30 s after calibration, \d+ before\.$/.test(l))).toBe(true);
     expect(lines).toContain(`Saved in ${calibrationPath(stateDir)}; the service uses it from its next start (sudo systemctl restart snapask).`);
     expect(existsSync(calibrationPath(stateDir))).toBe(true);
-    // Every prompt was spoken: the room, two sentences, five of each word, and thanks.
-    expect(readdirSync(prompts)).toHaveLength(1 + 2 + 5 * WORDS.length + 1);
+    // Every prompt was spoken: the room, the sentences, five of each word, and thanks.
+    expect(readdirSync(prompts)).toHaveLength(1 + CALIBRATION_SENTENCES.length + 5 * WORDS.length + 1);
     // The samples: only the owner's user may enter the folder.
     expect(statSync(samplesDir(stateDir)).mode & 0o777).toBe(0o700);
-    expect(readdirSync(samplesDir(stateDir)).filter((f) => f.endsWith('.wav'))).toHaveLength(1 + 2 + 5 * WORDS.length);
+    expect(readdirSync(samplesDir(stateDir)).filter((f) => f.endsWith('.wav'))).toHaveLength(1 + CALIBRATION_SENTENCES.length + 5 * WORDS.length);
 
     const check = await snapask(['calibrate', '--check'], { ...base, SNAPASK_STATE_DIR: stateDir });
     expect(check.stderr).toBe('');

@@ -1,8 +1,8 @@
 /**
  * Calibration's fit, on what was heard: the owner's takes of each word (their hidden-layer vectors and where
  * the word ended), the room's recording, and the shipped bank. The read-out is adapted (readout-fit.ts), then
- * each calibrated word gets the lowest threshold at which false alarms do not rise above the shipped heads'
- * at their shipped threshold: on the bank's clips without the word (ordinary speech, near misses, the other
+ * each calibrated word gets the lowest threshold, never under the shipped one, at which false alarms do not rise
+ * above the shipped heads' at their shipped threshold: on the bank's clips without the word (ordinary speech, near misses, the other
  * words, noise), on the room, and on the owner's takes of the other words. Recall is never bought with false
  * alarms.
  */
@@ -138,7 +138,9 @@ function negativesFor(word: string, k: number, bank: BankEntry[], data: Calibrat
 function fitThreshold(heads: KeywordHeads, shipped: Readout, adapted: Readout, k: number, neg: Negatives): { threshold: number; bank: [number, number] } {
   const word = heads.words[k - 1]!;
   const shippedThreshold = heads.threshold(word);
-  let threshold = MIN_THRESHOLD;
+  // Never under the shipped threshold: the owner's few sentences are too small a sample of their speech to show
+  // every near miss a lower one would let through (flite rms: two false snapshots in 2.3 minutes of its speech at 0.5).
+  let threshold = Math.max(MIN_THRESHOLD, shippedThreshold);
   const bank: [number, number] = [0, 0];
   for (const [name, groups] of Object.entries(neg) as Array<[keyof Negatives, Float32Array[][]]>) {
     const allowed = groupMaxima(groups, shipped, k).filter((m) => m >= shippedThreshold).length;

@@ -147,7 +147,9 @@ export function printFigures(records: PairRecord[]): void {
   let below = 0;
   let improved = 0;
   for (const r of records) {
-    const low = KINDS.filter(([k]) => share(...r.recall.before[k]) < 0.97);
+    // A pair counts as improved when every command word said on its own that was under target rose (the takes are
+    // words alone; "snapshot" inside a sentence is reported apart).
+    const low = KINDS.filter(([k]) => k !== 'inSentence' && share(...r.recall.before[k]) < 0.97);
     if (!low.length) continue;
     below++;
     if (low.every(([k]) => r.recall.after[k][0] > r.recall.before[k][0])) improved++;

@@ -44,7 +44,7 @@ describe('snapask help', () => {
     const r = await runCli(['snap']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.stderr.split('\n');
-    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, logs, config)');
+    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, calibrate, logs, config)');
     expect(rest.join('\n')).toMatch(/^usage: snapask <command>/);
   });
 

@@ -2,7 +2,7 @@ import type { AudioChunk } from './audio-source';
 import { SAMPLE_RATE } from './audio-source';
 
 /** Samples this close to full scale count as clipped. */
-const FULL_SCALE = 32700;
+export const FULL_SCALE = 32700;
 
 export interface ClipMonitorOptions {
   /** Share of clipped samples in a window that is worth telling someone about (default 0.2 %). */

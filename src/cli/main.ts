@@ -13,6 +13,9 @@ import type { TurnEvent } from '../turn/turn-events';
 import { effectiveConfigLines } from './config-command';
 import { CONSOLE_ACTIONS, consoleCommand, DEVICE_CONFIG, type ConsoleAction } from '../console/console-cli';
 import { runDoctor } from './doctor';
+import { LocalCalibrationDevices } from '../recognition/calibration/calibration-devices';
+import { EspeakSynth } from '../speech/espeak-synth';
+import { calibrateCommand } from './calibrate';
 import { followLogs } from './logs';
 import { replay } from './replay';
 import { runService } from './run';
@@ -34,7 +37,7 @@ const configOption: OptionSpec = { type: 'string', arg: 'FILE', help: 'config fi
 const debugOption: OptionSpec = { type: 'boolean', help: 'debug logs and stack traces on stderr' };
 const help: OptionSpec = { type: 'boolean', help: 'this help' };
 
-const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console' | 'doctor', CommandSpec> = {
+const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console' | 'doctor' | 'calibrate', CommandSpec> = {
   run: {
     synopsis: 'snapask run [--config FILE] [--debug]',
     summary: 'The service: listens on the microphone, takes pictures, speaks the answers (systemd runs this).',
@@ -66,6 +69,17 @@ const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console' | 'docto
       config: { ...configOption, help: 'config file (JSON); default $SNAPASK_CONFIG, else /etc/snapask/config.json where installed, else the built-in defaults' },
       'no-wait': { type: 'boolean', help: 'do not wait 10 s for a button press (reported as skipped)' },
       out: { type: 'string', arg: 'DIR', help: 'where the camera\'s test frame is saved (default: the temporary directory)' },
+      help,
+    },
+  },
+  calibrate: {
+    synopsis: 'snapask calibrate [--keep-samples] [--check] [--config FILE]',
+    summary: "Fits the learned keyword detector to your voice and room: asks for each command word aloud, saves the fit in stateDir.",
+    options: {
+      'keep-samples': { type: 'boolean', help: 'keep your recordings in stateDir (for --check after an update); otherwise none are kept' },
+      check: { type: 'boolean', help: 'replay the kept recordings against this version and show what it hears (exit 1 if worse than when calibrated)' },
+      config: configOption,
+      debug: debugOption,
       help,
     },
   },
@@ -158,6 +172,14 @@ async function main(argv: string[]): Promise<number> {
     for (const w of warnings) process.stderr.write(`snapask: ${w}\n`);
     process.stdout.write(`${effectiveConfigLines({ config, sources }).join('\n')}\n`);
     return 0;
+  }
+  if (command === 'calibrate') {
+    return calibrateCommand(config, {
+      keepSamples: values['keep-samples'] === true,
+      check: values.check === true,
+      devices: () => new LocalCalibrationDevices({ microphone: config.audio.device, speaker: config.speaker.device, synth: new EspeakSynth({ voice: config.speaker.voice, rate: config.speaker.rate }) }),
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
   }
   if (command === 'run') {
     // Checked before anything listens: a stateDir the user cannot write would otherwise fail at the first "reply".

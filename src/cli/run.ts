@@ -76,7 +76,7 @@ export async function runService(config: Config, secrets: SecretsFile, log: Logg
   const echo = config.speaker.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
   const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
   // With the cloud writing the question, the offline engine listens for the command words only (no language model).
-  const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud, ...(echo ? { echo } : {}), warn: (m) => log.warn(m) });
+  const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud, ...(echo ? { echo } : {}), stateDir: config.stateDir, warn: (m) => log.warn(m) });
   log.info({ mode: cloud ? 'cloud' : 'offline', model: cloud ? config.transcription.model : undefined }, `transcription: ${cloud ? 'cloud' : 'offline'}`);
 
   let frames: FrameSource | undefined;

@@ -4,6 +4,7 @@ import type { Config } from '../config/config';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR, type CleaningOptions } from './cleaned-recogniser';
 import { CommandRoles } from './command-roles';
 import { spottedWords, type CommandRules } from './command-words';
+import { calibratedHeads } from './calibration/calibration-file';
 import { KeywordDetector } from './detector/keyword-detector';
 import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
@@ -15,11 +16,13 @@ import { VoskRecogniser } from './vosk-recogniser';
 export const DEFAULT_VOSK_MODEL_DIR = '/opt/snapask/vosk-model';
 
 /** The configured offline engine (Vosk on the device, PocketSphinx where no Vosk model is installed), without the command rules. */
-export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { transcribe?: boolean } = {}): Recogniser {
+export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { transcribe?: boolean; stateDir?: string; warn?: (message: string) => void } = {}): Recogniser {
   const keywords = spottedWords(rules);
   if (c.engine === 'vosk') return new VoskRecogniser({ keywords, modelDir: c.modelDir ?? DEFAULT_VOSK_MODEL_DIR });
   if (c.engine === 'learned') {
-    const detector = new KeywordDetector({ keywords, ...(c.thresholds ? { thresholds: c.thresholds } : {}) });
+    // The owner's calibration (snapask calibrate) when the state directory holds one for these heads.
+    const heads = calibratedHeads(o.stateDir, o.warn);
+    const detector = new KeywordDetector({ keywords, ...(heads ? { heads } : {}), ...(c.thresholds ? { thresholds: c.thresholds } : {}) });
     if (o.transcribe === false) return detector;
     // The offline transcript of the question: PocketSphinx's language model beside the detector.
     return new KeywordsWithTranscripts(detector, new PocketSphinxRecogniser({ keywords, ...(c.modelDir ? { modelDir: c.modelDir } : {}) }));
@@ -39,7 +42,7 @@ export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { 
 export function createRecogniser(
   c: Config['recogniser'],
   rules: CommandRules,
-  o: { transcribe?: boolean; echo?: PlaybackReference; warn?: (message: string) => void } = {},
+  o: { transcribe?: boolean; echo?: PlaybackReference; stateDir?: string; warn?: (message: string) => void } = {},
 ): CommandRecogniser {
   const engine = createEngine(c, rules, o);
   const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;

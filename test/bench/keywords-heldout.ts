@@ -22,7 +22,7 @@ import { percentile, printMetric } from './metric';
 
 const FPS = 15;
 
-interface VoiceCopy {
+export interface VoiceCopy {
   engine: 'flite' | 'festival' | 'espeak-ng';
   voice: string;
   rate: number;
@@ -96,7 +96,7 @@ export function heldoutRooms(): Room[] {
   ];
 }
 
-interface Case {
+export interface Case {
   copy: VoiceCopy;
   pcm: Buffer;
   spans: Array<[number, number]>;
@@ -104,12 +104,12 @@ interface Case {
   truth: Occurrence[];
 }
 
-function shifted(pcm: Buffer, copy: VoiceCopy): Buffer {
+export function shifted(pcm: Buffer, copy: VoiceCopy): Buffer {
   if (!copy.pitch) return pcm;
   return toBuffer(soxEffect(new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length)), ['pitch', String(copy.pitch)]));
 }
 
-async function questionCases(voices: VoiceCopy[]): Promise<Case[]> {
+export async function questionCases(voices: VoiceCopy[]): Promise<Case[]> {
   const out: Case[] = [];
   for (const [i, copy] of voices.entries()) {
     const s = await questionStream({ engine: copy.engine, voice: copy.voice, group: 'target' }, copy.rate, 500 + i);
@@ -118,7 +118,7 @@ async function questionCases(voices: VoiceCopy[]): Promise<Case[]> {
   return out;
 }
 
-async function inSentenceCases(voices: VoiceCopy[]): Promise<Case[]> {
+export async function inSentenceCases(voices: VoiceCopy[]): Promise<Case[]> {
   const out: Case[] = [];
   for (const copy of voices) {
     const parts: SpeechPart[] = [{ silence: 1 }];
@@ -129,7 +129,7 @@ async function inSentenceCases(voices: VoiceCopy[]): Promise<Case[]> {
   return out;
 }
 
-async function ordinaryCases(voices: VoiceCopy[], minutes: number): Promise<Case[]> {
+export async function ordinaryCases(voices: VoiceCopy[], minutes: number): Promise<Case[]> {
   const rand = rng(4711);
   const out: Case[] = [];
   let total = 0;
@@ -156,9 +156,9 @@ interface EngineUnderTest {
  * Each case is heard after LEAD seconds of its room without speech, as a service that has been listening:
  * the heads look 2 s back and the floors take seconds to learn, and a recording's first second is no test.
  */
-const LEAD = 2.5;
+export const LEAD = 2.5;
 
-function inRoom(room: Room, c: Case, seed: number): Buffer {
+export function inRoom(room: Room, c: Case, seed: number): Buffer {
   const padded = Buffer.concat([Buffer.alloc(LEAD * 32000), c.pcm]);
   const spans = c.spans.map(([a, b]): [number, number] => [a + LEAD, b + LEAD]);
   return room.apply(padded, spans, seed);
@@ -173,7 +173,7 @@ function hear(engine: EngineUnderTest, pcm: Buffer): { events: KeywordEvent[]; c
   return { events, cpu: (c.user + c.system) / 1e6 };
 }
 
-interface Tally {
+export interface Tally {
   said: Record<string, number>;
   found: Record<string, number>;
   snapshotDelayMs: number[];
@@ -181,10 +181,10 @@ interface Tally {
   frameOffsetMs: number[];
 }
 
-const tally = (): Tally => ({ said: {}, found: {}, snapshotDelayMs: [], replyDelayMs: [], frameOffsetMs: [] });
-const ratio = (t: Tally, w: string): number => (t.found[w] ?? 0) / Math.max(1, t.said[w] ?? 0);
+export const tally = (): Tally => ({ said: {}, found: {}, snapshotDelayMs: [], replyDelayMs: [], frameOffsetMs: [] });
+export const ratio = (t: Tally, w: string): number => (t.found[w] ?? 0) / Math.max(1, t.said[w] ?? 0);
 
-function scoreQuestions(t: Tally, c: Case, events: KeywordEvent[]): string {
+export function scoreQuestions(t: Tally, c: Case, events: KeywordEvent[]): string {
   const { pairs } = matchEvents(c.truth, events);
   const missed: string[] = [];
   for (const { said, heard } of pairs) {
@@ -203,7 +203,7 @@ function scoreQuestions(t: Tally, c: Case, events: KeywordEvent[]): string {
   return missed.join(' ');
 }
 
-function scoreInSentence(t: Tally, c: Case, events: KeywordEvent[]): string {
+export function scoreInSentence(t: Tally, c: Case, events: KeywordEvent[]): string {
   const missed: string[] = [];
   for (const s of c.truth) {
     t.said.snapshot = (t.said.snapshot ?? 0) + 1;
@@ -213,7 +213,7 @@ function scoreInSentence(t: Tally, c: Case, events: KeywordEvent[]): string {
   return missed.join(' ');
 }
 
-const nameOf = (c: VoiceCopy): string => `${c.engine}/${c.voice}x${c.rate}${c.pitch ? `${c.pitch > 0 ? '+' : ''}${c.pitch}c` : ''}`;
+export const nameOf = (c: VoiceCopy): string => `${c.engine}/${c.voice}x${c.rate}${c.pitch ? `${c.pitch > 0 ? '+' : ''}${c.pitch}c` : ''}`;
 
 /** Recall, timing and false alarms of one engine in every room. */
 async function engineFigures(engine: EngineUnderTest, rooms: Room[], cases: { questions: Case[]; sentences: Case[]; ordinary: Case[] }, faRooms: Set<string>): Promise<void> {

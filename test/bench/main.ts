@@ -1,7 +1,7 @@
 /**
  * `make bench`: one JSON line per figure. Each benchmark runs the project's own
  * code on real inputs (real speech, real JPEGs, the HTTP test double).
- * `make bench ONLY=listening` (or camera, console, speaking, assistant, appliance, config, transcription) runs one group.
+ * `make bench ONLY=listening` (or heldout, calibration, camera, console, speaking, assistant, appliance, config, transcription) runs one group.
  */
 import { applianceBenchmarks } from './appliance';
 import { assistantBenchmarks } from './assistant';
@@ -9,6 +9,7 @@ import { cameraBenchmarks } from './camera';
 import { configBenchmarks } from './config';
 import { consoleBenchmarks } from './console';
 import { keywordBench } from './keywords';
+import { calibrationBench } from './keywords-calibration';
 import { heldoutBench } from './keywords-heldout';
 import { serviceRss } from './keywords-service';
 import { speakingBench } from './speaking';
@@ -21,6 +22,7 @@ const GROUPS: Record<string, () => Promise<void>> = {
     await serviceRss();
   },
   heldout: heldoutBench,
+  calibration: calibrationBench,
   speaking: async () => {
     await speakingBench();
     await bargeInBench();

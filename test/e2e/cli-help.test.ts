@@ -47,7 +47,7 @@ describe('snapask help', () => {
     const r = await runCli(['snap']);
     expect(r.code).toBe(2);
     const [first, ...rest] = r.stderr.split('\n');
-    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, doctor, logs, config, console)');
+    expect(first).toBe('snapask: unknown command "snap" (commands: run, replay, doctor, calibrate, logs, config, console)');
     expect(rest.join('\n')).toMatch(/^usage: snapask <command>/);
   });
 

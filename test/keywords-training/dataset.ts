@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddingModels, EMBEDDING_SIZE, embedRecording } from '../../src/recognition/detector/speech-embedding';
+import { windowLabel } from '../../src/recognition/detector/window-labels';
 import { rng } from '../bench/keywords-corpus';
 import { synthesise, type SpeechPart } from '../support/speech';
 import { carriersOf, nearMissSentences, ordinarySentences } from './phrases';
@@ -25,12 +26,6 @@ export interface Clip {
   name: string;
 }
 
-/** A positive window ends this long after the word ends (seconds): the event's latency budget. */
-export const POSITIVE_AFTER = [0, 0.24] as const;
-/** A window that ends more than this before the word's end has not heard all of it: negative ("snap" of "snapshot"). */
-export const PARTIAL_BEFORE = 0.12;
-/** A window that ends more than this after the word's end is negative: the word was said a while ago. */
-export const LATE_AFTER = 0.45;
 
 export interface BuildOptions {
   words: string[];
@@ -208,12 +203,7 @@ export async function buildDataset(models: EmbeddingModels, o: BuildOptions): Pr
 /** The label of embedding `i` of `clip` for `word`: 1, 0, or -1 (ignored). */
 export function labelOf(clip: Clip, i: number, word: string): 1 | 0 | -1 {
   if (clip.word !== word) return 0;
-  const t = clip.ends[i]!;
-  if (t >= clip.wordEnd + POSITIVE_AFTER[0] && t <= clip.wordEnd + POSITIVE_AFTER[1]) return 1;
-  if (t < clip.wordEnd - PARTIAL_BEFORE) return 0;
-  // Well after the word, nothing has just been said: left unlabelled, these windows fired other words.
-  if (t > clip.wordEnd + LATE_AFTER) return 0;
-  return -1;
+  return windowLabel(clip.ends[i]!, clip.wordEnd);
 }
 
 export { EMBEDDING_SIZE };

@@ -10,6 +10,7 @@ import { KEYWORD_HEADS_DIR, KEYWORD_HEADS_FILE, KeywordHeads, type KeywordHeadsF
 import { EmbeddingModels } from '../../src/recognition/detector/speech-embedding';
 import { cachedDataset, RATES, type Clip } from './dataset';
 import { DEFAULT_TRAIN, trainHeads } from './train-head';
+import { writeBank } from './calibration-bank';
 
 /** Built datasets are kept here, so a change to the trainer alone does not rebuild them; bump the version when the data changes. */
 const CACHE = join(__dirname, '..', '..', '..', 'build', 'keywords-training');
@@ -49,11 +50,16 @@ export function chooseThreshold(heads: KeywordHeads, word: string, tuning: Clip[
   };
 }
 
+/** The training set as make train-keywords builds it (cached). */
+export async function trainingSet(words: string[], scale: number, log: (m: string) => void, models = new EmbeddingModels()): Promise<Clip[]> {
+  return cachedDataset(models, { words, scale, seed: 11, rates: RATES, log }, CACHE, DATASET_VERSION);
+}
+
 export async function trainKeywords(o: { words: string[]; scale: number; outDir: string; log: (m: string) => void; steps?: number }): Promise<KeywordHeadsFile> {
   const models = new EmbeddingModels();
   const t0 = Date.now();
   o.log(`building the training set (scale ${o.scale})...`);
-  const train = await cachedDataset(models, { words: o.words, scale: o.scale, seed: 11, rates: RATES, log: o.log }, CACHE, DATASET_VERSION);
+  const train = await trainingSet(o.words, o.scale, o.log, models);
   o.log(`  ${train.length} clips in ${((Date.now() - t0) / 1000).toFixed(0)} s; tuning set...`);
   const tuning = await cachedDataset(models, { words: o.words, scale: o.scale * 0.5, seed: 23, rates: [0.9, 1.1], log: o.log }, CACHE, DATASET_VERSION);
   models.close();
@@ -71,6 +77,7 @@ export async function trainKeywords(o: { words: string[]; scale: number; outDir:
   file.trained = { ...file.trained, clips: train.length, tuningClips: tuning.length, tuning: tuned };
   mkdirSync(o.outDir, { recursive: true });
   writeFileSync(join(o.outDir, KEYWORD_HEADS_FILE), `${JSON.stringify(file)}\n`);
+  o.log(`calibration bank: ${writeBank(new KeywordHeads(file), train, o.outDir)} windows`);
   return file;
 }
 

@@ -20,15 +20,18 @@ export interface KeywordDetectorOptions {
   thresholds?: Record<string, number>;
   /** Shared feature models (one copy per process is enough). */
   models?: EmbeddingModels;
+  /** The heads to use, already loaded (a calibration's, see calibration-file.ts); else those in `headsDir`. */
+  heads?: KeywordHeads;
 }
 
 /** After a word is heard, the same word is not heard again for this long (one word spans several windows). */
 export const REFRACTORY_SECONDS = 0.8;
 
-/** One scored step, for calibration and benchmarks: every head's score at the end of a window. */
+/** One scored step, for calibration and benchmarks: every head's score at the end of a window, and the shared hidden layer. */
 export interface StepScores {
   end: number;
   scores: Record<string, number>;
+  hidden: Float32Array;
 }
 
 /**
@@ -52,7 +55,7 @@ export class KeywordDetector implements Recogniser {
 
   constructor(o: KeywordDetectorOptions) {
     const dir = o.headsDir ?? KEYWORD_HEADS_DIR;
-    const heads = KeywordHeads.load(dir);
+    const heads = o.heads ?? KeywordHeads.load(dir);
     const untrained = o.keywords.filter((w) => !heads?.words.includes(w));
     if (!heads || untrained.length) {
       const all = [...new Set([...(heads?.words ?? []), ...o.keywords])].join(' ');
@@ -114,7 +117,7 @@ export class KeywordDetector implements Recogniser {
       const margin = s.score - this.thresholds[i]!;
       if (margin >= 0 && e.end - this.lastHeard[i]! >= REFRACTORY_SECONDS && (!best || margin > best.margin)) best = { i, margin, sinceStart: s.sinceStart };
     });
-    this.onScores?.({ end: e.end, scores });
+    if (this.onScores) this.onScores({ end: e.end, scores, hidden: this.heads.lastHidden() });
     if (!best) return undefined;
     const { i, sinceStart } = best;
     this.lastHeard[i] = e.end;

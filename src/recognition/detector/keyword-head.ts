@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecogniserError } from '../recogniser';
@@ -45,6 +46,8 @@ export interface WordScore {
 export class KeywordHeads {
   readonly words: readonly string[];
   readonly window: number;
+  /** Names the shared hidden layer (and its input scaling): a calibrated read-out fits only the layer it was fitted on. */
+  readonly hiddenDigest: string;
   private readonly w1: Float32Array;
   private readonly x: Float32Array;
   private readonly h: Float32Array;
@@ -57,6 +60,7 @@ export class KeywordHeads {
     const raw = Buffer.from(f.w1, 'base64');
     this.w1 = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
     if (this.w1.length !== f.hidden * f.window * EMBEDDING_SIZE) throw new RecogniserError(`keyword heads are damaged (${this.w1.length} weights)`);
+    this.hiddenDigest = createHash('sha256').update(JSON.stringify([f.window, f.hidden, f.mean, f.scale, f.b1])).update(f.w1).digest('hex').slice(0, 16);
     this.x = new Float32Array(f.window * EMBEDDING_SIZE);
     this.h = new Float32Array(f.hidden);
     this.logits = new Float64Array(f.words.length + 1);
@@ -73,9 +77,21 @@ export class KeywordHeads {
     return this.f.thresholds[word] ?? 0.5;
   }
 
-  /** Scores the last `window` embeddings (oldest first; missing ones read as average): each word's score. */
-  score(history: readonly Float32Array[]): Record<string, WordScore> {
-    const { f, x, h, logits } = this;
+  /** The same network with another read-out and thresholds (a calibration to one voice; the hidden layer is shared). */
+  withReadout(r: { w2: number[][]; b2: number[]; thresholds: Record<string, number> }): KeywordHeads {
+    if (r.w2.length !== this.f.w2.length || r.w2.some((row) => row.length !== this.f.hidden) || r.b2.length !== this.f.b2.length) {
+      throw new RecogniserError(`keyword read-out does not fit these heads (${r.w2.length} rows for ${this.f.w2.length})`);
+    }
+    return new KeywordHeads({ ...this.f, w2: r.w2, b2: r.b2, thresholds: { ...this.f.thresholds, ...r.thresholds } });
+  }
+
+  /** The shared hidden layer of the last window scored (a copy): what calibration refits the read-out on. */
+  lastHidden(): Float32Array {
+    return Float32Array.from(this.h);
+  }
+
+  private forwardHidden(history: readonly Float32Array[]): void {
+    const { f, x, h } = this;
     const first = history.length - f.window;
     for (let t = 0; t < f.window; t++) {
       const e = history[first + t];
@@ -87,6 +103,12 @@ export class KeywordHeads {
       for (let i = 0; i < x.length; i++) s += this.w1[row + i]! * x[i]!;
       h[j] = s > 0 ? s : 0;
     }
+  }
+
+  /** Scores the last `window` embeddings (oldest first; missing ones read as average): each word's score. */
+  score(history: readonly Float32Array[]): Record<string, WordScore> {
+    const { f, h, logits } = this;
+    this.forwardHidden(history);
     let max = -Infinity;
     for (let k = 0; k < logits.length; k++) {
       let s = f.b2[k]!;

@@ -13,7 +13,7 @@ const QUIET_SHARE = 0.3;
 const MIN_RANGE_DB = 12;
 
 /** The level under which a frame is quiet, judged on the word's peak in [from, to); undefined when the range is too small to tell. */
-function quietLevel(from: number, to: number, floor: number, levelAt: (t: number) => number | undefined): number | undefined {
+export function quietLevel(from: number, to: number, floor: number, levelAt: (t: number) => number | undefined): number | undefined {
   let peak = -Infinity;
   for (let t = from; t < to; t += FRAME_SECONDS) peak = Math.max(peak, levelAt(t) ?? -Infinity);
   return peak - floor >= MIN_RANGE_DB ? floor + QUIET_SHARE * (peak - floor) : undefined;

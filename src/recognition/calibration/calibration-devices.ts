@@ -1,0 +1,72 @@
+import { ArecordSource } from '../../audio/arecord-source';
+import { SAMPLE_RATE } from '../../audio/audio-source';
+import { encodeWav } from '../../audio/wav';
+import { MonotonicClock } from '../../clock';
+import { aplay } from '../../speech/aplay-speaker';
+import type { SpeechSynth } from '../../speech/speech-synth';
+import { CalibrationInputError } from './samples';
+
+/**
+ * What calibration needs of the device: to say a prompt and to record what follows. Today `snapask calibrate`
+ * opens the microphone and the speaker itself (LocalCalibrationDevices); the running service can offer the
+ * same through its control channel.
+ */
+export interface CalibrationDevices {
+  /** Says `text` through the speaker; resolves once it has been played. */
+  say(text: string): Promise<void>;
+  /** The microphone's next `seconds` of audio (16 kHz mono). */
+  record(seconds: number): Promise<Int16Array>;
+  close(): void;
+}
+
+export interface LocalDevicesOptions {
+  /** ALSA devices (audio.device, speaker.device). */
+  microphone?: string;
+  speaker?: string;
+  synth: SpeechSynth;
+  /** The programs' environment (tests put the stand-ins on PATH). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The microphone through arecord and the speaker through aplay, as the service opens them; one recording at a time. */
+export class LocalCalibrationDevices implements CalibrationDevices {
+  constructor(private readonly o: LocalDevicesOptions) {}
+
+  async say(text: string): Promise<void> {
+    const { pcm, rate } = await this.o.synth.synthesise(text);
+    await aplay(encodeWav(pcm, rate), this.o.speaker, this.o.env ?? process.env);
+  }
+
+  async record(seconds: number): Promise<Int16Array> {
+    const want = Math.round(seconds * SAMPLE_RATE);
+    const out = new Int16Array(want);
+    let got = 0;
+    let lost: string | undefined;
+    const source = new ArecordSource({
+      clock: new MonotonicClock(),
+      reopen: false,
+      ...(this.o.microphone ? { device: this.o.microphone } : {}),
+      ...(this.o.env ? { env: this.o.env } : {}),
+      onLost: (reason) => {
+        lost = reason;
+      },
+    });
+    try {
+      for await (const chunk of source) {
+        const n = Math.min(want - got, chunk.pcm.length >> 1);
+        for (let i = 0; i < n; i++) out[got + i] = chunk.pcm.readInt16LE(i * 2);
+        got += n;
+        if (got >= want) break;
+      }
+    } finally {
+      source.stop();
+    }
+    if (got < want) {
+      const busy = /busy/i.test(lost ?? '') ? ' (the service holds it: sudo systemctl stop snapask first)' : '';
+      throw new CalibrationInputError(`The microphone could not be recorded from: ${lost ?? 'arecord ended early'}${busy}; check audio.device and run snapask calibrate again.`);
+    }
+    return out;
+  }
+
+  close(): void {}
+}

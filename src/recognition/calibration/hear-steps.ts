@@ -1,0 +1,41 @@
+import type { Config } from '../../config/config';
+import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR } from '../cleaned-recogniser';
+import type { Recogniser } from '../recogniser';
+import { KeywordDetector } from '../detector/keyword-detector';
+import type { KeywordHeads } from '../detector/keyword-head';
+import type { EmbeddingModels } from '../detector/speech-embedding';
+
+/** One step of the detector: the end of its window (seconds from the start of the recording it fell in) and its hidden layer. */
+export interface HeardStep {
+  end: number;
+  hidden: Float32Array;
+}
+
+/**
+ * The detector's hidden-layer vectors for recordings heard one after another, as the service hears them: one
+ * stream, the configured cleaner in front (noise suppression once the room is noisy). Steps go to the
+ * recording their window ends in, timed from its start.
+ */
+export function hearSteps(heads: KeywordHeads, c: Config['recogniser'], recordings: Int16Array[], models?: EmbeddingModels): HeardStep[][] {
+  const detector = new KeywordDetector({ keywords: [...heads.words], heads, ...(models ? { models } : {}) });
+  const steps: Array<{ end: number; hidden: Float32Array }> = [];
+  detector.onScores = (s) => steps.push({ end: s.end, hidden: s.hidden });
+  const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
+  const rec: Recogniser = suppressDb === 0 ? detector : new CleanedRecogniser(detector, { suppressor: c.noiseSuppressor ?? DEFAULT_NOISE_SUPPRESSOR, suppressDb });
+  const starts: number[] = [];
+  let t = 0;
+  try {
+    for (const samples of recordings) {
+      starts.push(t);
+      const pcm = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+      for (let off = 0; off < pcm.length; off += 3200) rec.accept({ pcm: pcm.subarray(off, off + 3200), t: t + off / 32000 });
+      t += samples.length / 16000;
+    }
+    // The cleaner holds a few frames back: a little silence lets the last recording's end through.
+    rec.accept({ pcm: Buffer.alloc(3200), t });
+  } finally {
+    rec.close();
+  }
+  starts.push(Infinity);
+  return recordings.map((_, i) => steps.filter((s) => s.end > starts[i]! && s.end <= starts[i + 1]!).map((s) => ({ end: s.end - starts[i]!, hidden: s.hidden })));
+}

@@ -1,0 +1,96 @@
+/**
+ * Calibration on a voice the detector never trained on: deterministic, and it raises recall on that voice's
+ * other clips (questions it never heard) without raising false alarms on its ordinary speech; the engine loads
+ * the saved calibration from the state directory.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { calibrateRecordings } from '../../../src/recognition/calibration/calibrate-recordings';
+import { calibratedHeads, calibrationPath, readCalibration, saveCalibration } from '../../../src/recognition/calibration/calibration-file';
+import { loadBank } from '../../../src/recognition/calibration/negative-bank';
+import { createRecogniser } from '../../../src/recognition/create-recogniser';
+import { KeywordHeads } from '../../../src/recognition/detector/keyword-head';
+import { EmbeddingModels } from '../../../src/recognition/detector/speech-embedding';
+import { matchEvents, questionStream } from '../../bench/keywords-corpus';
+import { heldoutRooms, LEAD, ordinaryCases, type VoiceCopy } from '../../bench/keywords-heldout';
+import { syntheticSession, withMicrophoneFloor } from '../../support/calibration-session';
+import { keywordsIn, RULES } from '../../support/recognise';
+
+// flite awb: a held-out speaker (never in training, thresholds or constants), whose "reply" the shipped heads miss.
+const AWB: VoiceCopy = { engine: 'flite', voice: 'awb', rate: 1 };
+const quiet = heldoutRooms()[0]!;
+
+const heard = (stateDir: string | undefined, pcm: Buffer) =>
+  keywordsIn(createRecogniser({ engine: 'learned' }, RULES, { transcribe: false, ...(stateDir ? { stateDir } : {}) }), Buffer.concat([Buffer.alloc(LEAD * 32000), pcm]), -LEAD);
+const withFloor = (pcm: Buffer, seed: number): Buffer => {
+  const x = withMicrophoneFloor(pcm, seed);
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+};
+
+describe('calibration to one voice', () => {
+  let models: EmbeddingModels;
+  let heads: KeywordHeads;
+  let stateDir: string;
+  let first: ReturnType<typeof calibrateRecordings>['result'];
+  beforeAll(async () => {
+    models = new EmbeddingModels();
+    heads = KeywordHeads.load()!;
+    stateDir = mkdtempSync(join(tmpdir(), 'snapask-calibration-'));
+    const recordings = await syntheticSession(AWB, quiet, 1);
+    first = calibrateRecordings(recordings, { engine: 'learned' }, { heads, models }).result;
+    saveCalibration(stateDir, heads, first);
+    // The fit is deterministic: the same recordings, heard again by fresh models, give the same calibration.
+    const again = calibrateRecordings(recordings, { engine: 'learned' }, { heads, models: new EmbeddingModels() }).result;
+    expect(again).toEqual(first);
+  }, 600_000);
+  afterAll(() => models.close());
+
+  it('ships a bank made for the shipped heads', () => {
+    expect(loadBank(heads).length).toBeGreaterThan(3000);
+  });
+
+  it('fits thresholds in range, and no more false alarms on the shipped set or the room than the shipped heads', () => {
+    for (const w of first.words) {
+      expect(w.threshold).toBeGreaterThanOrEqual(0.5);
+      expect(w.threshold).toBeLessThanOrEqual(0.999);
+      expect(w.bankFalseClips[1]).toBeLessThanOrEqual(w.bankFalseClips[0]);
+    }
+    expect(first.roomFalseAlarms[1]).toBeLessThanOrEqual(first.roomFalseAlarms[0]);
+  });
+
+  it('raises recall on the voice\'s other clips without more false alarms on its ordinary speech', async () => {
+    const said = { before: 0, after: 0, total: 0 };
+    for (const index of [900, 901, 902]) {
+      const q = await questionStream({ engine: AWB.engine, voice: AWB.voice, group: 'target' }, AWB.rate, index);
+      const pcm = withFloor(q.pcm, index);
+      said.total += q.truth.length;
+      for (const side of ['before', 'after'] as const) said[side] += matchEvents(q.truth, heard(side === 'after' ? stateDir : undefined, pcm)).pairs.filter((p) => p.heard).length;
+    }
+    const alarms = { before: 0, after: 0 };
+    for (const [i, c] of (await ordinaryCases([AWB], 3)).entries()) {
+      const pcm = withFloor(c.pcm, 300 + i);
+      for (const side of ['before', 'after'] as const) alarms[side] += heard(side === 'after' ? stateDir : undefined, pcm).length;
+    }
+    // Statistics over about 30 command words in 12 questions and 3 minutes of speech, not one utterance.
+    expect(said.total).toBeGreaterThanOrEqual(20);
+    // 0.17 here (5 more of 30); the thresholds never go under the shipped ones, so the gain is the read-out's.
+    expect((said.after - said.before) / said.total).toBeGreaterThanOrEqual(0.1);
+    expect(alarms.after).toBeLessThanOrEqual(alarms.before);
+  }, 600_000);
+
+  it('is loaded by the engine from the state directory, and one made for other heads is ignored with a line', () => {
+    const loaded = calibratedHeads(stateDir)!;
+    for (const w of first.words) expect(loaded.threshold(w.word)).toBe(first.thresholds[w.word]);
+    expect(loaded.f.w2).toEqual(first.readout.w2);
+
+    const other = mkdtempSync(join(tmpdir(), 'snapask-calibration-'));
+    saveCalibration(other, heads, first);
+    const file = readCalibration(other)!;
+    writeFileSync(calibrationPath(other), JSON.stringify({ ...file, hiddenDigest: '0123456789abcdef' }));
+    const warnings: string[] = [];
+    const shipped = calibratedHeads(other, (m) => warnings.push(m))!;
+    expect(shipped.threshold('reply')).toBe(heads.threshold('reply'));
+    expect(warnings).toEqual(['keyword calibration ignored, it was made for other keyword heads (an earlier version): run snapask calibrate again']);
+  });
+});

@@ -164,7 +164,8 @@ async function main(argv: string[]): Promise<number> {
       tty: process.stdout.isTTY === true,
     });
   }
-  const configPath = configFile(values);
+  // On the device, calibrate fits the installed service's engine and saves in its state directory.
+  const configPath = configFile(values) ?? (command === 'calibrate' ? installedConfig() : undefined);
   serviceStarting = command === 'run' || command === 'config';
   // The settings overlay in the state directory: the service's own; a replay is self-contained.
   const { config, secrets, sources, warnings } = loadConfig(configPath, process.env, { overlay: command !== 'replay' });

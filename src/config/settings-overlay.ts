@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileAtomicSync } from '../spool/atomic-file';
 import { flattenLayer, keyInfo, nearestKey, setPath, valueProblem } from './config-keys';
 
 /*
@@ -70,23 +71,7 @@ export function writeSettings(stateDir: string, changes: Record<string, unknown>
   }
   const nested: Record<string, unknown> = {};
   for (const [k, v] of values) setPath(nested, k, v);
-  writeAtomically(path, `${JSON.stringify(nested, null, 2)}\n`);
+  writePrivateFileAtomicSync(path, `${JSON.stringify(nested, null, 2)}\n`);
   return keptInvalid ? { path, keptInvalid } : { path };
 }
 
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomInt, scryptSync, timingSafeEqual } from 'node:crypto';
-import { chownSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writePrivate } from '../spool/atomic-file';
 
 /** The console's own files under stateDir: only the service's user (and root) can enter. */
 export function consoleDir(stateDir: string): string {
@@ -18,31 +19,6 @@ export interface Session {
   expires: number;
 }
 
-/**
- * Written as the directory's owner (the CLI may run as root): temporary name, fsync, rename, mode 600.
- * A root-owned file would lock the service out of its own console.
- */
-export function writePrivate(dir: string, name: string, text: string): void {
-  const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (made && process.getuid?.() === 0) {
-    const owner = statSync(dirname(dir));
-    chownSync(dir, owner.uid, owner.gid);
-  }
-  const path = join(dir, name);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  if (process.getuid?.() === 0) {
-    const owner = statSync(dir);
-    chownSync(tmp, owner.uid, owner.gid);
-  }
-  renameSync(tmp, path);
-}
 
 function readText(path: string): string | undefined {
   try {

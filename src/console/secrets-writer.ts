@@ -1,6 +1,7 @@
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SECRET_VARIABLES } from '../config/secrets-file';
+import { writePrivateFileAtomicSync } from '../spool/atomic-file';
 
 /**
  * Sets one variable of the service's secrets file (mode 600, its directory 700), keeping every other line;
@@ -23,13 +24,5 @@ export function writeSecret(path: string, name: (typeof SECRET_VARIABLES)[number
   const pattern = new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=.*$`, 'm');
   const next = pattern.test(text) ? text.replace(pattern, line) : `${text}${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`;
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.console.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, next);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writePrivateFileAtomicSync(path, next);
 }

@@ -1,5 +1,6 @@
+import { chownSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Writes a file so that a power cut leaves the old version or the new, never
@@ -23,4 +24,44 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
   } finally {
     await dir.close();
   }
+}
+
+/**
+ * The same, synchronously, for small files only the service's user may read (mode 600): settings, secrets,
+ * the console's codes, a calibration. `beforeRename` may set the temporary file's owner (a CLI run as root
+ * writing for the service's user).
+ */
+export function writePrivateFileAtomicSync(path: string, data: string, beforeRename?: (tmp: string) => void): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    beforeRename?.(tmp);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * `name` in `dir` (made mode 700), written as the directory's owner: a CLI run as root (snapask console,
+ * snapask calibrate) must not leave root-owned files the service's user cannot read.
+ */
+export function writePrivate(dir: string, name: string, text: string): void {
+  const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (made && process.getuid?.() === 0) {
+    const owner = statSync(dirname(dir));
+    chownSync(dir, owner.uid, owner.gid);
+  }
+  writePrivateFileAtomicSync(join(dir, name), text, (tmp) => {
+    if (process.getuid?.() !== 0) return;
+    const owner = statSync(dir);
+    chownSync(tmp, owner.uid, owner.gid);
+  });
 }

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivate } from '../../spool/atomic-file';
 import { KeywordHeads, KEYWORD_HEADS_DIR } from '../detector/keyword-head';
 import type { CalibrationResult } from './calibration-fit';
 import type { Readout } from './readout-fit';
@@ -24,11 +25,9 @@ export interface CalibrationFile {
 export function saveCalibration(stateDir: string, heads: KeywordHeads, result: CalibrationResult, now = new Date()): string {
   const { readout, thresholds, ...report } = result;
   const file: CalibrationFile = { format: 'snapask-keyword-calibration/1', hiddenDigest: heads.hiddenDigest, created: now.toISOString(), readout, thresholds, report };
-  mkdirSync(calibrationDir(stateDir), { recursive: true });
-  const path = calibrationPath(stateDir);
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(file)}\n`);
-  renameSync(`${path}.tmp`, path);
-  return path;
+  // As the state directory's owner: run by root, calibrate must leave a file the service can read.
+  writePrivate(calibrationDir(stateDir), 'keywords.json', `${JSON.stringify(file)}\n`);
+  return calibrationPath(stateDir);
 }
 
 export function readCalibration(stateDir: string): CalibrationFile | undefined {

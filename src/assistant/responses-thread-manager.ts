@@ -258,7 +258,8 @@ export class ResponsesThreadManager implements ThreadManager {
 
   private tools(): Tool[] {
     const tools: Tool[] = [];
-    if (this.o.tool) {
+    // The hook is offered only while one is configured (the secrets file may set it later).
+    if (this.o.tool && (this.o.tool.available?.() ?? true)) {
       const d = this.o.tool.definition;
       tools.push({ type: 'function', name: d.name, description: d.description, parameters: { ...d.parameters }, strict: canBeStrict(d) });
     }

@@ -36,6 +36,8 @@ export interface ToolRunner {
   readonly definition: FunctionToolDefinition;
   /** Runs the call and returns the text handed back to the model; failures are returned, not thrown. */
   run(name: string, argumentsJson: string): Promise<string>;
+  /** Whether it can run now (its hook is configured); a tool that cannot is not offered to the model. */
+  available?(): boolean;
 }
 
 export interface ZapierHookOptions {
@@ -110,11 +112,19 @@ export class ZapierHookTool implements ToolRunner {
     this.definition = opts.definition ?? DEFAULT_ZAPIER_TOOL;
   }
 
+  available(): boolean {
+    return !!this.hookUrl();
+  }
+
+  private hookUrl(): string | undefined {
+    return typeof this.opts.hookUrl === 'function' ? this.opts.hookUrl() : this.opts.hookUrl;
+  }
+
   async run(name: string, argumentsJson: string): Promise<string> {
     if (name !== this.definition.name) return `Error: there is no function named "${name}"; the only one is "${this.definition.name}".`;
     const { args, problem } = checkArguments(this.definition, argumentsJson);
     if (problem) return `Error: ${problem}. Nothing was sent to Zapier.`;
-    const hookUrl = typeof this.opts.hookUrl === 'function' ? this.opts.hookUrl() : this.opts.hookUrl;
+    const hookUrl = this.hookUrl();
     if (!hookUrl) return 'Error: no Zapier hook is configured on this device, so nothing was sent.';
     const budgetMs = this.opts.budgetMs ?? 20_000;
     const policy = new RetryPolicy({ firstMs: this.opts.backoffMs ?? 500, maxMs: budgetMs, budgetMs });

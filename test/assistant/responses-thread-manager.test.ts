@@ -14,13 +14,13 @@ import { mjpegFrames } from '../support/jpeg';
 
 const log = createLogger({ level: 'silent' });
 
-function manager(fake: FakeOpenAI, o: { stateDir?: string; gate?: ApprovalGate; mcp?: ZapierMcpOptions; hook?: boolean } = {}) {
+function manager(fake: FakeOpenAI, o: { stateDir?: string; gate?: ApprovalGate; mcp?: ZapierMcpOptions; hook?: boolean; hookUrl?: () => string | undefined } = {}) {
   return new ResponsesThreadManager({
     client: new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 }),
     model: 'gpt-4.1-mini',
     instructions: 'Answer briefly.',
     detail: 'original',
-    ...(o.hook === false ? {} : { tool: new ZapierHookTool({}) }),
+    ...(o.hook === false ? {} : { tool: new ZapierHookTool({ hookUrl: o.hookUrl ?? (() => 'http://127.0.0.1:9/hooks/catch/1/test') }) }),
     ...(o.mcp ? { mcp: o.mcp } : {}),
     ...(o.gate ? { gate: o.gate } : {}),
     session: new JsonStateFile<ResponsesSession>(join(o.stateDir ?? mkdtempSync(join(tmpdir(), 'snapask-rtm-')), 'session.json')),
@@ -56,6 +56,17 @@ describe('ResponsesThreadManager against the test double', () => {
     await fake.close();
   });
 
+  it('offers the Zapier function only while a hook is configured (the secrets file may set it later)', async () => {
+    let hook: string | undefined;
+    const m = manager(fake, { hookUrl: () => hook });
+    await collect(m.ask({ text: 'what is this', fileIds: [] }));
+    hook = 'http://127.0.0.1:9/hooks/catch/1/test';
+    await collect(m.ask({ text: 'and now', fileIds: [] }));
+    const [before, after] = bodiesOf(fake, 'POST /responses');
+    expect(before!.tools ?? []).toEqual([]);
+    expect(after!.tools).toEqual([expect.objectContaining({ type: 'function', name: 'zapier' })]);
+  });
+
   it('asks with text and the picture by file id on one conversation, kept across restarts', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'snapask-rtm-'));
     const img = await manager(fake, { stateDir }).uploadImage(mjpegFrames(1, '64x48'), 'snap.jpg');
@@ -79,13 +90,13 @@ describe('ResponsesThreadManager against the test double', () => {
     const events = await collect(manager(fake).ask({ text: 'please use zapier to email Anna', fileIds: [] }));
     const tool = events.find((e) => e.type === 'tool-call') as Extract<AnswerEvent, { type: 'tool-call' }>;
     expect(tool.name).toBe('zapier');
-    expect(tool.output).toMatch(/no Zapier hook is configured/);
+    expect(tool.output).toMatch(/the Zapier hook could not be reached/);
     const [ask, follow] = bodiesOf(fake, 'POST /responses');
     expect(follow!.conversation).toBe(ask!.conversation);
     const output = (follow!.input as Array<Record<string, unknown>>)[0]!;
     expect(output.type).toBe('function_call_output');
     expect(output.call_id).toMatch(/^call_/);
-    expect((events.at(-1) as { text: string }).text).toMatch(/^Zapier said: Error: no Zapier hook/);
+    expect((events.at(-1) as { text: string }).text).toMatch(/^Zapier said: Error: the Zapier hook could not be reached/);
   });
 
   it('with confirmation on, runs the action only after a yes, and tells the model when the user said no', async () => {
@@ -102,7 +113,7 @@ describe('ResponsesThreadManager against the test double', () => {
     const confirmed = collect(manager(fake, { gate: yes }).ask({ text: 'please use zapier to order more coffee', fileIds: [] }));
     await waitFor(() => yes.waiting);
     yes.confirm();
-    expect(((await confirmed).find((e) => e.type === 'tool-call') as { output: string }).output).toMatch(/no Zapier hook is configured/);
+    expect(((await confirmed).find((e) => e.type === 'tool-call') as { output: string }).output).toMatch(/the Zapier hook could not be reached/);
   });
 
   it('a confirmation nobody gives times out as a no', async () => {

@@ -29,7 +29,10 @@ describe.each(['responses', 'assistants'] as const)('one spoken question with a 
     const mjpeg = mjpegFrames(Math.ceil(speech.duration * FPS) + 1, '320x240', FPS);
     writeFileSync(join(dir, 'c.mjpeg'), mjpeg);
     frames = new MjpegSplitter().push(mjpeg);
-    run = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', join(dir, 'c.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--api', api, '--json', '--out', dir]);
+    run = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', join(dir, 'c.mjpeg'), '--fps', String(FPS), '--api-base', fake.url, '--api', api, '--json', '--out', dir], {
+      // A hook configured (never reached here): the Zapier function is offered only then.
+      ZAPIER_HOOK_URL: 'http://127.0.0.1:9/hooks/catch/1/e2e',
+    });
   }, 120_000);
 
   afterAll(() => fake?.close());
@@ -130,7 +133,10 @@ describe.each(['responses', 'assistants'] as const)('one spoken question with a 
   it('accepts one still JPEG as every frame', async () => {
     const still = join(dir, 'still.jpg');
     writeFileSync(still, frames[3]!);
-    const r = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', still, '--api-base', fake.url, '--api', api, '--json', '--out', dir]);
+    const r = await runCli(['replay', '--audio', join(dir, 'q.wav'), '--camera', still, '--api-base', fake.url, '--api', api, '--json', '--out', dir], {
+      // A hook configured (never reached here): the Zapier function is offered only then.
+      ZAPIER_HOOK_URL: 'http://127.0.0.1:9/hooks/catch/1/e2e',
+    });
     expect(r.code).toBe(0);
     const snap = r.events.find((e) => e.event === 'snapshot') as { sha256: string };
     expect(snap.sha256).toBe(sha(frames[3]!));

@@ -37,7 +37,7 @@ import {
   type Occurrence,
   type Stream,
 } from './keywords-corpus';
-import { percentile, printMetric } from './metric';
+import { coreSecondsPerAudioSecond, percentile, printMetric } from './metric';
 
 const CONDITIONS: Array<{ name: string; snr?: number }> = [{ name: 'clean' }, { name: 'snr20', snr: 20 }, { name: 'snr10', snr: 10 }, { name: 'snr5', snr: 5 }];
 /** Conditions with a recall target (the others are reported). */
@@ -204,19 +204,8 @@ const COST_ROUNDS = 9;
 export function recognitionCost(): void {
   const question = parseWav(readFileSync(join(resolve(__dirname, '../../../test/fixtures/demo'), 'question.wav'))).pcm;
   const noisy = withNoise({ pcm: question, spans: [[0, question.length / 32000]] }, pinkNoise(), 10);
-  const cost = (pcm: Buffer, cleaning: CleaningOptions): number => {
-    const rec = new CleanedRecogniser(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'] }), cleaning);
-    const rounds: number[] = [];
-    for (let r = 0; r < COST_ROUNDS; r++) {
-      const before = process.cpuUsage();
-      for (let off = 0; off < pcm.length; off += 3200) rec.accept({ pcm: pcm.subarray(off, off + 3200), t: r * 100 + off / 32000 });
-      rec.flush();
-      const used = process.cpuUsage(before);
-      rounds.push((used.user + used.system) / 1e6 / (pcm.length / 32000));
-    }
-    rec.close();
-    return percentile(rounds, 50);
-  };
+  const cost = (pcm: Buffer, cleaning: CleaningOptions): number =>
+    coreSecondsPerAudioSecond(new CleanedRecogniser(new PocketSphinxRecogniser({ keywords: ['snapshot', 'reply', 'cancel', 'stop'] }), cleaning), pcm, COST_ROUNDS);
   const playing = (pcm: Buffer): PlaybackReference => {
     const echo = new PlaybackReference(0.03);
     for (let r = 0; r < COST_ROUNDS; r++) echo.append(pcm, r * 100);

@@ -9,7 +9,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { askWithCloud, kw, OP } from '../support/cloud-question';
 import { locateSent } from '../support/sent-audio';
 import type { TurnEvent } from '../../src/turn/turn-events';
-import { percentile, printMetric } from './metric';
+import { coreSecondsPerAudioSecond, percentile, printMetric } from './metric';
 
 /** Questions of the bench: deterministic, varied phrase lengths and pauses, each after some room talk and a long pause. */
 const QUESTIONS = 6;
@@ -79,19 +79,7 @@ function recognitionCost(): void {
   const { config } = loadConfig(undefined, {});
   const c = { ...config.recogniser, engine: 'pocketsphinx' as const };
   const rules = commandRules(spokenCommands(config), c);
-  const cost = (transcribe: boolean): number => {
-    const rec = createRecogniser(c, rules, { transcribe });
-    const rounds: number[] = [];
-    for (let r = 0; r < 5; r++) {
-      const before = process.cpuUsage();
-      for (let off = 0; off < pcm.length; off += 3200) rec.accept({ pcm: pcm.subarray(off, off + 3200), t: r * 100 + off / 32000 });
-      rec.flush();
-      const used = process.cpuUsage(before);
-      rounds.push((used.user + used.system) / 1e6 / (pcm.length / 32000));
-    }
-    rec.close();
-    return percentile(rounds, 50);
-  };
+  const cost = (transcribe: boolean): number => coreSecondsPerAudioSecond(createRecogniser(c, rules, { transcribe }), pcm, 5);
   printMetric({ metric: 'recognition_core_s_per_audio_s_offline_mode', value: cost(true), unit: 's/s', engine: 'pocketsphinx' });
   printMetric({ metric: 'recognition_core_s_per_audio_s_cloud_mode', value: cost(false), unit: 's/s', engine: 'pocketsphinx' });
 }

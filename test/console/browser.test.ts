@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,15 +43,18 @@ describe('the console in a browser', () => {
 
   it('pairs with the spoken code, shows the camera and the moving meter, answers a typed question, keeps a spoken one with its picture, and uses a key set on the page', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapask-con-e2e-'));
-    // 20 s of silence (pairing, the key, a typed question), then a spoken question with a snapshot.
+    // Silence while the browser pairs, sets the key and asks a typed question (the microphone holds its
+    // recording until the test lets it go), then a spoken question with a snapshot.
     const speech = await synthesise(
-      [{ silence: 20 }, { text: 'what is this' }, { silence: 0.6 }, { text: 'snapshot' }, { silence: 0.6 }, { text: 'is it red' }, { silence: 0.8 }, { text: 'reply' }, { silence: 2 }],
+      [{ silence: 1 }, { text: 'what is this' }, { silence: 0.6 }, { text: 'snapshot' }, { silence: 0.6 }, { text: 'is it red' }, { silence: 0.8 }, { text: 'reply' }, { silence: 2 }],
       { engine: 'flite', voice: 'kal' },
     );
     writeFileSync(join(dir, 'q.wav'), speech.wav);
     const port = await freePort();
     writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '320x240', fps: 15, config: { console: { enabled: true, port, host: '127.0.0.1' } } });
-    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played') });
+    const hold = join(dir, 'hold');
+    writeFileSync(hold, '');
+    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_ARECORD_HOLD_WHILE: hold, FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played') });
     for (const k of ['OPENAI_API_KEY', 'ZAPIER_HOOK_URL', 'ZAPIER_MCP_TOKEN']) delete env[k];
     const s = (svc = startService<LogLine>(join(dir, 'config.json'), env));
     const base = `http://127.0.0.1:${port}`;
@@ -119,7 +122,10 @@ describe('the console in a browser', () => {
     expect(fake.requests.map((r) => String(r.headers.authorization))).toContain(`Bearer ${key}`);
     expect(new Set(fake.requests.map((r) => String(r.headers.authorization)))).toEqual(new Set([`Bearer ${key}`]));
 
-    // The meter: silence before, then the microphone speaks and it moves.
+    // The meter: silence before, then (once the typed answer has been spoken) the microphone speaks and it moves.
+    await s.until((l) => l.some((x) => x.turn?.event === 'timings'), 30_000);
+    expect(loudest).toBeLessThanOrEqual(-45);
+    rmSync(hold);
     for (let i = 0; i < 300 && loudest <= -45; i++) await page.waitForTimeout(100);
     clearInterval(meterWatch);
     expect(loudest).toBeGreaterThan(-45);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
 import { startService, type ServiceProcess } from '../support/service-process';
 import { synthesise } from '../support/speech';
+import { PersonAtMicrophone } from '../support/speaker-in-room';
 
 /** The page's own globals, as the functions run in the browser see them (the tests compile without the DOM's types). */
 declare const document: { getElementById(id: string): { textContent: string | null; value: number } | null; querySelectorAll(q: string): ArrayLike<{ complete: boolean; naturalWidth: number }> };
@@ -52,9 +53,8 @@ describe('the console in a browser', () => {
     writeFileSync(join(dir, 'q.wav'), speech.wav);
     const port = await freePort();
     writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '320x240', fps: 15, config: { console: { enabled: true, port, host: '127.0.0.1' } } });
-    const hold = join(dir, 'hold');
-    writeFileSync(hold, '');
-    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_ARECORD_HOLD_WHILE: hold, FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played') });
+    const person = new PersonAtMicrophone(join(dir, 'hold'), join(dir, 'arecord.log'));
+    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), ...person.env, FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played') });
     for (const k of ['OPENAI_API_KEY', 'ZAPIER_HOOK_URL', 'ZAPIER_MCP_TOKEN']) delete env[k];
     const s = (svc = startService<LogLine>(join(dir, 'config.json'), env));
     const base = `http://127.0.0.1:${port}`;
@@ -125,7 +125,7 @@ describe('the console in a browser', () => {
     // The meter: silence before, then (once the typed answer has been spoken) the microphone speaks and it moves.
     await s.until((l) => l.some((x) => x.turn?.event === 'timings'), 30_000);
     expect(loudest).toBeLessThanOrEqual(-45);
-    rmSync(hold);
+    await person.speak();
     for (let i = 0; i < 300 && loudest <= -45; i++) await page.waitForTimeout(100);
     clearInterval(meterWatch);
     expect(loudest).toBeGreaterThan(-45);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/audio/wav';
@@ -9,12 +9,9 @@ import { fakeEnv } from '../support/fake-bin';
 import { synthesise } from '../support/speech';
 import { BOARDS, FakeSysfs } from './fake-sysfs';
 import { startService } from '../support/service-process';
+import { PersonAtMicrophone, sleepUntil } from '../support/speaker-in-room';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-btn-'));
-const now = () => Number(process.hrtime.bigint()) / 1e9;
-const sleepUntil = async (t: number) => {
-  while (now() < t) await new Promise((r) => setTimeout(r, 5));
-};
 
 interface LogLine {
   msg: string;
@@ -55,7 +52,8 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
       stateDir: join(dir, 'state'),
       gpio: { enabled: true, sysfsRoot: sysfs.root, longPressMs: 1000 },
     }));
-    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), FAKE_ARECORD_LOG: join(dir, 'arecord.log'), FAKE_APLAY_DIR: join(dir, 'played') });
+    const person = new PersonAtMicrophone(join(dir, 'hold'), join(dir, 'arecord.log'));
+    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), ...person.env, FAKE_APLAY_DIR: join(dir, 'played') });
     delete env.OPENAI_API_KEY;
     delete env.NOTIFY_SOCKET;
     const svc = startService<LogLine>(join(dir, 'config.json'), env);
@@ -72,7 +70,7 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
     }, 3);
     try {
       await svc.until((l) => l.some((x) => x.msg === 'listening'), 30_000);
-      const micStart = Number(readFileSync(join(dir, 'arecord.log'), 'utf8').trim());
+      const micStart = await person.speak();
       const [first, question] = speech.words;
       // Long press in the pause after the first words.
       await sleepUntil(micStart + first!.end + 0.8);

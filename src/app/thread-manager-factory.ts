@@ -156,7 +156,7 @@ export function createAssistantSide(
     ...(devices.env ? { env: devices.env } : {}),
     ...(devices.onUploadStart ? { onStart: devices.onUploadStart } : {}),
   });
-  const sender = new TurnSender({
+  const sender: TurnSender = new TurnSender({
     spool,
     threads,
     uploads,
@@ -177,6 +177,8 @@ export function createAssistantSide(
     // Without a key a question waits in the spool; the service calls retryNow() when one is set.
     blocked: () => (needsApiKey(config, source.current()) ? { reason: 'no OpenAI API key is set', spoken: 'Your question is kept until I have an OpenAI API key.' } : undefined),
     resetAfterIdleMs: config.conversation.resetAfterIdleMinutes * 60_000,
+    // The janitor is built next (it asks the sender which files questions still need); called only after both exist.
+    onReset: (): Promise<void> => janitor.deleteAll().then(() => undefined),
     ...(devices.cloud
       ? {
           transcription: {
@@ -187,6 +189,5 @@ export function createAssistantSide(
       : {}),
   });
   const janitor = new FileJanitor({ ledger, threads, log, maxAgeMs: config.uploads.deleteAfterHours * 3_600_000, inUse: () => sender.fileIdsInUse() });
-  sender.onReset = () => janitor.deleteAll().then(() => undefined);
   return { threads, spool, ledger, uploads, sender, gate, janitor };
 }

@@ -50,6 +50,8 @@ export interface TurnSenderOptions {
    * the device's own recogniser, for audio the cloud refused.
    */
   transcription?: { cloud(audio: Buffer): Promise<string>; offline(audio: Buffer): Promise<string> };
+  /** Called after a new conversation starts: the old one's files can go (the file janitor's deleteAll). */
+  onReset?: () => Promise<void>;
 }
 
 /** The message of a question of only command words: nothing was said but the pictures were taken, and the model is told so. */
@@ -97,8 +99,6 @@ export class TurnSender {
   private holding = false;
   /** retryNow() came while a question was being tried (or its hold being said): the wait after it is skipped. */
   private retryPending = false;
-  /** Called after a new conversation starts (the old one's files can go). */
-  onReset?: () => Promise<void>;
   /** A held question is tried again for ever: backoff without a budget. */
   private readonly retry: RetryPolicy;
 
@@ -110,7 +110,7 @@ export class TurnSender {
   async newConversation(): Promise<void> {
     await this.o.threads.reset();
     this.o.log.info('new conversation');
-    await this.onReset?.().catch((e: Error) => this.o.log.warn({ err: e.message }, 'could not delete the old conversation\'s files'));
+    await this.o.onReset?.().catch((e: Error) => this.o.log.warn({ err: e.message }, 'could not delete the old conversation\'s files'));
   }
 
   private async resetIfIdle(): Promise<void> {

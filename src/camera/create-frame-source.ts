@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import type { Config } from '../config/config';
+import type { CameraSettings } from './camera-settings';
 import { chooseCameraKind, type CameraChoice } from './camera-kind';
 import { rpicamVidArgs, v4l2FfmpegArgs } from './camera-args';
 import { FileFrameSource } from './file-frame-source';
@@ -21,7 +21,7 @@ export interface CameraDeps {
 }
 
 /** The configured camera, not yet started; undefined for `none` (voice only). */
-export async function createFrameSource(c: Config['camera'], deps: CameraDeps): Promise<FrameSource | undefined> {
+export async function createFrameSource(c: CameraSettings, deps: CameraDeps): Promise<FrameSource | undefined> {
   const ring = { seconds: c.bufferSeconds, maxBytes: c.bufferMB * 1024 * 1024 };
   const streamed = { clock: deps.clock, ring, fps: c.fps, pipelineDelay: c.pipelineDelayMs / 1000, stallMs: c.stallSeconds * 1000, chooser: chooser(c, deps), onEvent: deps.onEvent, env: deps.env };
   switch (c.kind) {
@@ -50,7 +50,7 @@ export async function createFrameSource(c: Config['camera'], deps: CameraDeps): 
 }
 
 /** The configured snapshot choice; without the JPEG library, the first frame (and a warning), not no camera at all. */
-function chooser(c: Config['camera'], deps: CameraDeps): FrameChooser {
+function chooser(c: CameraSettings, deps: CameraDeps): FrameChooser {
   if (c.choose === 'first') return firstAtOrAfter;
   try {
     assertSharpnessAvailable();

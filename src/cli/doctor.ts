@@ -1,12 +1,14 @@
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config/config';
+import { apiKeyFor } from '../app/thread-manager-factory';
+import { loadConfig, spokenCommands, type Config } from '../config/config';
 import { SecretsFile, secretsPath } from '../config/secrets-file';
+import { stateDirProblem } from '../config/state-dir';
 import { ControlClient } from '../control/control-client';
 import { ControlError, type LevelReading } from '../control/device-control';
 import { controlSocketCandidates } from '../control/protocol';
 import { formatCheck, ok, skipped, failed, type CheckResult } from '../doctor/check';
 import { buttonSkipped, checkButton, checkCamera, checkLeds, checkMicrophone, checkSpeaker, meterLine } from '../doctor/device-checks';
-import { LocalDevices } from '../doctor/local-devices';
+import { LocalDevices } from '../app/local-devices';
 import { checkApi, checkDisk, checkRecogniser, checkStateDir } from '../doctor/system-checks';
 
 export interface DoctorOptions {
@@ -45,7 +47,7 @@ export async function runDoctor(o: DoctorOptions): Promise<number> {
     o.write('1 check failed; the others need a valid config\n');
     return 1;
   }
-  report(checkStateDir(config.stateDir));
+  report(checkStateDir(config.stateDir, stateDirProblem));
   const secretsFile = new SecretsFile({ path: secretsPath(config.stateDir), env: o.env });
   const secrets = secretsFile.current();
 
@@ -74,12 +76,12 @@ export async function runDoctor(o: DoctorOptions): Promise<number> {
 
     report(service ? await checkSpeaker(service, `${config.speaker.device ?? 'the default ALSA device'}, through the service`) : await local.speaker());
 
-    const api = await checkApi(config, secrets, secretsFile.path);
+    const api = await checkApi(config.openai, apiKeyFor(config.openai.baseURL, secrets), secretsFile.path);
     report(api.key);
     report(api.model);
     report(api.network);
     report(api.clock);
-    report(checkRecogniser(config));
+    report(checkRecogniser(config.recogniser, spokenCommands(config)));
 
     const wait = o.noWait || config.gpio.button === null ? 0 : (o.buttonSeconds ?? 10);
     const prompt = (s: string) => o.write(`${s}\n`);

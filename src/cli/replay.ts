@@ -1,19 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { WavFileSource } from '../audio/wav-file-source';
+import { Appliance } from '../app/appliance';
+import { fileDevices } from '../app/devices';
 import { assertReachable } from '../app/reachability';
-import { createAssistantSide } from '../app/thread-manager-factory';
-import { createTurnLogic } from '../app/turn-factory';
-import { createFrameSource } from '../camera/create-frame-source';
-import { VirtualClock } from '../clock';
-import { type Config, type Secrets, spokenCommands } from '../config/config';
-import { LogIndicator } from '../indicator/indicator';
-import { createRecogniser } from '../recognition/create-recogniser';
-import { commandRules } from '../recognition/command-words';
-import { createTranscriber } from '../recognition/create-transcriber';
-import { WavFileSpeaker } from '../speech/wav-file-speaker';
+import type { Config, Secrets } from '../config/config';
+import { asSecretsSource } from '../config/secrets-file';
 import type { TurnEvent } from '../turn/turn-events';
 
 export interface ReplayOptions {
@@ -33,50 +23,29 @@ export interface ReplayOptions {
  * `error` saying what went wrong.
  */
 export async function replay(o: ReplayOptions, config: Config, secrets: Secrets, log: Logger, emit: (e: TurnEvent) => void): Promise<number> {
-  const clock = new VirtualClock(0);
-  const audio = await WavFileSource.open(o.audio, { pace: 'fast', clock });
   const warn = o.warn ?? ((line: string) => process.stderr.write(`snapask: warning: ${line}\n`));
-  const onEvent = (e: { detail: string }) => warn(e.detail);
-  const frames = o.camera ? await createFrameSource({ ...config.camera, kind: 'file', file: o.camera, fps: o.fps }, { clock, onEvent }) : undefined;
-  const rules = commandRules(spokenCommands(config), config.recogniser);
-  const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
-  const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud });
+  const devices = await fileDevices(config, { audio: o.audio, ...(o.camera ? { camera: o.camera } : {}), fps: o.fps, ...(o.outDir ? { outDir: o.outDir } : {}), warn });
+  const failures: string[] = [];
+  let last: TurnEvent | undefined;
+  const counting = (e: TurnEvent) => {
+    const failure = failureOf(e, o.camera !== undefined);
+    if (failure) failures.push(failure);
+    last = e;
+    emit(e);
+  };
+  // The same appliance as on the device (barge-in, clip monitoring, the turn logic and the sender), on files.
+  const app = await Appliance.build({ config, secrets: asSecretsSource(secrets), log, devices, emit: counting });
   try {
-    const failures: string[] = [];
-    let last: TurnEvent | undefined;
-    const counting = (e: TurnEvent) => {
-      const failure = failureOf(e, o.camera !== undefined);
-      if (failure) failures.push(failure);
-      last = e;
-      emit(e);
-    };
-    const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-'));
-    const indicator = new LogIndicator(log);
-    const side = createAssistantSide(config, secrets, log, {
-      speaker: new WavFileSpeaker(outDir, { voice: config.speaker.voice, rate: config.speaker.rate }),
-      indicator,
-      emit: counting,
-      ...(cloud ? { cloud: { transcriber: cloud, rules } } : {}),
-    });
     await assertReachable(config.openai.baseURL);
-    const turn = createTurnLogic(side, { commands: rules.words, frames, cloud, indicator, log, emit: counting, maxPauseSeconds: config.question.maxPauseSeconds });
     // Questions a killed replay left unfinished go first, as on the device.
-    turn.restore(await side.spool.list((id, why) => counting({ event: 'error', stage: 'spool', message: `turn ${id}: ${why}` })));
-    await frames?.start();
-    for await (const chunk of audio) {
-      cloud?.hear(chunk);
-      for (const e of recogniser.accept(chunk)) turn.onRecognition(e);
-      turn.onAudio(chunk);
-    }
-    for (const e of recogniser.flush()) turn.onRecognition(e);
-    await turn.finish();
-    await side.sender.stop();
-    await frames?.stop();
+    await app.start((id, why) => counting({ event: 'error', stage: 'spool', message: `turn ${id}: ${why}` }));
+    await app.listen();
+    await app.finish();
     // A replay that failed says why on its last line, also when the failure was a held question.
     if (failures.length && last?.event !== 'error') emit({ event: 'error', stage: 'replay', message: summary(failures) });
     return failures.length;
   } finally {
-    recogniser.close();
+    app.close();
   }
 }
 

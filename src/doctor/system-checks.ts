@@ -1,18 +1,18 @@
 import { existsSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Config, Secrets } from '../config/config';
-import { spokenCommands } from '../config/config';
-import { stateDirProblem } from '../config/state-dir';
-import { apiKeyFor } from '../app/thread-manager-factory';
-import { commandRules } from '../recognition/command-words';
+import { commandRules, type CommandWordSet } from '../recognition/command-words';
 import { createEngine, DEFAULT_VOSK_MODEL_DIR } from '../recognition/create-recogniser';
+import type { RecogniserSettings } from '../recognition/recogniser-settings';
 import { failed, ok, skipped, type CheckResult } from './check';
 
 /** The service's user, as the installer creates it. */
 const SERVICE_USER = 'snapask';
 
-/** Writable by the service's user: as root, the directory must belong to it (root can write anywhere); else by this user. */
-export function checkStateDir(stateDir: string, passwd = '/etc/passwd'): CheckResult {
+/**
+ * Writable by the service's user: as root, the directory must belong to it (root can write anywhere); else by this
+ * user, as `probe` finds (why the directory cannot hold the state, or undefined).
+ */
+export function checkStateDir(stateDir: string, probe: (dir: string) => string | undefined, passwd = '/etc/passwd'): CheckResult {
   const name = 'stateDir';
   const uid = process.getuid?.();
   const serviceUid = uid === 0 ? userId(SERVICE_USER, passwd) : undefined;
@@ -23,7 +23,7 @@ export function checkStateDir(stateDir: string, passwd = '/etc/passwd'): CheckRe
     }
     return ok(name, `${stateDir} belongs to ${SERVICE_USER} and is writable`);
   }
-  const problem = stateDirProblem(stateDir);
+  const problem = probe(stateDir);
   return problem ? failed(name, problem.split(': run as')[0]!, `run as the service's user, or set stateDir (or SNAPASK_STATE_DIR) to a directory this user owns`) : ok(name, `${stateDir} is writable`);
 }
 
@@ -50,11 +50,10 @@ export function checkDisk(stateDir: string): CheckResult {
 }
 
 /** The recogniser's model loads and every command word is in its vocabulary (the learned engine: a trained head for each). */
-export function checkRecogniser(config: Config): CheckResult {
-  const c = config.recogniser;
-  const words = Object.values(spokenCommands(config)).filter((w): w is string => typeof w === 'string');
+export function checkRecogniser(c: RecogniserSettings, commands: CommandWordSet): CheckResult {
+  const words = Object.values(commands).filter((w): w is string => typeof w === 'string');
   try {
-    const engine = createEngine(c, commandRules(spokenCommands(config), c), { transcribe: false });
+    const engine = createEngine(c, commandRules(commands, c), { transcribe: false });
     engine.close();
   } catch (e) {
     // The recogniser's own messages may carry their fix after a ';' (what happened; what to do).
@@ -91,11 +90,17 @@ export interface ApiChecks {
  * One cheap authenticated request (GET /models/{model}) tells the network and the clock (the server's Date
  * against ours; a TLS failure on a wrong date), whether the key is accepted, and whether the model is there.
  */
-export async function checkApi(config: Config, secrets: Secrets, secretsFile: string, timeoutMs = 10_000, now = () => Date.now()): Promise<ApiChecks> {
-  const base = config.openai.baseURL.replace(/\/+$/, '');
+export async function checkApi(
+  api: { baseURL: string; model: string },
+  /** The key the service would send (none: not set). */
+  key: string | undefined,
+  secretsFile: string,
+  timeoutMs = 10_000,
+  now = () => Date.now(),
+): Promise<ApiChecks> {
+  const base = api.baseURL.replace(/\/+$/, '');
   const host = new URL(base).host;
-  const model = config.openai.model;
-  const key = apiKeyFor(base, secrets);
+  const model = api.model;
   const fixKey = `put OPENAI_API_KEY=sk-... in ${secretsFile} (sudo nano ${secretsFile}); the service uses it at once`;
   const started = now();
   let res: Response;

@@ -1,12 +1,24 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
-import type { GpioConfig } from '../config/config';
 import { DOUBLE_PRESS_SECONDS, GpioButton, type ButtonEvent } from './button';
 import { findHeaderChip, sysfsNumber, SYSFS_GPIO_ROOT } from './gpio-chip';
 import type { GpioLine, GpioOpener } from './gpio-line';
 import { GpioLedIndicator, LED_NAMES, type LedName } from './led-indicator';
 import { loadOnoff, OnoffGpioLine, type OnoffModule } from './onoff-gpio-line';
 import { SysfsGpioLine } from './sysfs-gpio-line';
+
+/** How the LEDs and the button are wired (the config's `gpio` section is one). Pins are BCM numbers, null for none. */
+export interface GpioSettings {
+  sysfsRoot: string;
+  /** The header controller's label, when it is none of the Raspberry Pi ones. */
+  chip?: string;
+  leds: Record<LedName, number | null>;
+  button: number | null;
+  buttonActiveLow: boolean;
+  debounceMs: number;
+  longPressMs: number;
+  snapshotFlashMs: number;
+}
 
 export interface GpioDevices {
   leds: GpioLedIndicator;
@@ -41,7 +53,7 @@ export function gpioOpener(root: string, log: Logger): GpioOpener {
  * caller then reports the states in the log instead.
  */
 export async function openGpioDevices(
-  config: GpioConfig,
+  config: GpioSettings,
   clock: Clock,
   open: GpioOpener,
   onPress: (e: ButtonEvent) => void,

@@ -1,6 +1,5 @@
 import type { PlaybackReference } from '../audio/playback-reference';
 import { rnnoiseSimdFallback } from '../audio/rnnoise';
-import type { Config } from '../config/config';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR, type CleaningOptions } from './cleaned-recogniser';
 import { CommandRoles } from './command-roles';
 import { spottedWords, type CommandRules } from './command-words';
@@ -9,6 +8,7 @@ import { KeywordDetector } from './detector/keyword-detector';
 import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { CommandRecogniser, Recogniser } from './recogniser';
+import type { RecogniserSettings } from './recogniser-settings';
 import { UtteranceEndGate } from './utterance-end-gate';
 import { VoskRecogniser } from './vosk-recogniser';
 
@@ -16,7 +16,7 @@ import { VoskRecogniser } from './vosk-recogniser';
 export const DEFAULT_VOSK_MODEL_DIR = '/opt/snapask/vosk-model';
 
 /** The configured offline engine (Vosk on the device, PocketSphinx where no Vosk model is installed), without the command rules. */
-export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { transcribe?: boolean; stateDir?: string; warn?: (message: string) => void } = {}): Recogniser {
+export function createEngine(c: RecogniserSettings, rules: CommandRules, o: { transcribe?: boolean; stateDir?: string; warn?: (message: string) => void } = {}): Recogniser {
   const keywords = spottedWords(rules);
   if (c.engine === 'vosk') return new VoskRecogniser({ keywords, modelDir: c.modelDir ?? DEFAULT_VOSK_MODEL_DIR });
   if (c.engine === 'learned') {
@@ -40,7 +40,7 @@ export function createEngine(c: Config['recogniser'], rules: CommandRules, o: { 
  * role), hearing the microphone cleaned: the speaker's echo cancelled (given what it played) and noise suppressed.
  */
 export function createRecogniser(
-  c: Config['recogniser'],
+  c: RecogniserSettings,
   rules: CommandRules,
   o: { transcribe?: boolean; echo?: PlaybackReference; stateDir?: string; warn?: (message: string) => void } = {},
 ): CommandRecogniser {

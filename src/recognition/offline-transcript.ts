@@ -1,16 +1,16 @@
 import { decodeToPcm } from '../audio/flac';
 import { SAMPLE_RATE } from '../audio/audio-source';
-import type { Config } from '../config/config';
 import { withoutCommandWords } from './cloud-transcriber';
 import { spottedWords, type CommandRules } from './command-words';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
+import type { RecogniserSettings } from './recogniser-settings';
 
 /**
  * The device's own transcript of spooled audio (any format ffmpeg reads): PocketSphinx's language model, for
  * audio the cloud refused. Loaded for the occasion and closed after it: it is rare, and in cloud mode the
  * running recogniser has no language model.
  */
-export async function offlineTranscript(audio: Buffer, c: Config['recogniser'], rules: CommandRules): Promise<string> {
+export async function offlineTranscript(audio: Buffer, c: RecogniserSettings, rules: CommandRules): Promise<string> {
   const pcm = await decodeToPcm(audio);
   // The configured model directory is PocketSphinx's only for the engines that use PocketSphinx's transcript.
   const modelDir = c.engine !== 'vosk' ? c.modelDir : undefined;

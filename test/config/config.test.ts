@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configKeys, DEFAULT_CONFIG, envName, loadConfig } from '../../src/config/config';
-import { transcriptionMode } from '../../src/recognition/create-transcriber';
+import { transcriptionMode } from '../../src/app/create-transcriber';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-config-'));
 const file = (name: string, text: string) => {

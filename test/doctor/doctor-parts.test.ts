@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { formatCheck, failed, ok, skipped } from '../../src/doctor/check';
 import { captureHolders } from '../../src/doctor/capture-holders';
 import { judgeLevels } from '../../src/doctor/device-checks';
+import { stateDirProblem } from '../../src/config/state-dir';
 import { checkStateDir } from '../../src/doctor/system-checks';
 
 describe('doctor parts', () => {
@@ -43,10 +44,10 @@ describe('doctor parts', () => {
     writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/bash\nsnapask:x:4242:4242::/var/lib/snapask:/usr/sbin/nologin\n');
     const state = join(dir, 'state');
     mkdirSync(state, { mode: 0o750 });
-    expect(checkStateDir(state, passwd)).toEqual({ name: 'stateDir', status: 'failed', detail: `${state} does not belong to the service's user snapask (owner uid 0, mode 750)`, fix: `sudo chown -R snapask: ${state} && sudo chmod 750 ${state}` });
+    expect(checkStateDir(state, stateDirProblem, passwd)).toEqual({ name: 'stateDir', status: 'failed', detail: `${state} does not belong to the service's user snapask (owner uid 0, mode 750)`, fix: `sudo chown -R snapask: ${state} && sudo chmod 750 ${state}` });
     writeFileSync(passwd, 'snapask:x:0:0::/:/bin/sh\n');
-    expect(checkStateDir(state, passwd)).toEqual({ name: 'stateDir', status: 'ok', detail: `${state} belongs to snapask and is writable` });
+    expect(checkStateDir(state, stateDirProblem, passwd)).toEqual({ name: 'stateDir', status: 'ok', detail: `${state} belongs to snapask and is writable` });
     // Without a snapask user (a laptop), as any user: can it be written?
-    expect(checkStateDir(state, join(dir, 'no-passwd')).status).toBe('ok');
+    expect(checkStateDir(state, stateDirProblem, join(dir, 'no-passwd')).status).toBe('ok');
   });
 });

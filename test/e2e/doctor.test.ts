@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/audio/wav';
 import { DEFAULT_CONFIG } from '../../src/config/config';
+import { apiKeyFor } from '../../src/app/thread-manager-factory';
 import { checkApi } from '../../src/doctor/system-checks';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { FAKE_BIN, fakeEnv } from '../support/fake-bin';
@@ -162,7 +163,7 @@ describe('the API check', () => {
     const fake = await startFakeOpenAI();
     try {
       const config = { ...DEFAULT_CONFIG, openai: { ...DEFAULT_CONFIG.openai, baseURL: fake.url } };
-      const late = await checkApi(config, {}, '/s/secrets.env', 5000, () => Date.now() + 3600_000);
+      const late = await checkApi(config.openai, apiKeyFor(config.openai.baseURL, {}), '/s/secrets.env', 5000, () => Date.now() + 3600_000);
       expect(late.clock).toEqual({ name: 'clock', status: 'failed', detail: expect.stringMatching(/^this machine's clock is 36\d\d s ahead of 127\.0\.0\.1:\d+'s \(TLS fails on a wrong date\)$/), fix: 'sudo timedatectl set-ntp true' });
       expect(late.network.status).toBe('ok');
     } finally {

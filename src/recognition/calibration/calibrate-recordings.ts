@@ -1,4 +1,4 @@
-import type { Config } from '../../config/config';
+import type { RecogniserSettings } from '../recogniser-settings';
 import { RecogniserError } from '../recogniser';
 import { KeywordHeads } from '../detector/keyword-head';
 import type { EmbeddingModels } from '../detector/speech-embedding';
@@ -37,7 +37,7 @@ export interface CalibrateOptions {
  * From recordings to a calibration: the room, the sentences and the takes checked (a CalibrationInputError says
  * what is wrong), heard as the engine hears them, and fitted.
  */
-export function calibrateRecordings(r: Recordings, c: Config['recogniser'], o: CalibrateOptions = {}): { heads: KeywordHeads; result: CalibrationResult } {
+export function calibrateRecordings(r: Recordings, c: RecogniserSettings, o: CalibrateOptions = {}): { heads: KeywordHeads; result: CalibrationResult } {
   const heads = o.heads ?? KeywordHeads.load();
   if (!heads) throw new RecogniserError('no trained keyword heads in assets/keywords (reinstall snapask)');
   const data = hearRecordings(r, c, heads, o.models);
@@ -46,7 +46,7 @@ export function calibrateRecordings(r: Recordings, c: Config['recogniser'], o: C
 }
 
 /** The recordings checked and heard by `heads`' hidden layer: each take alone and again after the owner's speech. */
-export function hearRecordings(r: Recordings, c: Config['recogniser'], heads: KeywordHeads, models?: EmbeddingModels): CalibrationData {
+export function hearRecordings(r: Recordings, c: RecogniserSettings, heads: KeywordHeads, models?: EmbeddingModels): CalibrationData {
   checkRoom(r.room);
   const sentenceEnds = r.sentences.map((x, i) => checkSentence(x, i + 1));
   for (const x of r.sentences) checkRoomAgainstVoice(r.room, x);

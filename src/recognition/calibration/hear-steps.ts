@@ -1,4 +1,4 @@
-import type { Config } from '../../config/config';
+import type { RecogniserSettings } from '../recogniser-settings';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR } from '../cleaned-recogniser';
 import type { Recogniser } from '../recogniser';
 import { KeywordDetector } from '../detector/keyword-detector';
@@ -16,7 +16,7 @@ export interface HeardStep {
  * stream, the configured cleaner in front (noise suppression once the room is noisy). Steps go to the
  * recording their window ends in, timed from its start.
  */
-export function hearSteps(heads: KeywordHeads, c: Config['recogniser'], recordings: Int16Array[], models?: EmbeddingModels): HeardStep[][] {
+export function hearSteps(heads: KeywordHeads, c: RecogniserSettings, recordings: Int16Array[], models?: EmbeddingModels): HeardStep[][] {
   const detector = new KeywordDetector({ keywords: [...heads.words], heads, ...(models ? { models } : {}) });
   const steps: Array<{ end: number; hidden: Float32Array }> = [];
   detector.onScores = (s) => steps.push({ end: s.end, hidden: s.hidden });

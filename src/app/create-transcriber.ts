@@ -1,8 +1,8 @@
-import { openAIClient } from '../app/thread-manager-factory';
+import { openAIClient } from './thread-manager-factory';
 import type { Config, Secrets } from '../config/config';
 import { asSecretsSource, type SecretsSource } from '../config/secrets-file';
-import { CloudTranscriber } from './cloud-transcriber';
-import type { CommandRules } from './command-words';
+import { CloudTranscriber } from '../recognition/cloud-transcriber';
+import type { CommandRules } from '../recognition/command-words';
 
 /** `transcription.mode`, or when it is not set: cloud when an OpenAI key is configured (now), else offline. */
 export function transcriptionMode(config: Config, secrets: Secrets | SecretsSource): 'cloud' | 'offline' {

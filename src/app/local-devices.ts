@@ -1,24 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArecordSource } from '../audio/arecord-source';
-import { createFrameSource } from '../camera/create-frame-source';
 import type { FrameSource } from '../camera/frame';
 import { MonotonicClock } from '../clock';
 import type { Config } from '../config/config';
 import type { SecretsSource } from '../config/secrets-file';
 import type { LevelReading } from '../control/device-control';
 import { ServiceControl } from '../control/service-control';
+import { captureHolders } from '../doctor/capture-holders';
+import { failed, type CheckResult } from '../doctor/check';
+import { cameraFix, checkButton, checkCamera, checkLeds, checkMicrophone, checkSpeaker } from '../doctor/device-checks';
 import type { ButtonEvent } from '../indicator/button';
-import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio-devices';
+import type { GpioDevices } from '../indicator/gpio-devices';
 import { createLogger } from '../log';
-import { AplaySpeaker } from '../speech/aplay-speaker';
-import { createSynth } from '../speech/create-synth';
-import { captureHolders } from './capture-holders';
-import { cameraFix, checkButton, checkCamera, checkLeds, checkMicrophone, checkSpeaker } from './device-checks';
-import { failed, type CheckResult } from './check';
+import { openCamera, openGpio, openMicrophone, openSpeaker } from './devices';
 
 /**
  * The device checks when no service runs (or none this user may reach): the devices opened here, one at a time,
- * behind the same ServiceControl the service uses, so the checks are the same either way.
+ * by the factories the service opens them with, behind the same ServiceControl it uses, so the checks are the same
+ * either way.
  */
 export class LocalDevices {
   private readonly clock = new MonotonicClock();
@@ -33,7 +31,7 @@ export class LocalDevices {
   async microphone(onReading?: (r: LevelReading) => void, seconds = 3): Promise<CheckResult> {
     const control = new ServiceControl({ clock: this.clock, say: () => Promise.reject(new Error('no speaker here')) });
     let lost: string | undefined;
-    const audio = new ArecordSource({ device: this.config.audio.device, clock: this.clock, reopen: false, onLost: (why) => (lost = why) });
+    const audio = openMicrophone(this.config, this.clock, { reopen: false, onLost: (why) => (lost = why) });
     const pump = (async () => {
       for await (const chunk of audio) control.hear(chunk);
     })();
@@ -64,7 +62,7 @@ export class LocalDevices {
     const kind = this.config.camera.kind;
     let frames: FrameSource | undefined;
     try {
-      frames = await createFrameSource(this.config.camera, { clock: this.clock });
+      frames = await openCamera(this.config, this.clock);
       await frames?.start();
     } catch (e) {
       await frames?.stop().catch(() => undefined);
@@ -81,7 +79,7 @@ export class LocalDevices {
   }
 
   async speaker(): Promise<CheckResult> {
-    const speaker = new AplaySpeaker({ device: this.config.speaker.device, synth: createSynth(this.config, this.secrets, () => undefined), clock: this.clock });
+    const speaker = openSpeaker(this.config, this.secrets, this.clock);
     const say = async (text: string) => {
       const spoken = await speaker.speak(
         (async function* () {
@@ -99,7 +97,7 @@ export class LocalDevices {
     let control: ServiceControl | undefined;
     const onPress = (e: ButtonEvent) => control?.claimButton(e);
     try {
-      gpio = await openGpioDevices(this.config.gpio, this.clock, gpioOpener(this.config.gpio.sysfsRoot, createLogger({ level: 'silent' })), onPress);
+      gpio = await openGpio(this.config, this.clock, createLogger({ level: 'silent' }), onPress);
     } catch (e) {
       const fix = `check gpio.* in the config and the wiring (hardware/README.md)${this.serviceNote ? `; ${this.serviceNote}` : ''}`;
       return [failed('LEDs', (e as Error).message, fix), failed('button', 'GPIO not available', fix)];

@@ -1,9 +1,9 @@
-import { openAIClient } from '../app/thread-manager-factory';
+import { openAIClient } from './thread-manager-factory';
 import type { Config, Secrets } from '../config/config';
 import { asSecretsSource, type SecretsSource } from '../config/secrets-file';
-import { EspeakSynth } from './espeak-synth';
-import { OpenAISpeechSynth } from './openai-speech-synth';
-import { FallbackSynth, type SpeechSynth } from './speech-synth';
+import { EspeakSynth } from '../speech/espeak-synth';
+import { OpenAISpeechSynth } from '../speech/openai-speech-synth';
+import { FallbackSynth, type SpeechSynth } from '../speech/speech-synth';
 
 /** The configured voice: OpenAI's speech endpoint with espeak-ng behind it, or espeak-ng alone. */
 export function createSynth(config: Config, secrets: Secrets | SecretsSource, onFallback: (reason: string) => void): SpeechSynth {

@@ -13,6 +13,7 @@ import type { ButtonEvent } from '../indicator/button';
 import { FanoutIndicator } from '../indicator/fanout-indicator';
 import type { GpioDevices } from '../indicator/gpio-devices';
 import { LogIndicator, type Indicator } from '../indicator/indicator';
+import { redactText } from '../log';
 import type { CloudTranscriber } from '../recognition/cloud-transcriber';
 import { commandRules, type CommandRules } from '../recognition/command-words';
 import { createRecogniser } from '../recognition/create-recogniser';
@@ -22,6 +23,7 @@ import { CueIndicator, loadCues } from '../speech/cues';
 import type { RoomSpeaker } from '../speech/speaker';
 import type { TurnEvent } from '../turn/turn-events';
 import type { TurnLogic } from '../turn/turn-logic';
+import { consoleSetup } from './console-setup';
 import { createTranscriber } from './create-transcriber';
 import type { DeviceSources } from './devices';
 import { createAssistantSide, type AssistantSide } from './thread-manager-factory';
@@ -110,14 +112,6 @@ export class Appliance {
     this.frames = frames;
     const indicator = this.indicator;
 
-    // The web console: it sees the devices through these parts (ring buffer, microphone chunks, LED states), read only.
-    const service = o.service;
-    this.console =
-      service && config.console.enabled
-        ? new ServiceConsole({ config, sources: service.sources, secrets: service.secretsFile, log, frames, turnDir: (turn) => join(config.stateDir, 'turns', turn) })
-        : undefined;
-    if (this.console) reporters.push(this.console.indicator);
-
     this.audio = devices.microphone({
       onLost: (why) => {
         log.error(why);
@@ -133,7 +127,7 @@ export class Appliance {
     this.speaker = devices.speaker({ onError: (m) => log.error(m), ...(echo ? { echo } : {}) });
     this.clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
     this.bargeIn = new BargeIn(this.speaker, () => log.info('stop: playback ended'));
-    const consoleSide = this.console;
+    let consoleSide: ServiceConsole | undefined;
     const emit = (e: TurnEvent) => {
       o.emit(e);
       consoleSide?.onTurnEvent(e);
@@ -166,6 +160,23 @@ export class Appliance {
       say: (text) => side.sender.sayLine(text), leds: parts.gpio?.leds, hasButton: !!parts.gpio?.button,
     });
     reporters.push(this.control);
+
+    // The web console: it sees the devices through these parts (ring buffer, the control's record of the states
+    // and the microphone's level), read only.
+    const service = o.service;
+    if (service && config.console.enabled) {
+      consoleSide = new ServiceConsole({
+        options: config.console,
+        stateDir: config.stateDir,
+        setup: consoleSetup({ config, sources: service.sources, secrets: service.secretsFile, log }),
+        redact: (t) => redactText(t, service.secretsFile.redactionValues()),
+        log,
+        frames,
+        control: this.control,
+        turnDir: (turn) => join(config.stateDir, 'turns', turn),
+      });
+      this.console = consoleSide;
+    }
   }
 
   /**
@@ -291,7 +302,6 @@ export class Appliance {
     const { control, turn, recogniser, cloud } = this;
     for await (const chunk of this.audio) {
       control.hear(chunk);
-      this.console?.hear(chunk);
       // Muted: the sound goes no further, neither to the recogniser nor into a question's audio.
       if (!control.muted) {
         cloud?.hear(chunk);

@@ -1,17 +1,10 @@
 import type { Frame } from '../camera/frame';
 import type { IndicatorState } from '../indicator/indicator';
 
-/** The microphone's level over the last moment, dBFS. */
-export interface MicLevel {
-  /** Loudness of the last chunk (RMS). */
-  rmsDb: number;
-  /** Loudest sample of the last chunk. */
-  peakDb: number;
-  /** The room's quiet level: the lowest chunk loudness of the last seconds. */
-  floorDb: number;
-  /** Samples at full scale in the last second. */
-  clipped: number;
-}
+import type { MicLevel } from '../control/mic-meter';
+import type { ServiceState } from '../control/device-control';
+
+export type { MicLevel };
 
 /** What the device is doing, as the console shows it. */
 export interface DeviceActivity {
@@ -37,4 +30,26 @@ export interface ConsoleDevices {
   onActivity(listener: (a: DeviceActivity) => void): () => void;
   /** Says a short line on the speaker (after whatever is being said). */
   say(text: string): void;
+}
+
+const DOING: Record<IndicatorState, string> = {
+  idle: 'starting',
+  listening: 'listening',
+  recording: 'question open',
+  snapshot: 'taking a picture',
+  thinking: 'thinking',
+  speaking: 'speaking',
+  error: 'error',
+  'needs-setup': 'listening, needs setup',
+  muted: 'microphone off',
+};
+
+/** What the device is doing in the console's words, from the service's one record of it (its control). */
+export function activityOf(control: { shownLed(): { state: IndicatorState; detail?: string }; current(): ServiceState }, camera: DeviceActivity['camera']): DeviceActivity {
+  const { state: led, detail } = control.shownLed();
+  const { pictures } = control.current();
+  let doing = DOING[led];
+  if (led === 'recording' || (pictures && led === 'listening')) doing = `question open with ${pictures} picture${pictures === 1 ? '' : 's'}`;
+  if (led === 'error' && detail) doing = `error: ${detail}`;
+  return { led, doing, pictures, camera };
 }

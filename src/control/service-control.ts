@@ -17,6 +17,7 @@ import {
   type LevelSummary,
   type ServiceState,
 } from './device-control';
+import { MicMeter, type MicLevel } from './mic-meter';
 
 /** What the control is made of: the service's own parts (or, for `snapask doctor` alone, ones it opened itself). */
 export interface ControlParts {
@@ -60,6 +61,9 @@ export class ServiceControl implements DeviceControl, Indicator {
   private readonly listeners = new Set<(s: ServiceState) => void>();
   private readonly meters = new Set<(chunk: AudioChunk) => void>();
   private buttonWaiter?: (p: ButtonPress) => void;
+  /** The LED shown (a snapshot's flash aside) and what it said (an error's reason). */
+  private lit: { state: IndicatorState; detail?: string } = { state: 'idle' };
+  private readonly meter = new MicMeter();
 
   constructor(private readonly parts: ControlParts) {}
 
@@ -87,8 +91,20 @@ export class ServiceControl implements DeviceControl, Indicator {
   }
 
   /** As an indicator target: every state change is passed on to the listeners. */
-  set(): void {
+  set(state: IndicatorState, detail?: string): void {
+    // The snapshot LED only flashes over the others: the picture count says it.
+    if (state !== 'snapshot') this.lit = detail === undefined ? { state } : { state, detail };
     this.changed();
+  }
+
+  /** The LED lit now (a snapshot's flash aside) and its detail (an error's reason), for the console. */
+  shownLed(): { state: IndicatorState; detail?: string } {
+    return this.lit;
+  }
+
+  /** The microphone's level now (the last chunk, the noise floor, clipping), for the console's meter. */
+  micLevel(): MicLevel {
+    return this.meter.current();
   }
 
   async setMuted(muted: boolean): Promise<ServiceState> {
@@ -107,6 +123,7 @@ export class ServiceControl implements DeviceControl, Indicator {
 
   /** Every chunk the microphone delivers, muted or not (metering is no recording: nothing is kept). */
   hear(chunk: AudioChunk): void {
+    this.meter.push(chunk);
     for (const m of this.meters) m(chunk);
   }
 

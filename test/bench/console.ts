@@ -6,12 +6,11 @@ import { createFrameSource } from '../../src/camera/create-frame-source';
 import type { FrameSource } from '../../src/camera/frame';
 import { MonotonicClock } from '../../src/clock';
 import { DEFAULT_CONFIG } from '../../src/config/config';
-import { ActivityTracker } from '../../src/console/activity-tracker';
 import { ConsoleAuth, consoleDir } from '../../src/console/console-auth';
-import type { ConsoleDevices } from '../../src/console/console-devices';
+import { activityOf, type ConsoleDevices } from '../../src/console/console-devices';
 import { ConsoleServer, SESSION_COOKIE } from '../../src/console/console-server';
 import { HistoryStore } from '../../src/console/history-store';
-import { MicMeter } from '../../src/console/mic-meter';
+import { ServiceControl } from '../../src/control/service-control';
 import { LogIndicator } from '../../src/indicator/indicator';
 import { createLogger } from '../../src/log';
 import { createAssistantSide } from '../../src/app/thread-manager-factory';
@@ -29,13 +28,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const silent: Speaker = { speak: async (s) => { let n = 0; for await (const _ of s) n++; return { sentences: n }; } };
 
 /** The console server in this process over `frames`, paired: its base URL and a session cookie. */
-async function consoleOn(frames: FrameSource | undefined, history: HistoryStore, activity = new ActivityTracker(frames ? 'running' : 'none')) {
-  const meter = new MicMeter();
+async function consoleOn(frames: FrameSource | undefined, history: HistoryStore) {
+  // The service's record of its states, as the console reads it there.
+  const activity = new ServiceControl({ clock, say: async () => undefined });
+  const camera = frames ? 'running' : 'none';
   const devices: ConsoleDevices = {
     latestFrame: () => frames?.latest?.(),
-    micLevel: () => meter.current(),
-    activity: () => activity.current(),
-    onActivity: (l) => activity.onChange(l),
+    micLevel: () => activity.micLevel(),
+    activity: () => activityOf(activity, camera),
+    onActivity: (l) => activity.onState(() => l(activityOf(activity, camera))),
     say: () => undefined,
   };
   const auth = new ConsoleAuth({ dir: consoleDir(join(dir, `auth-${Math.random()}`)) });

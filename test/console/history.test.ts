@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistoryRecorder } from '../../src/console/history-recorder';
 import { HistoryStore } from '../../src/console/history-store';
-import { MicMeter } from '../../src/console/mic-meter';
+import { MicMeter } from '../../src/control/mic-meter';
 import { mjpegFrames } from '../support/jpeg';
 
 const limits = { maxQuestions: 200, maxDays: 30, maxMB: 200 };

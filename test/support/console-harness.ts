@@ -12,7 +12,7 @@ import { ConsoleAuth, consoleDir } from '../../src/console/console-auth';
 import type { ConsoleDevices, DeviceActivity } from '../../src/console/console-devices';
 import { ConsoleServer } from '../../src/console/console-server';
 import { HistoryStore } from '../../src/console/history-store';
-import { writeSecret } from '../../src/console/secrets-writer';
+import { writeSecret } from '../../src/config/secrets-writer';
 import { redactText } from '../../src/log';
 import { mjpegFrames } from './jpeg';
 

@@ -1,6 +1,6 @@
 import { closeSync, constants, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SECRET_VARIABLES } from '../config/secrets-file';
+import type { SECRET_VARIABLES } from './secrets-file';
 import { writePrivateFileAtomicSync } from '../spool/atomic-file';
 
 /**

@@ -1,6 +1,17 @@
 import type { AudioChunk } from '../audio/audio-source';
 import { SAMPLE_RATE } from '../audio/audio-source';
-import type { MicLevel } from './console-devices';
+
+/** The microphone's level over the last moment, dBFS. */
+export interface MicLevel {
+  /** Loudness of the last chunk (RMS). */
+  rmsDb: number;
+  /** Loudest sample of the last chunk. */
+  peakDb: number;
+  /** The room's quiet level: the lowest chunk loudness of the last seconds. */
+  floorDb: number;
+  /** Samples at full scale in the last second. */
+  clipped: number;
+}
 
 const FULL_SCALE = 32700;
 const SILENT_DB = -96;
@@ -10,7 +21,7 @@ function db(x: number): number {
 }
 
 /**
- * The microphone's level for the console's meter, from the chunks the service already reads: loudness and peak of
+ * The microphone's level for the console's meter (kept by the service's control), from the chunks the service already reads: loudness and peak of
  * the last chunk, the noise floor (the quietest chunk of the last `floorSeconds`) and the clipped samples of the
  * last second. A few multiplications per sample; nothing is kept but numbers.
  */

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { encodeWav, parseWav } from '../../src/audio/wav';
 import { runCli } from '../support/cli';
 import { mjpegFrames } from '../support/jpeg';
 import { synthesise } from '../support/speech';
@@ -59,6 +60,19 @@ describe('how a replay ends', () => {
       expect(last).toMatch(/^error +stage="replay" message=".*not answered: .*stalled/);
     }
   }, 60_000);
+
+  it('warns of a clipping microphone, as the device does (the same appliance: clip monitoring and barge-in)', async () => {
+    const { pcm, sampleRate } = parseWav(readFileSync(wav), 'the question');
+    // Gain far too high: the speech flattened at full scale, then quiet to fill the monitor's 10 s window.
+    const loud = Buffer.alloc(pcm.length + sampleRate * 2 * 6);
+    for (let i = 0; i < pcm.length / 2; i++) loud.writeInt16LE(Math.max(-32768, Math.min(32767, pcm.readInt16LE(i * 2) * 40)), i * 2);
+    const clipped = join(dir, 'clipped.wav');
+    writeFileSync(clipped, encodeWav(loud, sampleRate));
+    const r = await replay(['--audio', clipped, '--json']);
+    expect(r.stderr).toMatch(/microphone input is clipping \(\d+\.\d % of samples at full scale\): lower the capture gain/);
+    const quiet = await replay(['--audio', wav, '--json']);
+    expect(quiet.stderr).not.toMatch(/clipping/);
+  });
 
   it('prints times rounded to the millisecond, in text and in JSON', async () => {
     const tooFine = /\d\.\d{4,}/; // e.g. 1.9799999999999998

@@ -79,12 +79,11 @@ export class ServiceConsole implements ConsoleDevices {
 
   async start(actions: ConsoleActions): Promise<void> {
     this.actions = actions;
-    const { log, redact } = this.p;
-    const config = { console: this.p.options };
+    const { log, redact, options } = this.p;
     const server = new ConsoleServer({
-      host: config.console.host,
-      port: config.console.port,
-      previewFps: config.console.previewFps,
+      host: options.host,
+      port: options.port,
+      previewFps: options.previewFps,
       auth: new ConsoleAuth({ dir: consoleDir(this.p.stateDir) }),
       devices: this,
       history: this.history,
@@ -100,9 +99,9 @@ export class ServiceConsole implements ConsoleDevices {
     try {
       const url = await server.listen();
       this.server = server;
-      log.info({ console: url }, `console on port ${config.console.port}: open http://<this device>:${config.console.port}/ and pair with the code it says (sudo snapask console code)`);
+      log.info({ console: url }, `console on port ${options.port}: open http://<this device>:${options.port}/ and pair with the code it says (sudo snapask console code)`);
     } catch (e) {
-      log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, `console not available: cannot listen on ${config.console.host}:${config.console.port} (console.port; another program there?); the device works without it`);
+      log.error({ err: (e as NodeJS.ErrnoException).code ?? (e as Error).message }, `console not available: cannot listen on ${options.host}:${options.port} (console.port; another program there?); the device works without it`);
       await server.close().catch(() => undefined);
     }
   }

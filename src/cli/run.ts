@@ -16,8 +16,9 @@ import type { TurnEvent } from '../turn/turn-events';
 const INTERNET_RETRY_MS = 10_000;
 
 /**
- * The service on the device: microphone, camera, recogniser, assistant, speaker
- * and LEDs wired together. It runs until SIGTERM; a device fault is logged and
+ * The service on the device: the appliance (src/app/appliance.ts) on the device's own microphone, camera,
+ * speaker and LEDs, plus what only a service has: systemd's readiness, status and watchdog, the key and internet
+ * watches, the hourly file sweep and the signals. It runs until SIGTERM; a device fault is logged and
  * survived, and so is a missing API key (questions are kept until one is set);
  * only a broken configuration stops it at start.
  */

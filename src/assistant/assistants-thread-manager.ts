@@ -7,10 +7,14 @@ import type { Logger } from 'pino';
 import type { JsonStateFile } from '../spool/json-state-file';
 import { describeApiError } from './api-errors';
 import { deleteUploadedFile, uploadVisionImage } from './vision-files';
-import { type ApprovalGate, DECLINED_OUTPUT, NO_CONFIRMATION } from './approval';
+import type { ApprovalGate } from './approval';
+import { findQuestion, finishFromServer, followOnServer } from './answer-recovery';
+import { pollUntilDone } from './poll-until-done';
+import { SessionOpener } from './session-opener';
 import { guardIdle } from './stream-guard';
 import type { AnswerEvent, ImageDetail, Question, ThreadManager, UploadedImage } from './thread-manager';
 import { AssistantError, sameQuestion } from './thread-manager';
+import { runFunctionCall } from './tool-round';
 import type { FunctionToolDefinition, ToolRunner } from './zapier-tool';
 
 export interface AssistantsSession {
@@ -42,6 +46,8 @@ const RUN_FAILED = new Set(['thread.run.failed', 'thread.run.expired', 'thread.r
 const ACTIVE = new Set(['queued', 'in_progress', 'cancelling']);
 const RECENT_MESSAGES = 20;
 
+type ToolOutput = { tool_call_id: string; output: string };
+
 /**
  * The Assistants dialect (threads, messages, runs), for servers that still offer
  * it: one assistant and one thread for the device, a user message per question
@@ -50,9 +56,14 @@ const RECENT_MESSAGES = 20;
  */
 export class AssistantsThreadManager implements ThreadManager {
   readonly dialect = 'assistants' as const;
-  private sessionReady?: Promise<Required<AssistantsSession>>;
+  private readonly opener: SessionOpener<Required<AssistantsSession>>;
 
-  constructor(private readonly o: AssistantsThreadManagerOptions) {}
+  constructor(private readonly o: AssistantsThreadManagerOptions) {
+    this.opener = new SessionOpener(
+      () => this.openSession(),
+      (e) => describeApiError(e, o.client.baseURL, 'opening the assistant thread', true),
+    );
+  }
 
   uploadImage(jpeg: Buffer, filename: string): Promise<UploadedImage> {
     return uploadVisionImage(this.o.client, jpeg, filename);
@@ -64,7 +75,7 @@ export class AssistantsThreadManager implements ThreadManager {
 
   async reset(): Promise<void> {
     const saved = await this.o.session.read();
-    this.sessionReady = undefined;
+    this.opener.forget();
     // The assistant stays; only the thread is new.
     await this.o.session.write(saved.assistantId ? { assistantId: saved.assistantId } : {});
   }
@@ -93,16 +104,14 @@ export class AssistantsThreadManager implements ThreadManager {
     } catch (e) {
       throw describeApiError(e, this.o.client.baseURL, 'looking for the question in the thread', true);
     }
-    const at = messages.findIndex((m) => m.role === 'user' && sameQuestion(questionOf(m), question));
-    if (at < 0) return undefined;
-    const answer = messages.slice(0, at).reverse().find((m) => m.role === 'assistant');
+    const found = findQuestion(messages, (m) => m.role === 'user' && sameQuestion(questionOf(m), question));
+    if (!found) return undefined;
+    const answer = found.after.find((m) => m.role === 'assistant');
     this.o.log.info({ threadId, answered: Boolean(answer) }, 'question found in the thread: answering without asking again');
     return async function* (this: AssistantsThreadManager): AsyncIterable<AnswerEvent> {
-      yield { type: 'request-sent', dialect: this.dialect, ref: messages[at]!.id };
+      yield { type: 'request-sent', dialect: this.dialect, ref: found.item.id };
       if (answer) {
-        const text = messageText(answer);
-        if (text) yield { type: 'text-delta', text };
-        yield { type: 'done', text };
+        yield* finishFromServer(messageText(answer));
         return;
       }
       const active = await this.activeRun(threadId);
@@ -134,11 +143,7 @@ export class AssistantsThreadManager implements ThreadManager {
               }
             }
           } else if (event.event === 'thread.run.requires_action') {
-            const outputs: { tool_call_id: string; output: string }[] = [];
-            for await (const ev of this.runTools(event.data)) {
-              if ('type' in ev) yield ev;
-              else outputs.push(ev);
-            }
+            const outputs = yield* this.runTools(event.data);
             // The stream ends after requires_action; the run continues on a new one.
             stream = threads.runs.submitToolOutputsStream(event.data.id, { thread_id: threadId, tool_outputs: outputs });
           } else if (RUN_FAILED.has(event.event)) {
@@ -151,7 +156,7 @@ export class AssistantsThreadManager implements ThreadManager {
         }
       } catch (e) {
         const failure = describeApiError(e, this.o.client.baseURL, 'getting the answer', true);
-        if (!runId || !failure.retryable || serverEnded) throw failure;
+        if (!followOnServer(failure, runId, serverEnded)) throw failure;
         this.o.log.warn({ err: failure.message, runId }, 'answer stream broke: following the run on the server');
         yield* this.afterBrokenStream(threadId, runId, text);
         return;
@@ -163,8 +168,7 @@ export class AssistantsThreadManager implements ThreadManager {
   /** The stream is gone but the run goes on: wait for it, then pass on the text not yet spoken. */
   private async *afterBrokenStream(threadId: string, runId: string, spoken: string): AsyncIterable<AnswerEvent> {
     const threads = this.o.client.beta.threads;
-    const deadline = Date.now() + (this.o.recoverTimeoutMs ?? 60_000);
-    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+    for await (const _look of pollUntilDone(this.o.recoverTimeoutMs ?? 60_000, 'the run did not finish on the server in time')) {
       let run: Run;
       try {
         run = await threads.runs.retrieve(runId, { thread_id: threadId });
@@ -172,41 +176,26 @@ export class AssistantsThreadManager implements ThreadManager {
         throw describeApiError(e, this.o.client.baseURL, 'following the run after the stream broke', true);
       }
       if (run.status === 'requires_action') {
-        const outputs: { tool_call_id: string; output: string }[] = [];
-        for await (const ev of this.runTools(run)) {
-          if ('type' in ev) yield ev;
-          else outputs.push(ev);
-        }
+        const outputs = yield* this.runTools(run);
         await threads.runs.submitToolOutputs(run.id, { thread_id: threadId, tool_outputs: outputs });
       } else if (run.status === 'completed') {
         const messages = (await threads.messages.list(threadId, { run_id: runId, order: 'asc' })).data;
         const full = messages.filter((m) => m.role === 'assistant').map(messageText).join('');
-        const rest = full.startsWith(spoken) ? full.slice(spoken.length) : full;
-        if (rest) yield { type: 'text-delta', text: rest };
-        yield { type: 'done', text: spoken + rest };
+        yield* finishFromServer(full, spoken);
         return;
       } else if (!ACTIVE.has(run.status)) {
         throw runEnded(run);
       }
-      if (Date.now() + wait > deadline) throw new AssistantError('the run did not finish on the server in time', 'retry');
-      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
-  private async *runTools(run: Run): AsyncIterable<AnswerEvent | { tool_call_id: string; output: string }> {
-    const gate = this.o.gate ?? NO_CONFIRMATION;
+  /** Answers the run's tool calls; returns their outputs for submit_tool_outputs. */
+  private async *runTools(run: Run): AsyncGenerator<AnswerEvent, ToolOutput[]> {
+    const outputs: ToolOutput[] = [];
     for (const call of run.required_action?.submit_tool_outputs.tool_calls ?? []) {
-      const { name, arguments: args } = call.function;
-      let approved = true;
-      if (gate.required) {
-        yield { type: 'approval-needed', name, arguments: args };
-        approved = await gate.approve({ name, arguments: args });
-      }
-      const output = approved ? await this.o.tool.run(name, args) : DECLINED_OUTPUT;
-      this.o.log.info({ tool: name }, 'tool call answered');
-      yield { type: 'tool-call', name, arguments: args, output };
-      yield { tool_call_id: call.id, output };
+      outputs.push({ tool_call_id: call.id, output: yield* runFunctionCall(this.o, call.function) });
     }
+    return outputs;
   }
 
   private async activeRun(threadId: string): Promise<Run | undefined> {
@@ -221,11 +210,7 @@ export class AssistantsThreadManager implements ThreadManager {
   }
 
   private session(): Promise<Required<AssistantsSession>> {
-    this.sessionReady ??= this.openSession().catch((e: unknown) => {
-      this.sessionReady = undefined; // try again on the next question
-      throw describeApiError(e, this.o.client.baseURL, 'opening the assistant thread', true);
-    });
-    return this.sessionReady;
+    return this.opener.get();
   }
 
   private async openSession(): Promise<Required<AssistantsSession>> {

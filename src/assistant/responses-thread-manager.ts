@@ -5,8 +5,12 @@ import type { Logger } from 'pino';
 import type { JsonStateFile } from '../spool/json-state-file';
 import { describeApiError } from './api-errors';
 import { deleteUploadedFile, uploadVisionImage } from './vision-files';
-import { type ApprovalGate, DECLINED_OUTPUT, NO_CONFIRMATION } from './approval';
+import { type ApprovalGate, NO_CONFIRMATION } from './approval';
+import { findQuestion, finishFromServer, followOnServer, unspokenRest } from './answer-recovery';
+import { pollUntilDone } from './poll-until-done';
+import { SessionOpener } from './session-opener';
 import { guardIdle } from './stream-guard';
+import { askApproval, runFunctionCall } from './tool-round';
 import type { AnswerEvent, ImageDetail, Question, ThreadManager, UploadedImage } from './thread-manager';
 import { AssistantError, sameQuestion } from './thread-manager';
 import { canBeStrict, type ToolRunner, type ZapierMcpOptions } from './zapier-tool';
@@ -48,9 +52,14 @@ type Pending = { kind: 'function'; callId: string; name: string; arguments: stri
  */
 export class ResponsesThreadManager implements ThreadManager {
   readonly dialect = 'responses' as const;
-  private conversation?: Promise<string>;
+  private readonly conversation: SessionOpener<string>;
 
-  constructor(private readonly o: ResponsesThreadManagerOptions) {}
+  constructor(private readonly o: ResponsesThreadManagerOptions) {
+    this.conversation = new SessionOpener(
+      () => this.openConversation(),
+      (e) => describeApiError(e, o.client.baseURL, 'opening the conversation'),
+    );
+  }
 
   uploadImage(jpeg: Buffer, filename: string): Promise<UploadedImage> {
     return uploadVisionImage(this.o.client, jpeg, filename);
@@ -61,7 +70,7 @@ export class ResponsesThreadManager implements ThreadManager {
   }
 
   async reset(): Promise<void> {
-    this.conversation = undefined;
+    this.conversation.forget();
     await this.o.session.write({});
   }
 
@@ -78,12 +87,10 @@ export class ResponsesThreadManager implements ThreadManager {
     } catch (e) {
       throw describeApiError(e, this.o.client.baseURL, 'looking for the question in the conversation');
     }
-    const newestFirst = items;
-    const at = newestFirst.findIndex((item) => item.type === 'message' && item.role === 'user' && sameQuestion(questionOf(item), question));
-    if (at < 0) return undefined;
-    const after = newestFirst.slice(0, at).reverse();
-    this.o.log.info({ conversation, itemsAfter: after.length }, 'question found in the conversation: answering without asking again');
-    return this.continueAfter(conversation, after);
+    const found = findQuestion(items, (item) => item.type === 'message' && item.role === 'user' && sameQuestion(questionOf(item), question));
+    if (!found) return undefined;
+    this.o.log.info({ conversation, itemsAfter: found.after.length }, 'question found in the conversation: answering without asking again');
+    return this.continueAfter(conversation, found.after);
   }
 
   /** What the conversation holds after the question decides how to go on. */
@@ -98,16 +105,10 @@ export class ResponsesThreadManager implements ThreadManager {
     });
     const last = after[after.length - 1];
     if (!pending.length && last?.type === 'message' && last.role === 'assistant') {
-      const text = messageText(last);
-      if (text) yield { type: 'text-delta', text };
-      yield { type: 'done', text };
+      yield* finishFromServer(messageText(last));
       return;
     }
-    let input: ResponseInputItem[] = [];
-    for await (const ev of this.runPending(pending)) {
-      if ('type' in ev) yield ev;
-      else input = ev.input;
-    }
+    let input = yield* this.runPending(pending);
     if (!input.length) {
       // The question is in the conversation with no answer: ask for one without repeating it.
       input = [{ type: 'message', role: 'developer', content: 'The connection dropped before you answered. Answer the user\'s last message now.' }];
@@ -131,42 +132,24 @@ export class ResponsesThreadManager implements ThreadManager {
         yield { type: 'done', text };
         return;
       }
-      input = [];
-      for await (const ev of this.runPending(result.pending)) {
-        if ('type' in ev) yield ev;
-        else input = ev.input;
-      }
+      input = yield* this.runPending(result.pending);
     }
     throw new AssistantError(`the assistant kept calling tools (${MAX_ROUNDS} rounds) without answering`);
   }
 
   /** Runs function calls and asks approvals; ends with the input items that carry the results. */
-  private async *runPending(pending: Pending[]): AsyncIterable<AnswerEvent | { input: ResponseInputItem[] }> {
+  private async *runPending(pending: Pending[]): AsyncGenerator<AnswerEvent, ResponseInputItem[]> {
     const input: ResponseInputItem[] = [];
-    const gate = this.o.gate ?? NO_CONFIRMATION;
     for (const p of pending) {
       if (p.kind === 'function') {
-        let output: string;
-        if (!this.o.tool) output = `Error: there is no function named "${p.name}".`;
-        else {
-          let approved = true;
-          if (gate.required) {
-            yield { type: 'approval-needed', name: p.name, arguments: p.arguments };
-            approved = await gate.approve({ name: p.name, arguments: p.arguments });
-          }
-          output = approved ? await this.o.tool.run(p.name, p.arguments) : DECLINED_OUTPUT;
-        }
-        this.o.log.info({ tool: p.name }, 'tool call answered');
-        yield { type: 'tool-call', name: p.name, arguments: p.arguments, output };
-        input.push({ type: 'function_call_output', call_id: p.callId, output });
+        input.push({ type: 'function_call_output', call_id: p.callId, output: yield* runFunctionCall(this.o, p) });
       } else {
-        yield { type: 'approval-needed', name: p.name, arguments: p.arguments };
-        const approve = await gate.approve({ name: p.name, arguments: p.arguments });
+        const approve = yield* askApproval(this.o.gate ?? NO_CONFIRMATION, p);
         this.o.log.info({ tool: p.name, approve }, 'MCP approval answered');
         input.push({ type: 'mcp_approval_response', approval_request_id: p.id, approve } as ResponseInputItem);
       }
     }
-    yield { input };
+    return input;
   }
 
   /**
@@ -221,9 +204,7 @@ export class ResponsesThreadManager implements ThreadManager {
     } catch (e) {
       failure = describeApiError(e, this.o.client.baseURL, 'getting the answer');
     }
-    // Only a broken connection after the server took the request is recovered here; a
-    // refusal, or a response the server itself ended, goes back to the caller.
-    if (!responseId || !failure.retryable || serverEnded) throw failure;
+    if (!followOnServer(failure, responseId, serverEnded)) throw failure;
     this.o.log.warn({ err: failure.message, responseId }, 'answer stream broke: fetching the response from the server');
     const finished = await this.waitForResponse(responseId);
     const pending = finished.output.flatMap((item) => {
@@ -231,7 +212,7 @@ export class ResponsesThreadManager implements ThreadManager {
       return p ? [p] : [];
     });
     const full = finished.output.map((item) => (item.type === 'message' ? messageText(item) : '')).join('');
-    const rest = full.startsWith(out.text) ? full.slice(out.text.length) : full;
+    const rest = unspokenRest(full, out.text);
     if (rest) yield { type: 'text-delta', text: rest };
     out.text += rest;
     out.pending = pending;
@@ -239,8 +220,7 @@ export class ResponsesThreadManager implements ThreadManager {
   }
 
   private async waitForResponse(id: string): Promise<Response> {
-    const deadline = Date.now() + (this.o.recoverTimeoutMs ?? 60_000);
-    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+    for await (const _look of pollUntilDone(this.o.recoverTimeoutMs ?? 60_000, 'the answer did not finish on the server in time')) {
       let r: Response;
       try {
         r = await this.o.client.responses.retrieve(id);
@@ -251,9 +231,9 @@ export class ResponsesThreadManager implements ThreadManager {
       if (r.status !== 'in_progress' && r.status !== 'queued') {
         throw new AssistantError(`the answer ended ${r.status ?? 'unknown'} on the server: ${r.error?.message ?? r.incomplete_details?.reason ?? 'no reason given'}`, r.status === 'failed' || r.status === 'cancelled' ? 'retry' : 'failed');
       }
-      if (Date.now() + wait > deadline) throw new AssistantError('the answer did not finish on the server in time', 'retry');
-      await new Promise((res) => setTimeout(res, wait));
     }
+    // pollUntilDone ends only by throwing; this line is for the compiler.
+    throw new AssistantError('the answer did not finish on the server in time', 'retry');
   }
 
   private tools(): Tool[] {
@@ -290,11 +270,7 @@ export class ResponsesThreadManager implements ThreadManager {
   }
 
   private conversationId(): Promise<string> {
-    this.conversation ??= this.openConversation().catch((e: unknown) => {
-      this.conversation = undefined; // try again on the next question
-      throw describeApiError(e, this.o.client.baseURL, 'opening the conversation');
-    });
-    return this.conversation;
+    return this.conversation.get();
   }
 
   private async openConversation(): Promise<string> {

@@ -17,6 +17,7 @@ import { JsonStateFile } from '../spool/json-state-file';
 import { TurnSpool } from '../spool/turn-spool';
 import type { Speaker } from '../speech/speaker';
 import { ConfirmationGate } from '../turn/confirmation-gate';
+import { TurnAttachments } from '../turn/turn-attachments';
 import type { TurnEvent } from '../turn/turn-events';
 import type { CloudTranscriber } from '../recognition/cloud-transcriber';
 import type { CommandRules } from '../recognition/command-words';
@@ -118,6 +119,7 @@ export interface AssistantSide {
   spool: TurnSpool;
   ledger: FileLedger;
   uploads: UploadQueue;
+  attachments: TurnAttachments;
   sender: TurnSender;
   gate: ConfirmationGate;
   janitor: FileJanitor;
@@ -156,11 +158,11 @@ export function createAssistantSide(
     ...(devices.env ? { env: devices.env } : {}),
     ...(devices.onUploadStart ? { onStart: devices.onUploadStart } : {}),
   });
+  const attachments = new TurnAttachments({ spool, uploads, ledger, emit: devices.emit });
   const sender: TurnSender = new TurnSender({
     spool,
     threads,
-    uploads,
-    ledger,
+    attachments,
     speaker: devices.speaker,
     indicator: devices.indicator,
     log,
@@ -189,5 +191,5 @@ export function createAssistantSide(
       : {}),
   });
   const janitor = new FileJanitor({ ledger, threads, log, maxAgeMs: config.uploads.deleteAfterHours * 3_600_000, inUse: () => sender.fileIdsInUse() });
-  return { threads, spool, ledger, uploads, sender, gate, janitor };
+  return { threads, spool, ledger, uploads, attachments, sender, gate, janitor };
 }

@@ -4,14 +4,13 @@ import { SAMPLE_RATE, samplesIn, type AudioChunk } from '../audio/audio-source';
 import { SpeechActivity } from '../audio/speech-activity';
 import type { PieceStore, QuestionTranscript } from '../recognition/cloud-transcriber';
 import type { FileJanitor } from '../assistant/file-janitor';
-import type { UploadQueue } from '../assistant/upload-queue';
 import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { CommandEvent, CommandRecognitionEvent, HeardWord } from '../recognition/recogniser';
-import type { FileLedger } from '../spool/file-ledger';
-import type { SpooledPiece, SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { SpooledPiece, TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { ConfirmationGate } from './confirmation-gate';
 import { questionText } from './question-text';
+import type { TurnAttachments } from './turn-attachments';
 import type { TurnEvent } from './turn-events';
 import type { TurnSender } from './turn-sender';
 
@@ -35,8 +34,8 @@ export interface TurnLogicOptions {
   /** Absent when the device runs voice-only (no camera at boot). */
   frames?: FrameSource;
   spool: TurnSpool;
-  uploads: UploadQueue;
-  ledger: FileLedger;
+  /** Each picture's spool write and upload. */
+  attachments: TurnAttachments;
   /** Deletes a dropped question's pictures on OpenAI. */
   janitor: FileJanitor;
   sender: TurnSender;
@@ -108,8 +107,6 @@ export class TurnLogic {
   private transcribedUntil = -Infinity;
   private audioTime = 0;
   private readonly pending: PendingQuestion[] = [];
-  /** Each open turn's snapshot work (upload, spool writes), so a dropped turn is removed only after its last write. */
-  private readonly snapshotWork = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: TurnLogicOptions) {}
 
@@ -237,9 +234,11 @@ export class TurnLogic {
     this.o.forget?.(t);
     this.noteHeld();
     if (!dropped) return;
-    const work = this.snapshotWork.get(dropped.id);
-    this.snapshotWork.delete(dropped.id);
-    void Promise.resolve(work)
+    // Removed only after its pictures' last write.
+    const attachments = this.o.attachments;
+    void attachments
+      .landed(dropped.id)
+      .then(() => attachments.forget(dropped.id))
       .then(() => this.o.spool.remove(dropped.id))
       // The pictures already on OpenAI go too: nobody will ask about them.
       .then(() => this.o.janitor.discard(dropped.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : []))))
@@ -293,8 +292,7 @@ export class TurnLogic {
         .capture(k.start)
         .then((f) => (f ? this.keep(f, turn, heard) : this.cameraUnavailable('no still came from the camera')))
         .catch((e: Error) => this.cameraUnavailable(`the still camera failed: ${e.message}`));
-      this.o.sender.track(turn.id, `capture-${k.start}`, job);
-      this.snapshotWork.set(turn.id, Promise.all([this.snapshotWork.get(turn.id), job]));
+      this.o.attachments.expect(turn.id, `capture-${k.start}`, job);
       return;
     }
     if (!frame) {
@@ -317,29 +315,8 @@ export class TurnLogic {
     this.o.indicator.set('snapshot');
     const sha256 = createHash('sha256').update(frame.jpeg).digest('hex');
     this.o.emit({ event: 'snapshot', frame_index: frame.index, frame_time: frame.t, bytes: frame.jpeg.length, sha256 });
-    const snap: SpooledSnapshot = { file: `snap-${turn.snapshots.length + 1}-${frame.index}.jpg`, sha256, bytes: frame.jpeg.length, frameTime: frame.t };
-    turn.snapshots.push(snap);
     this.o.sender.noteCapture(turn.id, performance.now() - heard);
-    // The upload starts now, beside the spool write, and is awaited only at "reply".
-    const uploading = this.o.uploads.upload(frame.jpeg, snap.file);
-    const saved = this.o.spool.saveJpeg(turn.id, snap.file, frame.jpeg).then(() => this.o.spool.save(turn));
-    const done = uploading
-      .then(
-        async (u) => {
-          snap.fileId = u.fileId;
-          this.o.emit({ event: 'upload', file_id: u.fileId, sha256, ms: Math.round(u.ms), bytes: u.bytes, attempts: u.attempts });
-          await this.o.ledger.add(u.fileId);
-        },
-        (err: Error) => {
-          snap.error = err.message;
-          this.o.emit({ event: 'upload-failed', sha256, reason: err.message });
-        },
-      )
-      .then(() => saved)
-      .then(() => this.o.spool.save(turn))
-      .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
-    this.o.sender.track(turn.id, snap.file, done);
-    this.snapshotWork.set(turn.id, Promise.all([this.snapshotWork.get(turn.id), done]));
+    const done = this.o.attachments.addSnapshot(turn, { jpeg: frame.jpeg, sha256, index: frame.index, t: frame.t });
     this.o.indicator.set('listening');
     return done;
   }
@@ -357,7 +334,6 @@ export class TurnLogic {
   }
 
   private closeQuestion(reply: CommandEvent, typed?: string): void {
-    if (this.current) this.snapshotWork.delete(this.current.id);
     this.pending.push({
       reply,
       from: this.questionStart,

@@ -1,15 +1,14 @@
 import type { Logger } from 'pino';
 import type { AnswerEvent, Question, ThreadManager } from '../assistant/thread-manager';
 import { AssistantError } from '../assistant/thread-manager';
-import type { UploadQueue } from '../assistant/upload-queue';
 import type { Indicator } from '../indicator/indicator';
-import type { FileLedger } from '../spool/file-ledger';
 import type { JsonStateFile } from '../spool/json-state-file';
-import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { TurnRecord, TurnSpool } from '../spool/turn-spool';
 import { RetryPolicy } from '../retry/retry-policy';
 import { sentencesOf } from '../speech/sentence-splitter';
 import type { Speaker } from '../speech/speaker';
 import { confirmationPrompt } from './confirmation-gate';
+import type { TurnAttachments } from './turn-attachments';
 import type { TurnEvent } from './turn-events';
 
 export interface SendPolicy {
@@ -27,8 +26,8 @@ export interface SendPolicy {
 export interface TurnSenderOptions {
   spool: TurnSpool;
   threads: ThreadManager;
-  uploads: UploadQueue;
-  ledger: FileLedger;
+  /** The questions' pictures: waited for (bounded) before a question goes. */
+  attachments: TurnAttachments;
   speaker: Speaker;
   indicator: Indicator;
   log: Logger;
@@ -82,7 +81,6 @@ const SENT_LOOKUPS = 3;
  */
 export class TurnSender {
   private readonly queue: TurnRecord[] = [];
-  private readonly uploads = new Map<string, Map<string, Promise<void>>>();
   private readonly marks = new Map<string, Marks>();
   private readonly durable = new Map<string, Promise<void>>();
   /** The cloud transcript of a question, on its way: it replaces the offline text before the question goes. */
@@ -120,18 +118,6 @@ export class TurnSender {
     if (lastAskedAt !== undefined && Date.now() - lastAskedAt > idle) await this.newConversation();
   }
 
-  /** The upload of one snapshot; the sender waits for it before sending the turn. */
-  track(turnId: string, file: string, upload: Promise<void>): void {
-    let m = this.uploads.get(turnId);
-    if (!m) this.uploads.set(turnId, (m = new Map()));
-    const jobs = m;
-    jobs.set(file, upload);
-    // Only uploads in flight are waited for; a finished one has left its file id (or not) in the record.
-    void upload.finally(() => {
-      if (jobs.get(file) === upload) jobs.delete(file);
-    });
-  }
-
   noteCapture(turnId: string, ms: number): void {
     this.marksOf(turnId).keywordToCapture.push(ms);
   }
@@ -148,7 +134,7 @@ export class TurnSender {
     // A question that can go at once is made safe by its `sending` write, which follows at once:
     // one fsynced write fewer between "reply" and the request. Anything that makes it wait
     // (another question ahead, a picture still uploading) gets its `closed` write first.
-    const goesNow = fresh && !refined && !this.queue.length && !this.running && !(this.uploads.get(record.id)?.size ?? 0) && record.snapshots.every((s) => s.fileId);
+    const goesNow = fresh && !refined && !this.queue.length && !this.running && !this.o.attachments.inFlight(record.id) && record.snapshots.every((s) => s.fileId);
     if (goesNow) {
       this.unqueued.add(record.id);
     } else {
@@ -221,7 +207,7 @@ export class TurnSender {
         this.queue.shift();
         this.unqueued.delete(record.id);
         this.refined.delete(record.id);
-        this.uploads.delete(record.id);
+        this.o.attachments.forget(record.id);
         this.marks.delete(record.id);
         continue;
       }
@@ -283,7 +269,7 @@ export class TurnSender {
       let question = record.question;
       if (!events) {
         // Not on the server: the question may still gain pictures (a still being taken, an upload that failed before).
-        await this.settleUploads(record);
+        await this.o.attachments.settle(record, this.o.policy.uploadWaitMs);
         const refined = this.refined.get(record.id);
         if (refined) {
           this.refined.delete(record.id);
@@ -351,44 +337,6 @@ export class TurnSender {
     }
     const text = pieces.map((p) => p.text).filter(Boolean).join(' ');
     record.text = pieces.some((p) => p.offline) ? `${OFFLINE_TRANSCRIPT_NOTE} ${text}` : text;
-  }
-
-  /** Waits for pictures still uploading, bounded; a picture with no upload running (failed before, or after a restart) is uploaded again. */
-  private async settleUploads(record: TurnRecord): Promise<void> {
-    const running = this.uploads.get(record.id) ?? new Map<string, Promise<void>>();
-    // Everything in flight for this turn (uploads, a still being taken), and pictures to upload again.
-    const jobs = [
-      ...running.values(),
-      ...record.snapshots.filter((s) => !s.fileId && !running.has(s.file)).map((s) => this.reupload(record, s)),
-    ];
-    if (!jobs.length) return;
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>((r) => {
-      timer = setTimeout(r, this.o.policy.uploadWaitMs);
-    });
-    await Promise.race([Promise.allSettled(jobs), limit]);
-    clearTimeout(timer);
-  }
-
-  private reupload(record: TurnRecord, s: SpooledSnapshot): Promise<void> {
-    const job = this.o.spool
-      .readJpeg(record.id, s.file)
-      .then((jpeg) => this.o.uploads.upload(jpeg, s.file))
-      .then(
-        async (u) => {
-          s.fileId = u.fileId;
-          delete s.error;
-          this.o.emit({ event: 'upload', file_id: u.fileId, sha256: s.sha256, ms: Math.round(u.ms), bytes: u.bytes, attempts: u.attempts });
-          await this.o.ledger.add(u.fileId);
-          await this.o.spool.save(record);
-        },
-        (e: Error) => {
-          s.error = e.message;
-          this.o.emit({ event: 'upload-failed', sha256: s.sha256, reason: e.message });
-        },
-      );
-    this.track(record.id, s.file, job);
-    return job;
   }
 
   private async speakAnswer(record: TurnRecord, events: AsyncIterable<AnswerEvent>, lost: number): Promise<void> {

@@ -1,0 +1,129 @@
+import type { UploadQueue, UploadResult } from '../assistant/upload-queue';
+import type { FileLedger } from '../spool/file-ledger';
+import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { TurnEvent } from './turn-events';
+
+export interface TurnAttachmentsOptions {
+  spool: TurnSpool;
+  uploads: UploadQueue;
+  ledger: FileLedger;
+  emit: (e: TurnEvent) => void;
+}
+
+/** A frame kept for a question, as the camera gave it. */
+export interface TakenPicture {
+  jpeg: Buffer;
+  sha256: string;
+  /** The frame's index in the camera's stream, and its time on the audio clock. */
+  index: number;
+  t: number;
+}
+
+/**
+ * A turn's pictures, from the moment each is taken until its question goes:
+ * each is written to the turn's spool directory and uploaded at once, side by
+ * side; its file id (or why it has none) is recorded in the turn and the
+ * uploaded file in the ledger. What is still in flight for a turn is known
+ * here alone, so the question waits for it (bounded), and a picture left
+ * without an id is uploaded again from the spool before the question goes.
+ */
+export class TurnAttachments {
+  /** Per turn, the work still running: uploads, and stills still being taken. */
+  private readonly running = new Map<string, Map<string, Promise<void>>>();
+
+  constructor(private readonly o: TurnAttachmentsOptions) {}
+
+  /** The picture joins the turn: spooled, and its upload started at once. Resolves when both are done; never rejects. */
+  addSnapshot(turn: TurnRecord, picture: TakenPicture): Promise<void> {
+    const snap: SpooledSnapshot = { file: `snap-${turn.snapshots.length + 1}-${picture.index}.jpg`, sha256: picture.sha256, bytes: picture.jpeg.length, frameTime: picture.t };
+    turn.snapshots.push(snap);
+    // The upload starts now, beside the spool write, and is awaited only at "reply".
+    const uploading = this.o.uploads.upload(picture.jpeg, snap.file);
+    const saved = this.o.spool.saveJpeg(turn.id, snap.file, picture.jpeg).then(() => this.o.spool.save(turn));
+    const done = this.record(snap, uploading)
+      .then(() => saved)
+      .then(() => this.o.spool.save(turn))
+      .catch((e: Error) => this.spoolFailed(e));
+    this.track(turn.id, snap.file, done);
+    return done;
+  }
+
+  /** Work that will add a picture to the turn (a still being taken): the question waits for it like an upload. */
+  expect(turnId: string, key: string, job: Promise<void>): void {
+    this.track(turnId, key, job);
+  }
+
+  /** How many pictures of the turn are still being taken or uploaded. */
+  inFlight(turnId: string): number {
+    return this.running.get(turnId)?.size ?? 0;
+  }
+
+  /** Resolves when every picture of the turn now in flight has landed (spooled, uploaded or failed). */
+  async landed(turnId: string): Promise<void> {
+    await Promise.allSettled(this.running.get(turnId)?.values() ?? []);
+  }
+
+  /**
+   * Before the question goes: waits at most `waitMs` for its pictures in flight; a picture with no file id
+   * and nothing running for it (its upload failed before, or the device restarted) is uploaded again.
+   */
+  async settle(turn: TurnRecord, waitMs: number): Promise<void> {
+    const running = this.running.get(turn.id) ?? new Map<string, Promise<void>>();
+    const jobs = [...running.values(), ...turn.snapshots.filter((s) => !s.fileId && !running.has(s.file)).map((s) => this.reupload(turn, s))];
+    if (!jobs.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => {
+      timer = setTimeout(r, waitMs);
+    });
+    await Promise.race([Promise.allSettled(jobs), limit]);
+    clearTimeout(timer);
+  }
+
+  /** The turn is answered or dropped: nothing of it is waited for any more. */
+  forget(turnId: string): void {
+    this.running.delete(turnId);
+  }
+
+  private reupload(turn: TurnRecord, snap: SpooledSnapshot): Promise<void> {
+    const done = this.record(
+      snap,
+      this.o.spool.readJpeg(turn.id, snap.file).then((jpeg) => this.o.uploads.upload(jpeg, snap.file)),
+    )
+      .then(() => this.o.spool.save(turn))
+      .catch((e: Error) => this.spoolFailed(e));
+    this.track(turn.id, snap.file, done);
+    return done;
+  }
+
+  /** The upload's outcome in the snapshot's record (its file id, or why it has none), in the events, and in the ledger. */
+  private record(snap: SpooledSnapshot, uploading: Promise<UploadResult>): Promise<void> {
+    return uploading.then(
+      async (u) => {
+        snap.fileId = u.fileId;
+        delete snap.error;
+        this.o.emit({ event: 'upload', file_id: u.fileId, sha256: snap.sha256, ms: Math.round(u.ms), bytes: u.bytes, attempts: u.attempts });
+        await this.o.ledger.add(u.fileId);
+      },
+      (e: Error) => {
+        snap.error = e.message;
+        this.o.emit({ event: 'upload-failed', sha256: snap.sha256, reason: e.message });
+      },
+    );
+  }
+
+  private spoolFailed(e: Error): void {
+    this.o.emit({ event: 'error', stage: 'spool', message: e.message });
+  }
+
+  private track(turnId: string, key: string, job: Promise<void>): void {
+    let jobs = this.running.get(turnId);
+    if (!jobs) this.running.set(turnId, (jobs = new Map()));
+    const mine = jobs;
+    mine.set(key, job);
+    // Only work in flight is waited for; a finished upload has left its file id (or not) in the record.
+    const landed = () => {
+      if (mine.get(key) === job) mine.delete(key);
+    };
+    job.then(landed, landed);
+  }
+}

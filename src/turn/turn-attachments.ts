@@ -40,12 +40,9 @@ export class TurnAttachments {
     // The upload starts now, beside the spool write, and is awaited only at "reply".
     const uploading = this.o.uploads.upload(picture.jpeg, snap.file);
     const saved = this.o.spool.saveJpeg(turn.id, snap.file, picture.jpeg).then(() => this.o.spool.save(turn));
-    const done = this.record(snap, uploading)
-      .then(() => saved)
-      .then(() => this.o.spool.save(turn))
-      .catch((e: Error) => this.spoolFailed(e));
-    this.track(turn.id, snap.file, done);
-    return done;
+    // Its failure is reported once the upload is done too; marked handled now, so a write failing first is no unhandled rejection.
+    saved.catch(() => undefined);
+    return this.follow(turn, snap, uploading, saved);
   }
 
   /** Work that will add a picture to the turn (a still being taken): the question waits for it like an upload. */
@@ -85,10 +82,17 @@ export class TurnAttachments {
   }
 
   private reupload(turn: TurnRecord, snap: SpooledSnapshot): Promise<void> {
-    const done = this.record(
+    return this.follow(
+      turn,
       snap,
       this.o.spool.readJpeg(turn.id, snap.file).then((jpeg) => this.o.uploads.upload(jpeg, snap.file)),
-    )
+    );
+  }
+
+  /** Records the upload's outcome, then (after the picture's own write, if any) the turn's record; in flight until then. */
+  private follow(turn: TurnRecord, snap: SpooledSnapshot, uploading: Promise<UploadResult>, written?: Promise<void>): Promise<void> {
+    const done = this.record(snap, uploading)
+      .then(() => written)
       .then(() => this.o.spool.save(turn))
       .catch((e: Error) => this.spoolFailed(e));
     this.track(turn.id, snap.file, done);

@@ -1,39 +1,19 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI from 'openai';
-import { ResponsesThreadManager, type ResponsesSession } from '../../src/assistant/responses-thread-manager';
-import { UploadQueue } from '../../src/assistant/upload-queue';
-import { createLogger } from '../../src/log';
-import { FileLedger } from '../../src/spool/file-ledger';
-import { JsonStateFile } from '../../src/spool/json-state-file';
-import { TurnSpool, type TurnRecord } from '../../src/spool/turn-spool';
-import { TurnAttachments } from '../../src/turn/turn-attachments';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
+import { attachmentsOnTestDouble } from '../support/attachments-child';
 import { mjpegFrames } from '../support/jpeg';
 
-const log = createLogger({ level: 'silent' });
 const JPEG = mjpegFrames(1, '64x48');
 
 /** The attachments on the real spool, ledger and upload queue, uploading to the test double. */
 function setup(fake: FakeOpenAI, budgetMs = 300) {
   const dir = mkdtempSync(join(tmpdir(), 'snapask-attach-'));
-  const threads = new ResponsesThreadManager({
-    client: new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 }),
-    model: 'gpt-4.1-mini',
-    instructions: 'Answer briefly.',
-    detail: 'low',
-    session: new JsonStateFile<ResponsesSession>(join(dir, 'session.json')),
-    log,
-  });
-  const spool = new TurnSpool(dir);
-  const ledger = new FileLedger(dir);
   const events: TurnEvent[] = [];
-  const uploads = new UploadQueue({ threads, detail: 'low', concurrency: 2, budgetMs, backoffMs: 20, log });
-  const attachments = new TurnAttachments({ spool, uploads, ledger, emit: (e) => events.push(e) });
-  const turn: TurnRecord = { id: spool.newId(), createdAt: Date.now(), state: 'open', text: 'what is this', snapshots: [], attempts: 0 };
-  return { dir, spool, ledger, attachments, events, turn };
+  return { dir, events, ...attachmentsOnTestDouble(fake.url, dir, (e) => events.push(e), budgetMs) };
 }
 
 const picture = (index: number) => ({ jpeg: JPEG, sha256: `sha-${index}`, index, t: index / 15 });
@@ -109,6 +89,23 @@ describe('TurnAttachments: one owner for a turn\'s pictures', () => {
     expect(turn.snapshots[0]!.fileId).toBeDefined();
     expect(named(events, 'error')).toEqual([expect.objectContaining({ stage: 'spool' })]);
     expect(readFileSync(join(dir, 'turns', turn.id, 'snap-1-1.jpg'))).toEqual(JPEG);
+  });
+
+  it('a picture whose spool write fails while its upload is still going: one spool error, the upload still recorded, the process lives on', async () => {
+    // In a process of its own: there an unhandled rejection ends it, as it would end the service.
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-attach-child-'));
+    fake.inject({ operation: 'POST /files', delayMs: 500 });
+    const child = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      execFile(process.execPath, [join(__dirname, '..', 'support', 'attachments-child.js'), fake.url, dir], { timeout: 30_000 }, (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    const events = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; stage?: string; fileId?: string });
+    expect(events.map((e) => e.event)).toEqual(['upload', 'error', 'child-done']);
+    expect(events[1]!.stage).toBe('spool');
+    expect(events[2]!.fileId).toMatch(/^file/);
   });
 
   it('forget: a turn answered or dropped is no longer waited for', async () => {

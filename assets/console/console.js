@@ -1,12 +1,25 @@
-// snapask console: the live page's server-sent events. Plain script, no build step; it only sets text,
+// snapask console: the live and setup pages' server-sent events. Plain script, no build step; it only sets text,
 // attributes and an image's address (no HTML from the server is parsed here), so the CSP stays strict.
 'use strict';
 (function () {
   var live = document.getElementById('live');
   var last = document.getElementById('last');
-  if (!live && !last) return;
+  var jobs = document.querySelector('ul.job');
+  if (!live && !last && !jobs) return;
   var byId = function (id) { return document.getElementById(id); };
   var events = new EventSource('/events');
+  events.addEventListener('open', function () { document.body.setAttribute('data-events', 'open'); });
+  // The setup page's checks and calibration: each line as it comes, as text.
+  events.addEventListener('job', function (e) {
+    var l = JSON.parse(e.data);
+    var list = byId(l.job);
+    if (!list) return;
+    if (l.kind === 'start') { list.textContent = ''; return; }
+    var li = document.createElement('li');
+    li.className = 'job-' + l.kind;
+    li.textContent = l.text;
+    list.appendChild(li);
+  });
   var cam = byId('cam');
   var loading = false;
   var wanted = null;

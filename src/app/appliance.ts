@@ -168,7 +168,7 @@ export class Appliance {
       consoleSide = new ServiceConsole({
         options: config.console,
         stateDir: config.stateDir,
-        setup: consoleSetup({ config, sources: service.sources, secrets: service.secretsFile, log }),
+        setup: consoleSetup({ config, sources: service.sources, secrets: service.secretsFile, log, control: this.control }),
         redact: (t) => redactText(t, service.secretsFile.redactionValues()),
         log,
         frames,
@@ -252,7 +252,7 @@ export class Appliance {
     const { log } = this.o;
     const clock = this.o.devices.clock;
     await this.console?.start({
-      say: (text) => this.side.sender.announce(text),
+      say: (text, o) => this.side.sender.announce(text, o),
       ask: (text, snapshot) => {
         this.fanout.questionEnded();
         // The newest buffered frame; a still camera (none buffered) takes one now.

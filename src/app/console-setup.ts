@@ -5,13 +5,15 @@ import { parseSecretsText, type SecretsFile } from '../config/secrets-file';
 import { writeSecret } from '../config/secrets-writer';
 import { readSettingsOverlay, settingsOverlayPath, SettingsError, writeSettings } from '../config/settings-overlay';
 import type { ConsoleSetup } from '../console/console-server';
+import { applyLiveSetting, LIVE_SETTINGS, type LiveSetting } from '../config/live-settings';
+import { SetupJobs, type SetupJobParts } from './setup-jobs';
 
-/** The settings the setup page changes (in the settings overlay; checked by the config schema when written). */
-const PAGE_SETTINGS = {
+/** The settings the setup page changes (in the settings overlay; checked by the config schema when written; each one live). */
+const PAGE_SETTINGS: Record<LiveSetting, { label: string; choices?: readonly string[] }> = {
   'openai.model': { label: 'model' },
   'tts.voice': { label: 'voice' },
   'openai.detail': { label: 'picture detail', choices: ['low', 'high', 'auto', 'original'] },
-} as const;
+};
 type PageSetting = keyof typeof PAGE_SETTINGS;
 
 const SOURCE_WORDS: Record<ConfigSource, string> = { default: 'default', file: 'config file', overlay: 'this page', env: 'environment' };
@@ -21,9 +23,13 @@ const PAGE_SECRETS = {
   ZAPIER_HOOK_URL: { label: 'Zapier hook URL', valid: (v: string) => /^https:\/\/\S{4,490}$/.test(v), expected: 'an https:// address' },
 } as const;
 
-/** The console's setup page over the config, its sources, the secrets file and the settings overlay. */
-export function consoleSetup(p: { config: Config; sources: Record<string, ConfigSource>; secrets: SecretsFile; log: Logger }): ConsoleSetup {
+/**
+ * The console's setup page over the config, its sources, the secrets file and the settings overlay; its checks
+ * and calibration through the service's control.
+ */
+export function consoleSetup(p: { config: Config; sources: Record<string, ConfigSource>; secrets: SecretsFile; log: Logger; control: SetupJobParts['control'] }): ConsoleSetup {
   const { secrets, sources, config } = p;
+  const jobs = new SetupJobs({ config, secrets, control: p.control, log: p.log });
   const overlay = () => {
     const read = readSettingsOverlay(settingsOverlayPath(config.stateDir));
     return new Map('entries' in read ? read.entries : []);
@@ -32,7 +38,11 @@ export function consoleSetup(p: { config: Config; sources: Record<string, Config
     view: () => {
       // The file as it is now (the service's watch applies it a moment later), and the environment's names.
       const from = { env: secrets.describe().env as readonly string[], file: namesInFile(secrets.path) };
+      const unavailable = jobs.calibrationUnavailable();
+      const calibratedOn = unavailable ? undefined : jobs.calibratedOn();
       return {
+        doctor: jobs.state('doctor'),
+        calibration: { ...jobs.state('calibration'), ...(unavailable ? { unavailable } : {}), ...(calibratedOn ? { calibratedOn } : {}) },
         secrets: Object.entries(PAGE_SECRETS).map(([name, s]) => ({
           name,
           label: s.label,
@@ -40,10 +50,10 @@ export function consoleSetup(p: { config: Config; sources: Record<string, Config
           source: from.env.includes(name) ? 'environment' : 'secrets file',
         })),
         settings: (Object.keys(PAGE_SETTINGS) as PageSetting[]).map((key) => {
-          // What it will be from the next start: the overlay's value (saved here), unless the environment's wins.
+          // In use: the overlay's value (saved here, applied at once), unless the environment's wins.
           const env = sources[key] === 'env';
           const saved = env ? undefined : overlay().get(key);
-          const spec: { label: string; choices?: readonly string[] } = PAGE_SETTINGS[key];
+          const spec = PAGE_SETTINGS[key];
           return {
             key,
             label: spec.label,
@@ -70,8 +80,10 @@ export function consoleSetup(p: { config: Config; sources: Record<string, Config
         ? `${spec.label} saved, but ${name} in the service's environment wins over the file.`
         : `${spec.label} set: used from the next request.`;
     },
+    startJob: (job) => jobs.start(job),
+    onJobLine: (listener) => jobs.onLine(listener),
     setSetting: (key, value) => {
-      if (!(key in PAGE_SETTINGS)) return 'Nothing saved: unknown setting.';
+      if (!Object.hasOwn(PAGE_SETTINGS, key)) return 'Nothing saved: unknown setting.';
       const k = key as PageSetting;
       try {
         writeSettings(config.stateDir, { [k]: value.trim() });
@@ -81,7 +93,12 @@ export function consoleSetup(p: { config: Config; sources: Record<string, Config
         return `Nothing saved: the settings file could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`;
       }
       if (sources[k] === 'env') return `${PAGE_SETTINGS[k].label} saved, but the service's environment sets it and wins.`;
-      return `${PAGE_SETTINGS[k].label} saved: used from the next start.`;
+      applyLiveSetting(config, k, value.trim());
+      p.log.info({ setting: k }, 'console: a setting was changed from the setup page');
+      if (k === 'tts.voice' && config.tts.engine !== 'openai') {
+        return `${PAGE_SETTINGS[k].label} saved: it is OpenAI's voice, used once tts.engine is "openai" in the config file (a restart applies that); espeak-ng speaks now.`;
+      }
+      return `${PAGE_SETTINGS[k].label} saved: used from ${LIVE_SETTINGS[k]}.`;
     },
   };
 }

@@ -10,6 +10,6 @@ export function createSynth(config: Config, secrets: Secrets | SecretsSource, on
   const espeak = new EspeakSynth({ voice: config.speaker.voice, rate: config.speaker.rate });
   if (config.tts.engine === 'espeak') return espeak;
   const client = openAIClient(config, asSecretsSource(secrets));
-  const cloud = new OpenAISpeechSynth({ client, model: config.tts.model, voice: config.tts.voice, format: config.tts.format, timeoutMs: config.tts.timeoutMs });
+  const cloud = new OpenAISpeechSynth({ client, model: config.tts.model, voice: () => config.tts.voice, format: config.tts.format, timeoutMs: config.tts.timeoutMs });
   return new FallbackSynth(cloud, espeak, onFallback);
 }

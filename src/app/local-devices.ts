@@ -7,6 +7,7 @@ import type { LevelReading } from '../control/device-control';
 import { ServiceControl } from '../control/service-control';
 import { captureHolders } from '../doctor/capture-holders';
 import { failed, type CheckResult } from '../doctor/check';
+import type { DeviceChecks } from './doctor-checks';
 import { cameraFix, checkButton, checkCamera, checkLeds, checkMicrophone, checkSpeaker } from '../doctor/device-checks';
 import type { ButtonEvent } from '../indicator/button';
 import type { GpioDevices } from '../indicator/gpio-devices';
@@ -18,7 +19,7 @@ import { openCamera, openGpio, openMicrophone, openSpeaker } from './devices';
  * by the factories the service opens them with, behind the same ServiceControl it uses, so the checks are the same
  * either way.
  */
-export class LocalDevices {
+export class LocalDevices implements DeviceChecks {
   private readonly clock = new MonotonicClock();
 
   constructor(
@@ -58,7 +59,7 @@ export class LocalDevices {
     return failed('microphone', `no microphone at ${device}: ${why}`, 'plug the USB microphone in; arecord -L lists the devices: set audio.device (e.g. plughw:CARD=Device,DEV=0)');
   }
 
-  async camera(path: string): Promise<CheckResult> {
+  async camera(path?: string): Promise<CheckResult> {
     const kind = this.config.camera.kind;
     let frames: FrameSource | undefined;
     try {

@@ -80,9 +80,10 @@ export function createThreadManager(config: Config, given: Secrets | SecretsSour
       : undefined;
   const common = {
     client,
-    model: config.openai.model,
+    // Read at each use: the setup page changes them while the service runs (config/live-settings.ts).
+    model: () => config.openai.model,
     instructions: config.openai.instructions,
-    detail: config.openai.detail,
+    detail: () => config.openai.detail,
     log,
     idleTimeoutMs: config.openai.streamIdleMs,
     ...(gate ? { gate } : {}),
@@ -149,7 +150,7 @@ export function createAssistantSide(
   const ledger = new FileLedger(config.stateDir);
   const uploads = new UploadQueue({
     threads,
-    detail: config.openai.detail,
+    detail: () => config.openai.detail,
     concurrency: config.uploads.concurrency,
     budgetMs: config.uploads.budgetMs,
     backoffMs: config.uploads.backoffMs,

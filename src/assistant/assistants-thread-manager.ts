@@ -4,6 +4,7 @@ import type { AssistantTool } from 'openai/resources/beta/assistants';
 import type { Message, MessageContentPartParam } from 'openai/resources/beta/threads/messages';
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { Logger } from 'pino';
+import { valueNow, type Live } from '../live-value';
 import type { JsonStateFile } from '../spool/json-state-file';
 import { describeApiError } from './api-errors';
 import { deleteUploadedFile, uploadVisionImage } from './vision-files';
@@ -24,9 +25,10 @@ export interface AssistantsSession {
 
 export interface AssistantsThreadManagerOptions {
   client: OpenAI;
-  model: string;
+  /** Read at each question (the setup page may change them). */
+  model: Live<string>;
   instructions: string;
-  detail: ImageDetail;
+  detail: Live<ImageDetail>;
   /** An existing assistant to use; otherwise one is created and remembered. */
   assistantId?: string;
   tool: ToolRunner;
@@ -84,7 +86,7 @@ export class AssistantsThreadManager implements ThreadManager {
     const { threadId } = await this.session();
     const content: MessageContentPartParam[] = [
       { type: 'text', text: question.text },
-      ...question.fileIds.map((file_id): MessageContentPartParam => ({ type: 'image_file', image_file: { file_id, detail: assistantsDetail(this.o.detail) } })),
+      ...question.fileIds.map((file_id): MessageContentPartParam => ({ type: 'image_file', image_file: { file_id, detail: assistantsDetail(valueNow(this.o.detail)) } })),
     ];
     let message: Message;
     try {
@@ -125,7 +127,7 @@ export class AssistantsThreadManager implements ThreadManager {
     const { assistantId } = await this.session();
     const threads = this.o.client.beta.threads;
     let text = '';
-    let stream: AssistantStream | undefined = threads.runs.stream(threadId, { assistant_id: assistantId });
+    let stream: AssistantStream | undefined = threads.runs.stream(threadId, { assistant_id: assistantId, model: valueNow(this.o.model) });
     while (stream) {
       const current: AssistantStream = stream;
       stream = undefined;
@@ -219,7 +221,7 @@ export class AssistantsThreadManager implements ThreadManager {
     const wanted = functionTool(this.o.tool.definition);
     let assistantId = this.o.assistantId ?? saved.assistantId;
     if (!assistantId) {
-      const assistant = await beta.assistants.create({ model: this.o.model, name: 'snapask', instructions: this.o.instructions, tools: [wanted] });
+      const assistant = await beta.assistants.create({ model: valueNow(this.o.model), name: 'snapask', instructions: this.o.instructions, tools: [wanted] });
       assistantId = assistant.id;
       this.o.log.info({ assistantId }, 'created assistant');
     } else if (this.o.assistantId && saved.assistantId !== this.o.assistantId) {

@@ -2,6 +2,7 @@ import type OpenAI from 'openai';
 import type { ConversationItem } from 'openai/resources/conversations/items';
 import type { Response, ResponseInputItem, ResponseOutputItem, ResponseStreamEvent, Tool } from 'openai/resources/responses/responses';
 import type { Logger } from 'pino';
+import { valueNow, type Live } from '../live-value';
 import type { JsonStateFile } from '../spool/json-state-file';
 import { describeApiError } from './api-errors';
 import { deleteUploadedFile, uploadVisionImage } from './vision-files';
@@ -21,9 +22,10 @@ export interface ResponsesSession {
 
 export interface ResponsesThreadManagerOptions {
   client: OpenAI;
-  model: string;
+  /** Read at each question (the setup page may change them). */
+  model: Live<string>;
   instructions: string;
-  detail: ImageDetail;
+  detail: Live<ImageDetail>;
   /** The function tool (Zapier catch hook), run by the service. */
   tool?: ToolRunner;
   /** Or Zapier's MCP server, run by OpenAI. */
@@ -165,7 +167,7 @@ export class ResponsesThreadManager implements ThreadManager {
     try {
       const stream = await this.o.client.responses.create(
         {
-          model: this.o.model,
+          model: valueNow(this.o.model),
           conversation,
           instructions: this.o.instructions,
           input,
@@ -264,7 +266,7 @@ export class ResponsesThreadManager implements ThreadManager {
       role: 'user',
       content: [
         { type: 'input_text', text: q.text },
-        ...q.fileIds.map((file_id) => ({ type: 'input_image' as const, file_id, detail: this.o.detail })),
+        ...q.fileIds.map((file_id) => ({ type: 'input_image' as const, file_id, detail: valueNow(this.o.detail) })),
       ],
     } as ResponseInputItem;
   }

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { prepareImage } from '../image/prepare-image';
+import { valueNow, type Live } from '../live-value';
 import { RetryPolicy } from '../retry/retry-policy';
 import { AssistantError, type ImageDetail, type ThreadManager, type UploadedImage } from './thread-manager';
 
 export interface UploadQueueOptions {
   threads: Pick<ThreadManager, 'uploadImage'>;
-  detail: ImageDetail;
+  /** Read at each picture (the setup page may change it). */
+  detail: Live<ImageDetail>;
   /** Uploads in flight at once; the rest wait their turn. */
   concurrency: number;
   /** Per picture, all attempts and their backoff together. */
@@ -42,7 +44,7 @@ export class UploadQueue {
   async upload(jpeg: Buffer, name: string): Promise<UploadResult> {
     await this.slot();
     try {
-      const prepared = await prepareImage(jpeg, this.o.detail, { ...(this.o.qscale ? { qscale: this.o.qscale } : {}), ...(this.o.env ? { env: this.o.env } : {}) }).catch((e: Error) => {
+      const prepared = await prepareImage(jpeg, valueNow(this.o.detail), { ...(this.o.qscale ? { qscale: this.o.qscale } : {}), ...(this.o.env ? { env: this.o.env } : {}) }).catch((e: Error) => {
         // A picture ffmpeg cannot read still goes as taken: the model may make sense of it.
         this.o.log.warn({ name, err: e.message }, 'snapshot not resized');
         return { jpeg };

@@ -4,7 +4,8 @@ import { stateDirProblem } from '../config/state-dir';
 import { calibrateRecordings, hearRecordings } from '../recognition/calibration/calibrate-recordings';
 import type { CalibrationDevices } from '../recognition/calibration/calibration-devices';
 import { calibratedHeads, calibrationPath, saveCalibration } from '../recognition/calibration/calibration-file';
-import { events, heard, type CalibrationResult } from '../recognition/calibration/calibration-fit';
+import { events, heard } from '../recognition/calibration/calibration-fit';
+import { calibrationReport } from '../recognition/calibration/calibration-report';
 import { DEFAULT_SESSION, recordSession } from '../recognition/calibration/calibration-session';
 import { dropSamples, keepSamples, loadSamples } from '../recognition/calibration/kept-samples';
 import { CalibrationInputError } from '../recognition/calibration/samples';
@@ -53,7 +54,7 @@ async function calibrate(config: Config, words: string[], o: CalibrateCommandOpt
   }
   o.print('Fitting...');
   const { heads, result } = calibrateRecordings(recordings, config.recogniser, { leaveOneOut: true });
-  for (const line of report(result)) o.print(line);
+  for (const line of calibrationReport(result)) o.print(line);
   const path = saveCalibration(config.stateDir, heads, result);
   o.print(`Saved in ${path}; the service uses it from its next start (sudo systemctl restart snapask).`);
   if (o.keepSamples) {
@@ -63,15 +64,6 @@ async function calibrate(config: Config, words: string[], o: CalibrateCommandOpt
     o.print('The recordings kept from an earlier calibration were deleted (they no longer match it; --keep-samples keeps these).');
   }
   return 0;
-}
-
-function report(r: CalibrationResult): string[] {
-  const lines = r.words.map((w) => {
-    const bank = w.bankFalseClips[1] <= w.bankFalseClips[0] ? 'no more false alarms than before' : 'MORE FALSE ALARMS';
-    return `"${w.word}": heard in ${w.heardAfter ?? '?'} of ${w.takes} (your takes, alone and after a sentence) after calibration, each judged by a calibration fitted without it; ${w.heardBefore} before; threshold ${w.threshold.toFixed(3)} (shipped ${w.shippedThreshold}); on the shipped speech set ${bank} (${w.bankFalseClips[1]} clips, ${w.bankFalseClips[0]} before).`;
-  });
-  lines.push(`The room: ${r.roomFalseAlarms[1]} false alarms in ${r.roomSeconds.toFixed(0)} s after calibration, ${r.roomFalseAlarms[0]} before.`);
-  return lines;
 }
 
 /** --check: the kept samples heard by this version as the service would run it, against what calibration heard. */

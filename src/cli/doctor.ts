@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { apiKeyFor } from '../app/thread-manager-factory';
+import { runDeviceAndSystemChecks, ServiceDeviceChecks } from '../app/doctor-checks';
 import { loadConfig, spokenCommands, type Config } from '../config/config';
 import { SecretsFile, secretsPath } from '../config/secrets-file';
 import { stateDirProblem } from '../config/state-dir';
 import { ControlClient } from '../control/control-client';
 import { ControlError, type LevelReading } from '../control/device-control';
 import { controlSocketCandidates } from '../control/protocol';
-import { formatCheck, ok, skipped, failed, type CheckResult } from '../doctor/check';
-import { buttonSkipped, checkButton, checkCamera, checkLeds, checkMicrophone, checkSpeaker, meterLine } from '../doctor/device-checks';
+import { formatCheck, ok, failed, type CheckResult } from '../doctor/check';
+import { meterLine } from '../doctor/device-checks';
 import { LocalDevices } from '../app/local-devices';
-import { checkApi, checkDisk, checkRecogniser, checkStateDir } from '../doctor/system-checks';
+import { checkRecogniser, checkStateDir } from '../doctor/system-checks';
 
 export interface DoctorOptions {
   configPath?: string;
@@ -49,7 +49,6 @@ export async function runDoctor(o: DoctorOptions): Promise<number> {
   }
   report(checkStateDir(config.stateDir, stateDirProblem));
   const secretsFile = new SecretsFile({ path: secretsPath(config.stateDir), env: o.env });
-  const secrets = secretsFile.current();
 
   let service: ControlClient | undefined;
   let serviceNote = '';
@@ -60,40 +59,18 @@ export async function runDoctor(o: DoctorOptions): Promise<number> {
     serviceNote = `the snapask service is running but ${e.message}`;
   }
   o.write(service ? `  the snapask service is running: its devices are checked through it (${service.path})\n` : `  no snapask service to ask${serviceNote ? ' (it runs, but this user may not reach it)' : ''}: the devices are opened here\n`);
-  const local = new LocalDevices(config, secretsFile, serviceNote);
   try {
-    const meter = o.tty ? (r: LevelReading) => o.write(`\r${meterLine(r)}`) : undefined;
-    const endMeter = () => o.tty && o.write('\r\x1b[K');
-    o.write('  listening for 3 s: speak, or clap...\n');
-    const where = `${config.audio.device ?? 'the default ALSA device'}${service ? ', through the service' : ''}`;
-    const mic = service ? await checkMicrophone(service, where, meter) : await local.microphone(meter);
-    endMeter();
-    report(mic);
-
-    const frame = join(o.outDir, 'snapask-doctor-frame.jpg');
-    if (config.camera.kind === 'none') report(skipped('camera', 'camera.kind is none (voice only)'));
-    else report(service ? await checkCamera(service, `${config.camera.kind}, through the service`, frame) : await local.camera(frame));
-
-    report(service ? await checkSpeaker(service, `${config.speaker.device ?? 'the default ALSA device'}, through the service`) : await local.speaker());
-
-    const api = await checkApi(config.openai, apiKeyFor(config.openai.baseURL, secrets), secretsFile.path);
-    report(api.key);
-    report(api.model);
-    report(api.network);
-    report(api.clock);
-    report(checkRecogniser(config.recogniser, spokenCommands(config)));
-
-    const wait = o.noWait || config.gpio.button === null ? 0 : (o.buttonSeconds ?? 10);
-    const prompt = (s: string) => o.write(`${s}\n`);
-    if (!config.gpio.enabled) {
-      report(skipped('LEDs', 'gpio.enabled is false'));
-      report(skipped('button', 'gpio.enabled is false'));
-    } else {
-      const gpio = service ? [await checkLeds(service), ...(wait ? [await checkButton(service, wait, prompt)] : [])] : await local.gpio(wait, prompt);
-      for (const r of gpio) report(r);
-      if (!wait) report(config.gpio.button === null ? skipped('button', 'gpio.button is null') : buttonSkipped());
-    }
-    report(checkDisk(config.stateDir));
+    await runDeviceAndSystemChecks({
+      config,
+      secrets: secretsFile,
+      devices: service ? new ServiceDeviceChecks(service, config) : new LocalDevices(config, secretsFile, serviceNote),
+      recogniser: () => checkRecogniser(config.recogniser, spokenCommands(config)),
+      buttonSeconds: o.noWait ? 0 : (o.buttonSeconds ?? 10),
+      framePath: join(o.outDir, 'snapask-doctor-frame.jpg'),
+      report,
+      prompt: (s) => o.write(`${s}\n`),
+      ...(o.tty ? { onReading: (r: LevelReading) => o.write(`\r${meterLine(r)}`), afterMicrophone: () => o.write('\r\x1b[K') } : {}),
+    });
   } finally {
     service?.close();
     secretsFile.close();

@@ -28,8 +28,8 @@ export interface ConsoleDevices {
   activity(): DeviceActivity;
   /** Called whenever `activity()` changes; returns a function that stops it. */
   onActivity(listener: (a: DeviceActivity) => void): () => void;
-  /** Says a short line on the speaker (after whatever is being said). */
-  say(text: string): void;
+  /** Says a short line on the speaker (after whatever is being said); `offline`: never through a cloud voice. */
+  say(text: string, o?: { offline?: boolean }): void;
 }
 
 const DOING: Record<IndicatorState, string> = {

@@ -9,7 +9,8 @@ import { sameToken, type ConsoleAuth, type Session } from './console-auth';
 import type { ConsoleDevices } from './console-devices';
 import { EventHub } from './event-hub';
 import type { HistoryEntry, HistoryStore } from './history-store';
-import { historyEntryFragment, historyPage, lastFragment, livePage, notPairedPage, pairPage, setupPage, esc, type SetupView } from './pages';
+
+import { historyEntryFragment, historyPage, lastFragment, livePage, notPairedPage, pairPage, setupPage, esc, type JobLine, type JobName, type SetupView } from './pages';
 
 export const SESSION_COOKIE = 'snapask_session';
 
@@ -19,6 +20,10 @@ export interface ConsoleSetup {
   /** Writes a secret (OPENAI_API_KEY, ZAPIER_HOOK_URL) to the service's secrets file; a message for the page. */
   setSecret(name: string, value: string): string;
   setSetting(key: string, value: string): string;
+  /** Starts the checks of snapask doctor or the calibration; a message for the page (their lines come as `job` events). */
+  startJob(job: JobName): string;
+  /** Each line of a job as it comes; returns the unsubscribe. */
+  onJobLine(listener: (job: JobName, line: JobLine) => void): () => void;
 }
 
 export interface ConsoleServerOptions {
@@ -72,7 +77,7 @@ export class ConsoleServer {
   private readonly statics: Map<string, { body: Buffer; type: string }>;
   private saidThrottle = 0;
   private saidCode = 0;
-  private readonly stopHistory: () => void;
+  private readonly stopListening: () => void;
 
   constructor(private readonly o: ConsoleServerOptions) {
     this.hub = new EventHub(o.devices, { previewFps: o.previewFps, redact: o.redact });
@@ -83,7 +88,12 @@ export class ConsoleServer {
       ['/static/console.css', { body: readFileSync(join(dir, 'console.css')), type: 'text/css; charset=utf-8' }],
     ]);
     this.app = Fastify({ bodyLimit: o.bodyLimit ?? 16_384, logger: false, trustProxy: false, return503OnClosing: true });
-    this.stopHistory = o.history.onChange((e) => this.hub.send('history', JSON.stringify(entrySummary(e))));
+    const stopHistory = o.history.onChange((e) => this.hub.send('history', JSON.stringify(entrySummary(e))));
+    const stopJobs = o.setup.onJobLine((job, line) => this.hub.send('job', JSON.stringify({ job, ...line })));
+    this.stopListening = () => {
+      stopHistory();
+      stopJobs();
+    };
     o.devices.onActivity((a) => this.hub.send('activity', JSON.stringify(a)));
     this.routes();
   }
@@ -94,7 +104,7 @@ export class ConsoleServer {
   }
 
   async close(): Promise<void> {
-    this.stopHistory();
+    this.stopListening();
     this.hub.close();
     await this.app.close();
   }
@@ -147,7 +157,8 @@ export class ConsoleServer {
       // Said at most every 20 s, whoever asks: the code is for the people in the room.
       if (!o.auth.usesPassword && Date.now() - this.saidCode > 20_000) {
         this.saidCode = Date.now();
-        o.devices.say(`The console code is ${o.auth.code().split('').join(' ')}.`);
+        // The code never leaves the device: said by the offline voice even where answers use OpenAI's.
+        o.devices.say(`The console code is ${o.auth.code().split('').join(' ')}.`, { offline: true });
       }
       return reply.type('text/html; charset=utf-8').send(pairPage({ password: o.auth.usesPassword, message: 'Listen to the device.' }));
     });
@@ -216,6 +227,9 @@ export class ConsoleServer {
       const message = o.setup.setSecret(String(body.name ?? ''), String(body.value ?? ''));
       return reply.type('text/html; charset=utf-8').send(setupPage({ csrf: req.consoleSession!.csrf, view: { ...o.setup.view(), message } }));
     });
+    for (const job of ['doctor', 'calibration'] as const) {
+      app.post(`/setup/${job}`, async (_req, reply) => reply.type('text/html; charset=utf-8').send(esc(o.setup.startJob(job))));
+    }
     app.post('/setup/setting', async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const message = o.setup.setSetting(String(body.key ?? ''), String(body.value ?? ''));

@@ -132,10 +132,36 @@ export function historyPage(o: { csrf: string; entries: string[]; count: number 
   });
 }
 
+/** One line of a setup job's progress: a check's result, a prompt, a result, or a problem. */
+export interface JobLine {
+  /** `start`: a new run (the page clears the old lines; not kept). */
+  kind: 'start' | 'ok' | 'failed' | 'skipped' | 'prompt' | 'note' | 'result' | 'problem' | 'done';
+  text: string;
+}
+
+/** The setup page's long jobs: the checks of snapask doctor, and the command-word calibration. */
+export type JobName = 'doctor' | 'calibration';
+
+export interface JobState {
+  running: boolean;
+  lines: JobLine[];
+}
+
 export interface SetupView {
   secrets: Array<{ name: string; label: string; set: boolean; source: string }>;
   settings: Array<{ key: string; label: string; value: string; source: string; choices?: readonly string[] }>;
+  doctor: JobState;
+  /** `unavailable`: why this device has no calibration; `calibratedOn`: the date of the one in use. */
+  calibration: JobState & { unavailable?: string; calibratedOn?: string };
   message?: string;
+}
+
+function jobLines(id: string, s: JobState): string {
+  return `<ul id="${id}" class="job" aria-live="polite">${s.lines.map((l) => `<li class="job-${esc(l.kind)}">${esc(l.text)}</li>`).join('')}</ul>`;
+}
+
+function jobButton(job: string, label: string): string {
+  return `<form hx-post="/setup/${job}" hx-target="#${job}-status" hx-swap="innerHTML" class="row"><button id="start-${job}">${label}</button> <span id="${job}-status" role="status"></span></form>`;
 }
 
 export function setupPage(o: { csrf: string; view: SetupView }): string {
@@ -163,8 +189,19 @@ export function setupPage(o: { csrf: string; view: SetupView }): string {
     body: `<section><h2>Setup</h2>${o.view.message ? `<p class="note" role="status">${esc(o.view.message)}</p>` : ''}
 <h3>Secrets</h3><p class="quiet">Written to the service's own secrets file and used at once; never shown again.</p>
 ${secrets}
-<h3>Assistant</h3><p class="quiet">Saved on the device; used from the next start (sudo systemctl restart snapask).</p>
+<h3>Assistant</h3><p class="quiet">Saved on the device and used at once: the model and the picture detail from the next question, the voice from the next sentence. A value the service's environment sets wins over this page.</p>
 ${settings}
+<h3>Checks</h3><p class="quiet">The checks of <code>snapask doctor</code>, through the running service: it says a test phrase, lights the LEDs in turn and waits 10 s for the button.</p>
+${jobButton('doctor', 'Run the checks')}
+${jobLines('doctor', o.view.doctor)}
+<h3>Command words</h3>
+${
+  o.view.calibration.unavailable
+    ? `<p class="quiet" id="calibration-none">${esc(o.view.calibration.unavailable)}</p>`
+    : `<p class="quiet">Calibration fits the command words to your voice and this room (about 3 minutes): the device asks for quiet, three sentences and each word five times. ${o.view.calibration.calibratedOn ? `In use: the calibration of ${esc(o.view.calibration.calibratedOn)}.` : 'Not calibrated yet.'} A new one is used from the service's next start.</p>
+${jobButton('calibration', 'Calibrate')}
+${jobLines('calibration', o.view.calibration)}`
+}
 </section>`,
   });
 }

@@ -33,7 +33,7 @@ export interface ConsoleServiceParts {
 
 /** Bound once the turn logic exists (it is built after the event sink the console feeds). */
 export interface ConsoleActions {
-  say(text: string): void;
+  say(text: string, o?: { offline?: boolean }): void;
   /** A typed question; `snapshot`: with the frame captured now. Its turn id. */
   ask(text: string, snapshot: boolean): string;
 }
@@ -134,8 +134,8 @@ export class ServiceConsole implements ConsoleDevices {
     for (const l of this.listeners) l(a);
   }
 
-  say(text: string): void {
-    this.actions?.say(text);
+  say(text: string, o?: { offline?: boolean }): void {
+    this.actions?.say(text, o);
   }
 
 }

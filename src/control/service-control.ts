@@ -1,4 +1,4 @@
-import type { AudioChunk } from '../audio/audio-source';
+import { SAMPLE_RATE, type AudioChunk } from '../audio/audio-source';
 import { LevelMeter } from '../audio/level-meter';
 import type { FrameSource } from '../camera/frame';
 import type { Clock } from '../clock';
@@ -58,6 +58,8 @@ const FPS_SPAN = 2;
  */
 export class ServiceControl implements DeviceControl, Indicator {
   private mutedNow = false;
+  /** Recordings lent out (calibration): the audio goes no further while one runs. */
+  private lent = 0;
   private readonly listeners = new Set<(s: ServiceState) => void>();
   private readonly meters = new Set<(chunk: AudioChunk) => void>();
   private buttonWaiter?: (p: ButtonPress) => void;
@@ -67,8 +69,22 @@ export class ServiceControl implements DeviceControl, Indicator {
 
   constructor(private readonly parts: ControlParts) {}
 
+  /** The audio loop drops the audio (before the recogniser and the question's audio): the microphone is off, or lent to a calibration. */
   get muted(): boolean {
-    return this.mutedNow;
+    return this.mutedNow || this.lent > 0;
+  }
+
+  /**
+   * The microphone lent out (calibration asks for the command words, which must not act): until the returned
+   * function is called, nothing is recognised or kept, as when muted, but nothing is said and the state stays.
+   */
+  lend(): () => void {
+    this.lent++;
+    let back = false;
+    return () => {
+      if (!back) this.lent--;
+      back = true;
+    };
   }
 
   async state(): Promise<ServiceState> {
@@ -128,22 +144,44 @@ export class ServiceControl implements DeviceControl, Indicator {
   }
 
   levels(seconds: number, onReading?: (r: LevelReading) => void): Promise<LevelSummary> {
-    if (!(seconds > 0 && seconds <= 60)) return Promise.reject(new ControlError(`levels: seconds must be from 0 to 60, got ${seconds}`, 'bad-request'));
+    const meter = new LevelMeter(onReading);
+    return this.listen('levels', seconds, (chunk) => {
+      meter.push(chunk.pcm);
+      return meter.seconds;
+    }).then(() => meter.summary());
+  }
+
+  /** The microphone's next `seconds` of audio, from the chunks the service reads (16 kHz mono). */
+  async record(seconds: number): Promise<Int16Array> {
+    const out = new Int16Array(Math.round(seconds * SAMPLE_RATE));
+    let got = 0;
+    await this.listen('record', seconds, (chunk) => {
+      const n = Math.min(out.length - got, chunk.pcm.length >> 1);
+      for (let i = 0; i < n; i++) out[got + i] = chunk.pcm.readInt16LE(i * 2);
+      got += n;
+      return got / SAMPLE_RATE;
+    });
+    return out;
+  }
+
+  /** Hands the microphone's chunks to `take` (which says how many seconds it has) until it has `seconds`. */
+  private listen(what: string, seconds: number, take: (chunk: AudioChunk) => number): Promise<void> {
+    if (!(seconds > 0 && seconds <= 60)) return Promise.reject(new ControlError(`${what}: seconds must be from 0 to 60, got ${seconds}`, 'bad-request'));
     return new Promise((resolve, reject) => {
-      const meter = new LevelMeter(onReading);
+      let had = 0;
       const done = (e?: Error) => {
         clearTimeout(timer);
         this.meters.delete(feed);
         if (e) reject(e);
-        else resolve(meter.summary());
+        else resolve();
       };
       const feed = (chunk: AudioChunk) => {
-        meter.push(chunk.pcm);
-        if (meter.seconds >= seconds) done();
+        had = take(chunk);
+        if (had >= seconds) done();
       };
       // The microphone delivers in real time: well past `seconds` without enough sound, it is not delivering.
       const timer = setTimeout(
-        () => done(new ControlError(`the microphone delivered ${meter.seconds.toFixed(1)} s of sound in ${seconds + 3} s: it is not working (see the log)`, 'no-microphone')),
+        () => done(new ControlError(`the microphone delivered ${had.toFixed(1)} s of sound in ${seconds + 3} s: it is not working (see the log)`, 'no-microphone')),
         (seconds + 3) * 1000,
       );
       timer.unref();

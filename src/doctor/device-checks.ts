@@ -37,13 +37,13 @@ export async function checkMicrophone(control: DeviceControl, where: string, onR
   }
 }
 
-/** One frame saved to `path`, with its size and the camera's measured frame rate. */
-export async function checkCamera(control: DeviceControl, kind: string, path: string): Promise<CheckResult> {
+/** One frame (saved to `path` when given), with its size and the camera's measured frame rate. */
+export async function checkCamera(control: DeviceControl, kind: string, path?: string): Promise<CheckResult> {
   try {
     const shot = await control.frame();
-    writeFileSync(path, shot.jpeg);
+    if (path) writeFileSync(path, shot.jpeg);
     const rate = shot.fps !== undefined ? `, ${shot.fps.toFixed(1)} frames/s` : '';
-    return ok('camera', `${kind}: one frame saved to ${path} (${shot.width}x${shot.height}, ${Math.round(shot.jpeg.length / 1024)} KB${rate})`);
+    return ok('camera', `${kind}: one frame ${path ? `saved to ${path}` : 'taken'} (${shot.width}x${shot.height}, ${Math.round(shot.jpeg.length / 1024)} KB${rate})`);
   } catch (e) {
     return failed('camera', `${kind}: ${(e as Error).message}`, cameraFix(kind));
   }

@@ -64,7 +64,7 @@ export class AplaySpeaker implements RoomSpeaker {
 
   constructor(private readonly o: AplaySpeakerOptions) {}
 
-  async speak(sentences: AsyncIterable<string>): Promise<SpokenAnswer> {
+  async speak(sentences: AsyncIterable<string>, o: { offline?: boolean } = {}): Promise<SpokenAnswer> {
     const session: Session = { stopped: false };
     this.sessions.add(session);
     let count = 0;
@@ -82,7 +82,7 @@ export class AplaySpeaker implements RoomSpeaker {
       for await (const sentence of sentences) {
         count++;
         if (session.stopped || failed) continue;
-        const audio = this.o.synth.synthesise(sentence);
+        const audio = this.o.synth.synthesise(sentence, o);
         audio.catch(() => undefined); // handled in order below
         chain = chain.then(async () => {
           let a: Awaited<typeof audio>;

@@ -1,7 +1,8 @@
 import type OpenAI from 'openai';
 import { parseWav } from '../audio/wav';
+import { valueNow, type Live } from '../live-value';
 import { SpeakerError } from './speaker';
-import type { Pcm, SpeechSynth } from './speech-synth';
+import type { Pcm, SpeechSynth, SynthesisOptions } from './speech-synth';
 
 /** OpenAI's `pcm` format: 24 kHz, 16-bit signed little-endian, mono. */
 export const OPENAI_PCM_RATE = 24000;
@@ -9,7 +10,8 @@ export const OPENAI_PCM_RATE = 24000;
 export interface OpenAISpeechOptions {
   client: OpenAI;
   model: string;
-  voice: string;
+  /** Read at each sentence (the setup page may change it). */
+  voice: Live<string>;
   format: 'pcm' | 'wav';
   timeoutMs: number;
 }
@@ -18,13 +20,14 @@ export interface OpenAISpeechOptions {
 export class OpenAISpeechSynth implements SpeechSynth {
   readonly name: string;
   constructor(private readonly o: OpenAISpeechOptions) {
-    this.name = `openai ${o.model} ${o.voice}`;
+    this.name = `openai ${o.model} ${valueNow(o.voice)}`;
   }
 
-  async synthesise(text: string): Promise<Pcm> {
+  async synthesise(text: string, o: SynthesisOptions = {}): Promise<Pcm> {
+    if (o.offline) throw new SpeakerError('this line must not leave the device: it is said by the offline voice only');
     // No retries: a sentence late by a retry is worse than the same sentence in the offline voice now.
     const res = await this.o.client.audio.speech.create(
-      { model: this.o.model, voice: this.o.voice, input: text, response_format: this.o.format },
+      { model: this.o.model, voice: valueNow(this.o.voice), input: text, response_format: this.o.format },
       { timeout: this.o.timeoutMs, maxRetries: 0 },
     );
     const body = Buffer.from(await res.arrayBuffer());

@@ -15,7 +15,8 @@ export interface SpokenAnswer {
  * first one plays while the model is still writing the rest.
  */
 export interface Speaker {
-  speak(sentences: AsyncIterable<string>): Promise<SpokenAnswer>;
+  /** `offline`: the text must not leave the device (said by an offline voice only). */
+  speak(sentences: AsyncIterable<string>, o?: { offline?: boolean }): Promise<SpokenAnswer>;
 }
 
 /** A speaker that plays into the room, which the microphone also hears. */

@@ -4,11 +4,17 @@ export interface Pcm {
   rate: number;
 }
 
+/** How a sentence may be said. */
+export interface SynthesisOptions {
+  /** The text must not leave the device (the console's pairing code): only an offline voice may say it. */
+  offline?: boolean;
+}
+
 /** Turns one sentence into sound. */
 export interface SpeechSynth {
   /** For the log ("openai gpt-4o-mini-tts alloy", "espeak-ng en-us"). */
   readonly name: string;
-  synthesise(text: string): Promise<Pcm>;
+  synthesise(text: string, o?: SynthesisOptions): Promise<Pcm>;
 }
 
 /**
@@ -28,7 +34,8 @@ export class FallbackSynth implements SpeechSynth {
     this.name = `${primary.name} (fallback ${fallback.name})`;
   }
 
-  async synthesise(text: string): Promise<Pcm> {
+  async synthesise(text: string, o: SynthesisOptions = {}): Promise<Pcm> {
+    if (o.offline) return this.fallback.synthesise(text, o);
     try {
       const out = await this.primary.synthesise(text);
       this.failing = false;

@@ -430,8 +430,8 @@ export class TurnSender {
   }
 
   /** A short line for the user (the camera is not available, say), spoken after whatever is being said now. */
-  announce(text: string): void {
-    void this.say(text);
+  announce(text: string, o: { offline?: boolean } = {}): void {
+    void this.say(text, o);
   }
 
   /** A line said after whatever is being said now; rejects with why when it could not be played (the control channel's "speak"). */
@@ -450,13 +450,9 @@ export class TurnSender {
     return turn;
   }
 
-  private async say(text: string): Promise<void> {
+  private async say(text: string, o: { offline?: boolean } = {}): Promise<void> {
     try {
-      await this.speak(() =>
-        this.o.speaker.speak(
-          sentencesOf(oneLine(text)),
-        ),
-      );
+      await this.speak(() => this.o.speaker.speak(sentencesOf(oneLine(text)), o));
     } catch (e) {
       this.o.log.warn({ err: (e as Error).message }, 'could not speak');
     }

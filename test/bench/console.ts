@@ -19,6 +19,7 @@ import type { TurnEvent } from '../../src/turn/turn-events';
 import { TurnLogic } from '../../src/turn/turn-logic';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { FAKE_BIN } from '../support/fake-bin';
+import { calibrationFitBench } from './console-calibration';
 import { percentile, printMetric } from './metric';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-bench-con-'));
@@ -42,7 +43,7 @@ async function consoleOn(frames: FrameSource | undefined, history: HistoryStore)
   const auth = new ConsoleAuth({ dir: consoleDir(join(dir, `auth-${Math.random()}`)) });
   const server = new ConsoleServer({
     host: '127.0.0.1', port: 0, previewFps: DEFAULT_CONFIG.console.previewFps, auth, devices, history,
-    setup: { view: () => ({ secrets: [], settings: [] }), setSecret: () => '', setSetting: () => '' },
+    setup: { view: () => ({ secrets: [], settings: [], doctor: { running: false, lines: [] }, calibration: { running: false, lines: [] } }), setSecret: () => '', setSetting: () => '', startJob: () => '' },
     ask: () => '', redact: (t) => t, log: { info: () => undefined, warn: () => undefined },
   });
   const base = await server.listen();
@@ -196,4 +197,5 @@ async function underLoad(): Promise<void> {
 export async function consoleBenchmarks(): Promise<void> {
   await pageAndEvents();
   await underLoad();
+  await calibrationFitBench();
 }

@@ -107,6 +107,8 @@ describe('console security: pairing, sessions, CSRF, bounded input, no secrets o
     ['POST', '/history/delete'],
     ['POST', '/setup/secret'],
     ['POST', '/setup/setting'],
+    ['POST', '/setup/doctor'],
+    ['POST', '/setup/calibration'],
     ['POST', '/signout'],
     ['GET', '/no-such-page'],
   ];
@@ -170,6 +172,11 @@ describe('console security: pairing, sessions, CSRF, bounded input, no secrets o
     expect((await req(c, 'POST', '/ask', { form: { text: 'hello', _csrf: 'wrong' } })).status).toBe(403);
     expect((await req(c, 'POST', '/ask', { form: { text: 'hello' }, headers: { 'x-csrf-token': 'x'.repeat(32) } })).status).toBe(403);
     expect((await req(c, 'POST', '/history/delete', { form: {} })).status).toBe(403);
+    // The setup page's checks and calibration speak and listen on the device: state changes like the rest.
+    for (const job of ['/setup/doctor', '/setup/calibration']) {
+      expect((await req(c, 'POST', job, { form: {} })).status).toBe(403);
+      expect(await req(c, 'POST', job, { form: {}, headers: { 'x-csrf-token': c.csrf! } })).toMatchObject({ status: 200, text: 'started' });
+    }
     expect((await req(c, 'GET', `/pictures/${historyId}/1`)).status).toBe(200);
     const evil = await req(c, 'POST', '/ask', { form: { text: 'hello', _csrf: c.csrf! }, headers: { origin: 'http://evil.example' } });
     expect(evil.status).toBe(403);

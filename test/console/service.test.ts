@@ -27,9 +27,9 @@ describe('the console on the service', () => {
     await fake.close();
   });
 
-  const start = (dir: string, console: Record<string, unknown>) => {
+  const start = (dir: string, console: Record<string, unknown>, more: Record<string, unknown> = {}) => {
     writeFileSync(join(dir, 'quiet.wav'), encodeWav(Buffer.alloc(16000 * 2 * 2), 16000));
-    writeServiceConfig(dir, { apiBase: fake.url, frames: 15, size: '160x120', fps: 15, camera: { kind: 'none' }, config: { console } });
+    writeServiceConfig(dir, { apiBase: fake.url, frames: 15, size: '160x120', fps: 15, camera: { kind: 'none' }, config: { console, ...more } });
     return (svc = startService<LogLine>(join(dir, 'config.json'), fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'quiet.wav'), FAKE_APLAY_DIR: join(dir, 'played') })));
   };
 
@@ -75,6 +75,32 @@ describe('the console on the service', () => {
 
     expect(await s.stop()).toBe(0);
     expect(s.stdout).not.toMatch(new RegExp(`\\b${code}\\b`));
+  }, 90_000);
+
+  it("says the pairing code with the offline voice even when answers use OpenAI's: no request carries it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snapask-con-code-'));
+    const port = await freePort();
+    const s = start(dir, { enabled: true, port, host: '127.0.0.1' }, { tts: { engine: 'openai' } });
+    await s.until((l) => l.some((x) => x.msg === 'listening') && l.some((x) => x.msg.startsWith('console on port')), 60_000);
+    const base = `http://127.0.0.1:${port}`;
+    const code = (await runCli(['console', 'code', '--config', join(dir, 'config.json')])).stdout.trim();
+    const played = () => (existsSync(join(dir, 'played')) ? readdirSync(join(dir, 'played')).length : 0);
+    const before = played();
+    expect((await fetch(`${base}/pair/say`, { method: 'POST' })).status).toBe(200);
+    await s.until(() => played() > before, 20_000);
+
+    // An answer, spoken through the double's speech endpoint: the voice does go there, the code did not.
+    const paired = await fetch(`${base}/pair`, { method: 'POST', body: new URLSearchParams({ code }), redirect: 'manual' });
+    const cookie = paired.headers.get('set-cookie')!.split(';')[0]!;
+    const csrf = /X-CSRF-Token&#34;:&#34;([^&]+)&#34;/.exec(await (await fetch(`${base}/`, { headers: { cookie } })).text())![1]!;
+    await fetch(`${base}/ask`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf }, body: new URLSearchParams({ text: 'how warm is it' }) });
+    await s.until((l) => l.some((x) => x.turn?.event === 'timings'), 30_000);
+    const speech = fake.requests.filter((r) => r.path.endsWith('/audio/speech'));
+    expect(speech.length).toBeGreaterThan(0);
+    const sent = JSON.stringify(fake.requests);
+    expect(sent).not.toContain(code.split('').join(' '));
+    expect(sent).not.toContain(code);
+    expect(await s.stop()).toBe(0);
   }, 90_000);
 
   it('is off unless the config turns it on: no port is opened', async () => {

@@ -58,7 +58,13 @@ async function main(): Promise<void> {
     devices,
     history,
     setup: {
-      view: () => ({ secrets: [{ name: 'OPENAI_API_KEY', label: 'OpenAI API key', set: true, source: 'secrets file' }], settings: [] }),
+      view: () => ({
+        secrets: [{ name: 'OPENAI_API_KEY', label: 'OpenAI API key', set: true, source: 'secrets file' }],
+        settings: [],
+        doctor: { running: false, lines: [] },
+        calibration: { running: false, lines: [] },
+      }),
+      startJob: () => 'started',
       setSecret: (name, value) => {
         writeSecret(secretsPath, name as 'OPENAI_API_KEY', value);
         return 'set';

@@ -43,7 +43,7 @@ async function consoleOn(frames: FrameSource | undefined, history: HistoryStore)
   const auth = new ConsoleAuth({ dir: consoleDir(join(dir, `auth-${Math.random()}`)) });
   const server = new ConsoleServer({
     host: '127.0.0.1', port: 0, previewFps: DEFAULT_CONFIG.console.previewFps, auth, devices, history,
-    setup: { view: () => ({ secrets: [], settings: [], doctor: { running: false, lines: [] }, calibration: { running: false, lines: [] } }), setSecret: () => '', setSetting: () => '', startJob: () => '' },
+    setup: { view: () => ({ secrets: [], settings: [], doctor: { running: false, lines: [] }, calibration: { running: false, lines: [] } }), setSecret: () => '', setSetting: () => '', startJob: () => '', onJobLine: () => () => undefined },
     ask: () => '', redact: (t) => t, log: { info: () => undefined, warn: () => undefined },
   });
   const base = await server.listen();

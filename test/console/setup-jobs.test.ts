@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { MonotonicClock } from '../../src/clock';
 import { loadConfig } from '../../src/config/config';
 import { SecretsFile } from '../../src/config/secrets-file';
-import { SetupJobs, type JobLine, type JobName } from '../../src/console/setup-jobs';
+import { SetupJobs } from '../../src/app/setup-jobs';
+import type { JobLine, JobName } from '../../src/console/pages';
 import { ServiceControl } from '../../src/control/service-control';
 import { calibrationPath } from '../../src/recognition/calibration/calibration-file';
 
@@ -29,11 +30,11 @@ describe("the setup page's calibration job", () => {
       secrets: new SecretsFile({ path: join(stateDir, 'secrets.env'), env: {} }),
       control,
       log: { info: () => undefined, error: () => undefined },
-      push: (job, l) => {
-        lines.push({ job, ...l });
-        if (l.kind === 'done') done();
-      },
       session: SESSION,
+    });
+    jobs.onLine((job, l) => {
+      lines.push({ job, ...l });
+      if (l.kind === 'done') done();
     });
     let i = 0;
     // The service's audio loop: a chunk every few milliseconds (faster than real time: only the count matters).

@@ -65,6 +65,7 @@ async function main(): Promise<void> {
         calibration: { running: false, lines: [] },
       }),
       startJob: () => 'started',
+      onJobLine: () => () => undefined,
       setSecret: (name, value) => {
         writeSecret(secretsPath, name as 'OPENAI_API_KEY', value);
         return 'set';

@@ -26,7 +26,23 @@ export interface CloudTranscriberOptions {
   rules: CommandRules;
   /** Why the offline text was used instead. */
   onFallback: (reason: string) => void;
+  /** Each piece's way out, when it was answered (the bench's account of where the time goes). */
+  onPiece?: (marks: PieceMarks) => void;
 }
+
+/** One piece of a question on its way: wall-clock seconds (hrtime) of each step, and where it was cut. */
+export interface PieceMarks {
+  /** Audio clock: the piece's end, and the audio heard when it was cut (the pause waited for). */
+  end: number;
+  heardTo: number;
+  seconds: number;
+  cut: number;
+  encoded: number;
+  spooled: number;
+  answered: number;
+}
+
+const wallSeconds = () => Number(process.hrtime.bigint()) / 1e9;
 
 /** Audio shorter than this is not worth a request (the API refuses under 0.1 s). */
 const MIN_SECONDS = 0.3;
@@ -34,8 +50,14 @@ const MIN_SECONDS = 0.3;
 const PIECE_PAUSE_SECONDS = 0.3;
 /** ... once it holds this much (longer pieces transcribe better: the model has context) ... */
 const PIECE_MIN_SECONDS = 3;
-/** ... or at a pause this long whatever its length (a thought finished, or "reply" is coming). */
+/** ... or at a pause this long whatever its length (a thought finished). */
 const PIECE_LONG_PAUSE_SECONDS = 0.5;
+/**
+ * The pause going on now ends a piece this soon whatever its length: "reply" may come next, after a natural
+ * pause of 0.2-0.5 s, and the piece must be on its way by then to be transcribed when "reply" is recognised
+ * (docs/measurements.md). Shorter than that, it is a gap between words (SpeechActivity bridges under 0.2 s).
+ */
+const PIECE_TRAILING_PAUSE_SECONDS = 0.25;
 /**
  * After speech as short as a command word, a pause going on counts only this much later: the word (said just
  * before it) has been detected by then, and is cut out of the piece.
@@ -142,6 +164,11 @@ export class CloudTranscriber {
   }
 
   /** @internal */
+  marks(m: PieceMarks): void {
+    this.o.onPiece?.(m);
+  }
+
+  /** @internal */
   fallback(reason: string): void {
     this.o.onFallback(reason);
   }
@@ -180,14 +207,14 @@ class OpenQuestion implements QuestionTranscript {
     for (;;) {
       const end = pieceEnd(speech, now, this.pieceStart);
       if (end === undefined) return;
-      this.send(end, cut);
+      this.send(end, cut, now);
     }
   }
 
   finish(to: number, cut: Array<[number, number]>, offline: string, speech?: SpeechSpan[]): Promise<string> {
     // What is left: usually only "reply" itself (cut out) and the pause before it.
     const left = speech ? speechWithin(speech, this.pieceStart, to, cut) : Infinity;
-    if (to > this.pieceStart && left >= 0.1) this.send(to, cut);
+    if (to > this.pieceStart && left >= 0.1) this.send(to, cut, to);
     else this.t.take(this.pieceStart, to, cut);
     const pieces = this.pieces;
     return Promise.allSettled(pieces).then((results) => {
@@ -213,7 +240,8 @@ class OpenQuestion implements QuestionTranscript {
     this.discarded = true;
   }
 
-  private send(end: number, cut: Array<[number, number]>): void {
+  private send(end: number, cut: Array<[number, number]>, heardTo: number): void {
+    const cutAt = wallSeconds();
     const all = this.t.take(this.pieceStart, end, cut);
     this.pieceStart = end;
     if (all.length < MIN_SECONDS * SAMPLE_RATE * 2) return;
@@ -223,12 +251,16 @@ class OpenQuestion implements QuestionTranscript {
       const pcm = all.subarray(off, off + step);
       // Named in the turn at once (so pieces keep their order), on disk before it is sent.
       const spooled = this.store?.add(pcm.length / 2 / SAMPLE_RATE);
-      const job = encodeFlac(pcm).then(async (flac) => {
+      const flac = encodeFlac(pcm);
+      const encoded = wallSeconds();
+      const job = (async () => {
         if (spooled) await this.store!.write(spooled, flac);
+        const spooledAt = wallSeconds();
         const text = await this.t.request(flac);
+        this.t.marks({ end, heardTo, seconds: pcm.length / 2 / SAMPLE_RATE, cut: cutAt, encoded, spooled: spooledAt, answered: wallSeconds() });
         if (spooled && !this.discarded) this.store!.transcribed(spooled, text);
         return this.discarded ? '' : text;
-      });
+      })();
       // A rejection is kept for finish(); nobody may be waiting yet.
       job.catch(() => undefined);
       this.pieces.push(job);
@@ -239,8 +271,9 @@ class OpenQuestion implements QuestionTranscript {
 /**
  * Where the piece from `start` ends, if a pause ends it; the piece ends inside the pause. Between stretches of
  * speech (the user went on): the first pause of PIECE_PAUSE_SECONDS that closes a piece of PIECE_MIN_SECONDS, or
- * any pause of PIECE_LONG_PAUSE_SECONDS. The pause going on now is judged the same as soon as it is long enough
- * (later after a command word's worth of speech), so the question's last words are on their way before "reply" is heard.
+ * any pause of PIECE_LONG_PAUSE_SECONDS. The pause going on now ends the piece once it lasts
+ * PIECE_TRAILING_PAUSE_SECONDS (later after a command word's worth of speech, so the word's detection has come
+ * and it is cut out), so the question's last words are on their way before "reply" is heard.
  */
 export function pieceEnd(speech: SpeechSpan[], now: number, start: number): number | undefined {
   const spans = speech.filter((s) => s.end > start);
@@ -250,8 +283,7 @@ export function pieceEnd(speech: SpeechSpan[], now: number, start: number): numb
     const end = s.end + PIECE_PAUSE_SECONDS / 2;
     if (!next) {
       const pause = now - s.end - (s.end - s.start < COMMAND_WORD_SECONDS ? KEYWORD_LAG_SECONDS : 0);
-      const long = end - start >= PIECE_MIN_SECONDS;
-      return pause >= PIECE_LONG_PAUSE_SECONDS || (long && pause >= PIECE_PAUSE_SECONDS) ? end : undefined;
+      return pause >= PIECE_TRAILING_PAUSE_SECONDS ? end : undefined;
     }
     const pause = next.start - s.end;
     if (pause >= PIECE_LONG_PAUSE_SECONDS || (pause >= PIECE_PAUSE_SECONDS && end - start >= PIECE_MIN_SECONDS)) return end;

@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { encodeFlac } from '../../src/audio/flac';
 import { parseWav } from '../../src/audio/wav';
+import type { PieceMarks } from '../../src/recognition/cloud-transcriber';
 import { loadConfig, spokenCommands } from '../../src/config/config';
 import { commandRules } from '../../src/recognition/command-words';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
@@ -44,9 +47,19 @@ function layout(i: number, withSnapshot: boolean): Layout {
   return { room, phrases, ...(snapshot ? { snapshot } : {}), reply, seconds: reply[1] + 1.5 };
 }
 
+/** Where the time between the question's last word and "reply" went, for the last piece before "reply" (medians). */
+interface LastPiece {
+  pauseWaitedS: number[];
+  encodeMs: number[];
+  spoolMs: number[];
+  requestMs: number[];
+  answeredBeforeReplyMs: number[];
+}
+
 async function run(fake: FakeOpenAI, latencyMs: number, withSnapshot: boolean) {
   fake.latencyMs[OP] = latencyMs;
   const replyToRequest: number[] = [];
+  const last: LastPiece = { pauseWaitedS: [], encodeMs: [], spoolMs: [], requestMs: [], answeredBeforeReplyMs: [] };
   let ready = 0;
   let outside = 0;
   // One conversation for all the questions, as on the device (its first request is not each question's).
@@ -56,8 +69,18 @@ async function run(fake: FakeOpenAI, latencyMs: number, withSnapshot: boolean) {
     const l = layout(i + 1, withSnapshot);
     const speech = [...l.room, ...l.phrases, ...(l.snapshot ? [l.snapshot] : []), l.reply];
     const words = [...(l.snapshot ? [kw('snapshot', ...l.snapshot)] : []), kw('reply', ...l.reply)];
-    const { out, fedAt, sent, source } = await askWithCloud(fake, speech, words, l.seconds, { realTime: true, stateDir });
+    const marks: PieceMarks[] = [];
+    const { out, fedAt, sent, source } = await askWithCloud(fake, speech, words, l.seconds, { realTime: true, stateDir, onPiece: (m) => marks.push(m) });
     if (i < 0) continue;
+    const lastWord = l.phrases.at(-1)![1];
+    const m = marks.filter((p) => p.end <= l.reply[0]).sort((a, b) => a.end - b.end).at(-1);
+    if (m && m.end > lastWord) {
+      last.pauseWaitedS.push(m.heardTo - lastWord);
+      last.encodeMs.push((m.encoded - m.cut) * 1000);
+      last.spoolMs.push((m.spooled - m.encoded) * 1000);
+      last.requestMs.push((m.answered - m.spooled) * 1000);
+      last.answeredBeforeReplyMs.push((fedAt[`reply@${l.reply[0]}`]! - m.answered) * 1000);
+    }
     const timings = out.find((e): e is Extract<TurnEvent, { event: 'timings' }> => e.event === 'timings');
     if (timings?.reply_to_request_ms !== undefined) replyToRequest.push(timings.reply_to_request_ms);
     const replyAt = fedAt[`reply@${l.reply[0]}`]!;
@@ -66,7 +89,38 @@ async function run(fake: FakeOpenAI, latencyMs: number, withSnapshot: boolean) {
     for (const s of locateSent(source, sent())) outside += Math.max(0, Math.min(s.end, l.phrases[0]![0] - 0.2) - s.start);
   }
   delete fake.latencyMs[OP];
-  return { replyToRequest, ready: ready / QUESTIONS, outside };
+  return { replyToRequest, ready: ready / QUESTIONS, outside, last };
+}
+
+/** The account of the last piece before "reply": how long a pause was waited for, then each step's time. */
+function printLastPiece(last: LastPiece, suffix: string): void {
+  const median = (v: number[]) => percentile(v, 50);
+  printMetric({ metric: `transcription_last_piece_pause_waited_s${suffix}`, value: median(last.pauseWaitedS), unit: 's' });
+  printMetric({ metric: `transcription_last_piece_encode_ms${suffix}`, value: median(last.encodeMs), unit: 'ms' });
+  printMetric({ metric: `transcription_last_piece_spool_ms${suffix}`, value: median(last.spoolMs), unit: 'ms' });
+  printMetric({ metric: `transcription_last_piece_request_ms${suffix}`, value: median(last.requestMs), unit: 'ms' });
+  printMetric({ metric: `transcription_last_piece_answered_before_reply_ms_min${suffix}`, value: Math.min(...last.answeredBeforeReplyMs), unit: 'ms' });
+}
+
+/**
+ * Encoding a 3 s piece of the demo question as FLAC: in process (the way now) against starting ffmpeg for it (the
+ * way before), the 95th percentile of 20 each.
+ */
+function encodeCost(): void {
+  const pcm = parseWav(readFileSync(join(resolve(__dirname, '../../../test/fixtures/demo'), 'question.wav'))).pcm.subarray(0, 3 * 32000);
+  const time = (f: () => void) => {
+    const ms: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = process.hrtime.bigint();
+      f();
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return percentile(ms, 95);
+  };
+  encodeFlac(pcm);
+  printMetric({ metric: 'flac_encode_ms_p95_3s_piece_in_process', value: time(() => encodeFlac(pcm)), unit: 'ms' });
+  const ffmpeg = ['-hide_banner', '-loglevel', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', 'pipe:0', '-f', 'flac', 'pipe:1'];
+  printMetric({ metric: 'flac_encode_ms_p95_3s_piece_ffmpeg', value: time(() => spawnSync('ffmpeg', ffmpeg, { input: pcm })), unit: 'ms' });
 }
 
 /**
@@ -87,6 +141,7 @@ function recognitionCost(): void {
 /** `make bench ONLY=transcription`: the cloud transcription of questions played in real time against the double. */
 export async function transcriptionBench(): Promise<void> {
   recognitionCost();
+  encodeCost();
   const fake = await startFakeOpenAI();
   try {
     let outside = 0;
@@ -94,10 +149,12 @@ export async function transcriptionBench(): Promise<void> {
     outside += at600.outside;
     printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription', value: percentile(at600.replyToRequest, 95), unit: 'ms', target: 150 });
     printMetric({ metric: 'transcript_ready_at_reply_ratio', value: at600.ready, unit: 'ratio', target: 0.95, better: 'higher' });
+    printLastPiece(at600.last, '');
     const at1500 = await run(fake, 1500, true);
     outside += at1500.outside;
     printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription_1500ms', value: percentile(at1500.replyToRequest, 95), unit: 'ms', target: 150 });
     printMetric({ metric: 'transcript_ready_at_reply_ratio_1500ms', value: at1500.ready, unit: 'ratio' });
+    printLastPiece(at1500.last, '_1500ms');
     // Without a snapshot the whole question goes at "reply": at least one transcription's time (the old way for every question).
     const plain = await run(fake, 600, false);
     outside += plain.outside;

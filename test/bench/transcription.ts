@@ -13,6 +13,7 @@ import { askWithCloud, kw, OP } from '../support/cloud-question';
 import { locateSent } from '../support/sent-audio';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { coreSecondsPerAudioSecond, percentile, printMetric } from './metric';
+import { offlineWerBench } from './offline-wer';
 
 /** Questions of the bench: deterministic, varied phrase lengths and pauses, each after some room talk and a long pause. */
 const QUESTIONS = 6;
@@ -25,7 +26,11 @@ interface Layout {
   seconds: number;
 }
 
-function layout(i: number, withSnapshot: boolean): Layout {
+/**
+ * `shortPause`: the pause before "reply" a person makes without thinking of it (0.2 to 0.5 s) instead of the
+ * 0.7 to 1.2 s the bench's questions have (0.4 to 0.9 s, then "reply" 0.3 s into a 0.5 s stretch of quiet).
+ */
+function layout(i: number, withSnapshot: boolean, shortPause = false): Layout {
   let seed = 7 + i * 7919;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   // The room talks for 2 s, then 5 s of quiet (longer than question.maxPauseSeconds): that talk is no question.
@@ -43,7 +48,10 @@ function layout(i: number, withSnapshot: boolean): Layout {
       t += 0.45 + 0.5;
     }
   }
-  const reply: [number, number] = [t + 0.3, t + 0.7];
+  // The last phrase's pause drawn above runs into "reply"; a short one is drawn anew (the same draws before it).
+  const lastEnd = phrases.at(-1)![1];
+  const reply: [number, number] = shortPause ? [lastEnd + 0.2 + rand() * 0.3, 0] : [t + 0.3, t + 0.7];
+  if (shortPause) reply[1] = reply[0] + 0.4;
   return { room, phrases, ...(snapshot ? { snapshot } : {}), reply, seconds: reply[1] + 1.5 };
 }
 
@@ -56,7 +64,7 @@ interface LastPiece {
   answeredBeforeReplyMs: number[];
 }
 
-async function run(fake: FakeOpenAI, latencyMs: number, withSnapshot: boolean) {
+async function run(fake: FakeOpenAI, latencyMs: number, withSnapshot: boolean, shortPause = false) {
   fake.latencyMs[OP] = latencyMs;
   const replyToRequest: number[] = [];
   const last: LastPiece = { pauseWaitedS: [], encodeMs: [], spoolMs: [], requestMs: [], answeredBeforeReplyMs: [] };
@@ -66,7 +74,7 @@ async function run(fake: FakeOpenAI, latencyMs: number, withSnapshot: boolean) {
   const stateDir = mkdtempSync(join(tmpdir(), 'snapask-bench-transcription-'));
   // The first question opens the conversation (a request more): a warm-up, not counted.
   for (let i = -1; i < QUESTIONS; i++) {
-    const l = layout(i + 1, withSnapshot);
+    const l = layout(i + 1, withSnapshot, shortPause);
     const speech = [...l.room, ...l.phrases, ...(l.snapshot ? [l.snapshot] : []), l.reply];
     const words = [...(l.snapshot ? [kw('snapshot', ...l.snapshot)] : []), kw('reply', ...l.reply)];
     const marks: PieceMarks[] = [];
@@ -115,12 +123,16 @@ function encodeCost(): void {
       f();
       ms.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
-    return percentile(ms, 95);
+    return ms;
   };
-  encodeFlac(pcm);
-  printMetric({ metric: 'flac_encode_ms_p95_3s_piece_in_process', value: time(() => encodeFlac(pcm)), unit: 'ms' });
-  const ffmpeg = ['-hide_banner', '-loglevel', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', 'pipe:0', '-f', 'flac', 'pipe:1'];
-  printMetric({ metric: 'flac_encode_ms_p95_3s_piece_ffmpeg', value: time(() => spawnSync('ffmpeg', ffmpeg, { input: pcm })), unit: 'ms' });
+  // The first pieces of the service's life run before the JIT has compiled the encoder: counted in p95.
+  const inProcess = time(() => encodeFlac(pcm));
+  const ffmpegArgs = ['-hide_banner', '-loglevel', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', 'pipe:0', '-f', 'flac', 'pipe:1'];
+  const ffmpeg = time(() => spawnSync('ffmpeg', ffmpegArgs, { input: pcm }));
+  printMetric({ metric: 'flac_encode_ms_p50_3s_piece_in_process', value: percentile(inProcess, 50), unit: 'ms' });
+  printMetric({ metric: 'flac_encode_ms_p95_3s_piece_in_process', value: percentile(inProcess, 95), unit: 'ms' });
+  printMetric({ metric: 'flac_encode_ms_p50_3s_piece_ffmpeg', value: percentile(ffmpeg, 50), unit: 'ms' });
+  printMetric({ metric: 'flac_encode_ms_p95_3s_piece_ffmpeg', value: percentile(ffmpeg, 95), unit: 'ms' });
 }
 
 /**
@@ -141,6 +153,7 @@ function recognitionCost(): void {
 /** `make bench ONLY=transcription`: the cloud transcription of questions played in real time against the double. */
 export async function transcriptionBench(): Promise<void> {
   recognitionCost();
+  await offlineWerBench();
   encodeCost();
   const fake = await startFakeOpenAI();
   try {
@@ -150,9 +163,17 @@ export async function transcriptionBench(): Promise<void> {
     printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription', value: percentile(at600.replyToRequest, 95), unit: 'ms', target: 150 });
     printMetric({ metric: 'transcript_ready_at_reply_ratio', value: at600.ready, unit: 'ratio', target: 0.95, better: 'higher' });
     printLastPiece(at600.last, '');
+    // A natural short pause before "reply" (0.2 to 0.5 s): the last piece has that pause and the reply gate's wait.
+    const short = await run(fake, 600, true, true);
+    outside += short.outside;
+    printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription_short_pause', value: percentile(short.replyToRequest, 95), unit: 'ms' });
+    printMetric({ metric: 'transcript_ready_at_reply_ratio_short_pause', value: short.ready, unit: 'ratio' });
+    printLastPiece(short.last, '_short_pause');
     const at1500 = await run(fake, 1500, true);
     outside += at1500.outside;
-    printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription_1500ms', value: percentile(at1500.replyToRequest, 95), unit: 'ms', target: 150 });
+    // Reported (the issue's target is at 600 ms): a 1.5 s request outlasts the pause before "reply" and its
+    // recognition (0.9 to 1.6 s after the last word here), so the last piece is still in flight at "reply".
+    printMetric({ metric: 'reply_to_request_ms_p95_cloud_transcription_1500ms', value: percentile(at1500.replyToRequest, 95), unit: 'ms' });
     printMetric({ metric: 'transcript_ready_at_reply_ratio_1500ms', value: at1500.ready, unit: 'ratio' });
     printLastPiece(at1500.last, '_1500ms');
     // Without a snapshot the whole question goes at "reply": at least one transcription's time (the old way for every question).

@@ -46,23 +46,19 @@ const wallSeconds = () => Number(process.hrtime.bigint()) / 1e9;
 
 /** Audio shorter than this is not worth a request (the API refuses under 0.1 s). */
 const MIN_SECONDS = 0.3;
-/** A piece of a question ends in a pause at least this long ... */
-const PIECE_PAUSE_SECONDS = 0.3;
-/** ... once it holds this much (longer pieces transcribe better: the model has context) ... */
-const PIECE_MIN_SECONDS = 3;
-/** ... or at a pause this long whatever its length (a thought finished). */
-const PIECE_LONG_PAUSE_SECONDS = 0.5;
 /**
- * The pause going on now ends a piece this soon whatever its length: "reply" may come next, after a natural
- * pause of 0.2-0.5 s, and the piece must be on its way by then to be transcribed when "reply" is recognised
- * (docs/measurements.md). Shorter than that, it is a gap between words (SpeechActivity bridges under 0.2 s).
+ * A piece of the question ends at every pause the speech-activity analysis finds (it joins words closer than
+ * 0.2 s), as soon as it is heard: "reply" may come next, after a natural pause of 0.2-0.5 s, and the piece must
+ * be on its way by then to be transcribed when "reply" is recognised (docs/measurements.md). Pieces are
+ * therefore utterances, not merged to a few seconds: merging would hold the last one back.
  */
-const PIECE_TRAILING_PAUSE_SECONDS = 0.25;
+const PIECE_PAUSE_SECONDS = 0.2;
 /**
- * After speech as short as a command word, a pause going on counts only this much later: the word (said just
- * before it) has been detected by then, and is cut out of the piece.
+ * After speech as short as a command word, a pause counts only this much later: the word (said just before it)
+ * has been recognised by then, and is cut out of the piece. "snapshot" comes about 0.2-0.3 s after its end;
+ * "reply" once 0.45 s of quiet followed it, and the recogniser's lag (it ends the question: no piece of its own).
  */
-const KEYWORD_LAG_SECONDS = 0.35;
+const KEYWORD_LAG_SECONDS = 0.7;
 const COMMAND_WORD_SECONDS = 0.9;
 
 /** Where a question's pieces are kept before they are sent (the turn's spool), and their text once it came. */
@@ -269,24 +265,21 @@ class OpenQuestion implements QuestionTranscript {
 }
 
 /**
- * Where the piece from `start` ends, if a pause ends it; the piece ends inside the pause. Between stretches of
- * speech (the user went on): the first pause of PIECE_PAUSE_SECONDS that closes a piece of PIECE_MIN_SECONDS, or
- * any pause of PIECE_LONG_PAUSE_SECONDS. The pause going on now ends the piece once it lasts
- * PIECE_TRAILING_PAUSE_SECONDS (later after a command word's worth of speech, so the word's detection has come
- * and it is cut out), so the question's last words are on their way before "reply" is heard.
+ * Where the piece from `start` ends, if a pause ends it: inside the first pause of PIECE_PAUSE_SECONDS after it,
+ * whether the user went on speaking or the pause is going on now. After speech as short as a command word the
+ * cut waits KEYWORD_LAG_SECONDS longer, so the word's detection has come and it is cut out of the piece.
  */
 export function pieceEnd(speech: SpeechSpan[], now: number, start: number): number | undefined {
   const spans = speech.filter((s) => s.end > start);
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i]!;
-    const next = spans[i + 1];
-    const end = s.end + PIECE_PAUSE_SECONDS / 2;
-    if (!next) {
-      const pause = now - s.end - (s.end - s.start < COMMAND_WORD_SECONDS ? KEYWORD_LAG_SECONDS : 0);
-      return pause >= PIECE_TRAILING_PAUSE_SECONDS ? end : undefined;
+    const pause = (spans[i + 1]?.start ?? now) - s.end;
+    if (pause < PIECE_PAUSE_SECONDS) {
+      if (i + 1 < spans.length) continue;
+      return undefined;
     }
-    const pause = next.start - s.end;
-    if (pause >= PIECE_LONG_PAUSE_SECONDS || (pause >= PIECE_PAUSE_SECONDS && end - start >= PIECE_MIN_SECONDS)) return end;
+    const lag = s.end - s.start < COMMAND_WORD_SECONDS ? KEYWORD_LAG_SECONDS : 0;
+    return now - s.end >= PIECE_PAUSE_SECONDS + lag ? s.end + PIECE_PAUSE_SECONDS / 2 : undefined;
   }
   return undefined;
 }

@@ -41,7 +41,7 @@ describe('overlapped cloud transcription', () => {
     // time is the bench's transcript_ready_at_reply_ratio; a loaded test machine is no place for that figure).
     const reply = fedAt['reply@12']!;
     expect(sent.filter((t) => t.answeredAt < reply).length).toBeGreaterThanOrEqual(2);
-    // The last phrase went after a pause of a quarter second or so (audio time, whatever the machine's load), not
+    // The last phrase went after a pause of 0.2 s or so (audio time, whatever the machine's load), not
     // the half second that used to leave it in flight when "reply" came after a natural short pause.
     const last = marks.find((m) => m.end > 11.4 && m.end < 12)!;
     expect(last.heardTo - 11.4).toBeLessThanOrEqual(0.4);

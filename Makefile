@@ -7,10 +7,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # speech, PocketSphinx and its model, audio and video tools, shellcheck;
 # systemd (systemd-analyze, systemd-notify) and python3 (the test's notify socket);
 # libturbojpeg0 (the camera's sharpest-frame choice decodes JPEGs at 1/8 scale).
+# flac (libFLAC's decoder: a test checks the in-process FLAC encoder against it).
 # wabt (wat2wasm: a test checks assets/rnnoise/int8-linear.wasm against its source).
 # chromium: the console's browser tests drive Debian's (playwright-core cannot download its own here).
 # festvox-kdlpc16k (ked, a held-out speaker) and festvox-us-slt-hts (slt, a training speaker) for the keyword detector.
-DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg espeak-ng flite festival festvox-kallpc16k \
+DEB_PACKAGES := alsa-utils sox libsox-fmt-all ffmpeg flac espeak-ng flite festival festvox-kallpc16k \
                 festvox-kdlpc16k festvox-us-slt-hts \
                 pocketsphinx pocketsphinx-en-us libpocketsphinx3 pocketsphinx-testdata shellcheck \
                 systemd python3 libturbojpeg0 libspeexdsp1 wabt chromium

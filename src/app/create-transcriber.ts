@@ -1,12 +1,13 @@
 import { openAIClient } from './thread-manager-factory';
 import type { Config, Secrets } from '../config/config';
+import { keyDefault } from '../config/key-default';
 import { asSecretsSource, type SecretsSource } from '../config/secrets-file';
 import { CloudTranscriber } from '../recognition/cloud-transcriber';
 import type { CommandRules } from '../recognition/command-words';
 
 /** `transcription.mode`, or when it is not set: cloud when an OpenAI key is configured (now), else offline. */
 export function transcriptionMode(config: Config, secrets: Secrets | SecretsSource): 'cloud' | 'offline' {
-  return config.transcription.mode ?? (asSecretsSource(secrets).current().openaiApiKey ? 'cloud' : 'offline');
+  return keyDefault(config.transcription.mode, secrets, 'cloud', 'offline');
 }
 
 /** The cloud transcriber in cloud mode, else none (the offline text is the question). */

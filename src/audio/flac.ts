@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
 import { SAMPLE_RATE } from './audio-source';
+import { encodeFlacPcm16 } from './flac-encoder';
 
-/** The spool's codec for a question's audio: FLAC is lossless, about half the size of WAV, and the API takes it. */
-export function encodeFlac(pcm: Buffer, env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
-  return ffmpeg(['-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', 'pipe:0', '-f', 'flac', 'pipe:1'], pcm, env);
+/**
+ * The spool's codec for a question's audio: FLAC is lossless, about half the size of WAV, and the API takes it.
+ * Encoded in process: a piece of a question is on its way without waiting for a process to start.
+ */
+export function encodeFlac(pcm: Buffer): Buffer {
+  return encodeFlacPcm16(pcm, SAMPLE_RATE);
 }
 
 /** Any audio ffmpeg reads, as the microphone's format (16 kHz mono s16le): for the offline fallback. */

@@ -214,7 +214,11 @@ export const ConfigSchema = obj({
   ),
   tts: obj(
     {
-      engine: oneOf(['openai', 'espeak'] as const, "the answer's voice: OpenAI's speech endpoint, or espeak-ng offline (also the fallback)", 'espeak'),
+      engine: Type.Optional(
+        oneOf(['openai', 'espeak'] as const, "the answer's voice: OpenAI's speech endpoint (`openai`), or espeak-ng offline (`espeak`, also the fallback)", undefined, {
+          defaultText: '`openai` when an OpenAI key is set at start, else `espeak`',
+        }),
+      ),
       model: text('the speech model', 'gpt-4o-mini-tts', { allowed: 'a speech model (gpt-4o-mini-tts, tts-1, ...)' }),
       voice: text('the OpenAI voice', 'alloy', { allowed: 'a voice (alloy, coral, ...)' }),
       format: oneOf(['pcm', 'wav'] as const, 'audio format asked of the speech endpoint: `pcm` or `wav`', 'pcm'),

@@ -26,21 +26,39 @@ export interface CloudTranscriberOptions {
   rules: CommandRules;
   /** Why the offline text was used instead. */
   onFallback: (reason: string) => void;
+  /** Each piece's way out, when it was answered (the bench's account of where the time goes). */
+  onPiece?: (marks: PieceMarks) => void;
 }
+
+/** One piece of a question on its way: wall-clock seconds (hrtime) of each step, and where it was cut. */
+export interface PieceMarks {
+  /** Audio clock: the piece's end, and the audio heard when it was cut (the pause waited for). */
+  end: number;
+  heardTo: number;
+  seconds: number;
+  cut: number;
+  encoded: number;
+  spooled: number;
+  answered: number;
+}
+
+const wallSeconds = () => Number(process.hrtime.bigint()) / 1e9;
 
 /** Audio shorter than this is not worth a request (the API refuses under 0.1 s). */
 const MIN_SECONDS = 0.3;
-/** A piece of a question ends in a pause at least this long ... */
-const PIECE_PAUSE_SECONDS = 0.3;
-/** ... once it holds this much (longer pieces transcribe better: the model has context) ... */
-const PIECE_MIN_SECONDS = 3;
-/** ... or at a pause this long whatever its length (a thought finished, or "reply" is coming). */
-const PIECE_LONG_PAUSE_SECONDS = 0.5;
 /**
- * After speech as short as a command word, a pause going on counts only this much later: the word (said just
- * before it) has been detected by then, and is cut out of the piece.
+ * A piece of the question ends at every pause the speech-activity analysis finds (it joins words closer than
+ * 0.2 s), as soon as it is heard: "reply" may come next, after a natural pause of 0.2-0.5 s, and the piece must
+ * be on its way by then to be transcribed when "reply" is recognised (docs/measurements.md). Pieces are
+ * therefore utterances, not merged to a few seconds: merging would hold the last one back.
  */
-const KEYWORD_LAG_SECONDS = 0.35;
+const PIECE_PAUSE_SECONDS = 0.2;
+/**
+ * After speech as short as a command word, a pause counts only this much later: the word (said just before it)
+ * has been recognised by then, and is cut out of the piece. "snapshot" comes about 0.2-0.3 s after its end;
+ * "reply" once 0.45 s of quiet followed it, and the recogniser's lag (it ends the question: no piece of its own).
+ */
+const KEYWORD_LAG_SECONDS = 0.7;
 const COMMAND_WORD_SECONDS = 0.9;
 
 /** Where a question's pieces are kept before they are sent (the turn's spool), and their text once it came. */
@@ -142,6 +160,11 @@ export class CloudTranscriber {
   }
 
   /** @internal */
+  marks(m: PieceMarks): void {
+    this.o.onPiece?.(m);
+  }
+
+  /** @internal */
   fallback(reason: string): void {
     this.o.onFallback(reason);
   }
@@ -180,14 +203,14 @@ class OpenQuestion implements QuestionTranscript {
     for (;;) {
       const end = pieceEnd(speech, now, this.pieceStart);
       if (end === undefined) return;
-      this.send(end, cut);
+      this.send(end, cut, now);
     }
   }
 
   finish(to: number, cut: Array<[number, number]>, offline: string, speech?: SpeechSpan[]): Promise<string> {
     // What is left: usually only "reply" itself (cut out) and the pause before it.
     const left = speech ? speechWithin(speech, this.pieceStart, to, cut) : Infinity;
-    if (to > this.pieceStart && left >= 0.1) this.send(to, cut);
+    if (to > this.pieceStart && left >= 0.1) this.send(to, cut, to);
     else this.t.take(this.pieceStart, to, cut);
     const pieces = this.pieces;
     return Promise.allSettled(pieces).then((results) => {
@@ -213,7 +236,8 @@ class OpenQuestion implements QuestionTranscript {
     this.discarded = true;
   }
 
-  private send(end: number, cut: Array<[number, number]>): void {
+  private send(end: number, cut: Array<[number, number]>, heardTo: number): void {
+    const cutAt = wallSeconds();
     const all = this.t.take(this.pieceStart, end, cut);
     this.pieceStart = end;
     if (all.length < MIN_SECONDS * SAMPLE_RATE * 2) return;
@@ -223,12 +247,16 @@ class OpenQuestion implements QuestionTranscript {
       const pcm = all.subarray(off, off + step);
       // Named in the turn at once (so pieces keep their order), on disk before it is sent.
       const spooled = this.store?.add(pcm.length / 2 / SAMPLE_RATE);
-      const job = encodeFlac(pcm).then(async (flac) => {
+      const flac = encodeFlac(pcm);
+      const encoded = wallSeconds();
+      const job = (async () => {
         if (spooled) await this.store!.write(spooled, flac);
+        const spooledAt = wallSeconds();
         const text = await this.t.request(flac);
+        this.t.marks({ end, heardTo, seconds: pcm.length / 2 / SAMPLE_RATE, cut: cutAt, encoded, spooled: spooledAt, answered: wallSeconds() });
         if (spooled && !this.discarded) this.store!.transcribed(spooled, text);
         return this.discarded ? '' : text;
-      });
+      })();
       // A rejection is kept for finish(); nobody may be waiting yet.
       job.catch(() => undefined);
       this.pieces.push(job);
@@ -237,24 +265,21 @@ class OpenQuestion implements QuestionTranscript {
 }
 
 /**
- * Where the piece from `start` ends, if a pause ends it; the piece ends inside the pause. Between stretches of
- * speech (the user went on): the first pause of PIECE_PAUSE_SECONDS that closes a piece of PIECE_MIN_SECONDS, or
- * any pause of PIECE_LONG_PAUSE_SECONDS. The pause going on now is judged the same as soon as it is long enough
- * (later after a command word's worth of speech), so the question's last words are on their way before "reply" is heard.
+ * Where the piece from `start` ends, if a pause ends it: inside the first pause of PIECE_PAUSE_SECONDS after it,
+ * whether the user went on speaking or the pause is going on now. After speech as short as a command word the
+ * cut waits KEYWORD_LAG_SECONDS longer, so the word's detection has come and it is cut out of the piece.
  */
 export function pieceEnd(speech: SpeechSpan[], now: number, start: number): number | undefined {
   const spans = speech.filter((s) => s.end > start);
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i]!;
-    const next = spans[i + 1];
-    const end = s.end + PIECE_PAUSE_SECONDS / 2;
-    if (!next) {
-      const pause = now - s.end - (s.end - s.start < COMMAND_WORD_SECONDS ? KEYWORD_LAG_SECONDS : 0);
-      const long = end - start >= PIECE_MIN_SECONDS;
-      return pause >= PIECE_LONG_PAUSE_SECONDS || (long && pause >= PIECE_PAUSE_SECONDS) ? end : undefined;
+    const pause = (spans[i + 1]?.start ?? now) - s.end;
+    if (pause < PIECE_PAUSE_SECONDS) {
+      if (i + 1 < spans.length) continue;
+      return undefined;
     }
-    const pause = next.start - s.end;
-    if (pause >= PIECE_LONG_PAUSE_SECONDS || (pause >= PIECE_PAUSE_SECONDS && end - start >= PIECE_MIN_SECONDS)) return end;
+    const lag = s.end - s.start < COMMAND_WORD_SECONDS ? KEYWORD_LAG_SECONDS : 0;
+    return now - s.end >= PIECE_PAUSE_SECONDS + lag ? s.end + PIECE_PAUSE_SECONDS / 2 : undefined;
   }
   return undefined;
 }

@@ -65,6 +65,8 @@ export interface Stream {
   truth: Occurrence[];
   /** Where speech is (for the SNR). */
   spans: Array<[number, number]>;
+  /** Every text part said (phrases and command words) with its true times: the transcripts' reference. */
+  said: Array<{ text: string; start: number; end: number }>;
 }
 
 const PHRASES = [
@@ -124,6 +126,7 @@ export async function questionStream(voice: Voice, rate: number, index: number, 
     pcm: speech.pcm,
     truth: speech.words.filter((w) => w.text === 'snapshot' || w.text === endWord).map((w) => ({ word: w.text, start: w.start, end: w.end })),
     spans: speech.words.map((w) => [w.start, w.end]),
+    said: speech.words,
   };
 }
 

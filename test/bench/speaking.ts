@@ -61,10 +61,13 @@ export async function speakingBench(): Promise<void> {
   const fake = await startFakeOpenAI();
   try {
     const client = new OpenAI({ apiKey: 'bench', baseURL: fake.url });
+    // The double answers after a realistic 300 ms (OpenAI's first audio for a short sentence), then our side of the
+    // cloud path (the first sentence's wait, HTTP, decoding, playback start) adds the rest.
+    fake.latencyMs['POST /audio/speech'] = 300;
     const cloud = await firstDeltaToAudio(new OpenAISpeechSynth({ client, model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 }), 20);
     if (fake.violations.length) throw new Error(`speech requests broke the spec: ${fake.violations[0]}`);
-    // Against the local double: our side of the cloud path (HTTP, decoding, playback start), not OpenAI's synthesis time.
-    printMetric({ metric: 'first_delta_to_audio_ms_p95_cloud', value: percentile(cloud, 95), unit: 'ms', engine: 'openai gpt-4o-mini-tts (test double)' });
+    printMetric({ metric: 'first_delta_to_audio_ms_p50_cloud', value: percentile(cloud, 50), unit: 'ms', engine: 'openai gpt-4o-mini-tts (test double, 300 ms)' });
+    printMetric({ metric: 'first_delta_to_audio_ms_p95_cloud', value: percentile(cloud, 95), unit: 'ms', target: 700, engine: 'openai gpt-4o-mini-tts (test double, 300 ms)' });
   } finally {
     await fake.close();
   }

@@ -247,7 +247,11 @@ describe('the schema', () => {
       recogniser: { engine: 'pocketsphinx' },
       audio: {},
       transcription: { model: 'gpt-4o-transcribe', timeoutMs: 8000 },
-      tts: { engine: 'espeak', model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 },
+      tts: { model: 'gpt-4o-mini-tts', voice: 'alloy', format: 'pcm', timeoutMs: 5000 },
+    });
+    // Derived from the key when not set (speechEngine), as transcription.mode is.
+    expect(DEFAULT_CONFIG.tts.engine).toBeUndefined();
+    expect(DEFAULT_CONFIG).toMatchObject({
       camera: { kind: 'auto', device: '/dev/video0', quality: 85, stallSeconds: 5, choose: 'first', width: 1280, height: 720, fps: 15, bufferSeconds: 3, bufferMB: 32, pipelineDelayMs: 60 },
       speaker: { voice: 'en-us', rate: 165, cues: true, echoCancel: true, echoLatencyMs: 20 },
       zapier: { transport: 'hook', name: 'zapier', timeoutMs: 10_000, budgetMs: 20_000, confirm: 'never', confirmTimeoutMs: 15_000, mcp: { serverLabel: 'zapier', allowedTools: [], requireApproval: 'always' } },

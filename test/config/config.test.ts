@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configKeys, DEFAULT_CONFIG, envName, loadConfig } from '../../src/config/config';
 import { transcriptionMode } from '../../src/app/create-transcriber';
+import { speechEngine } from '../../src/app/create-synth';
 
 const dir = mkdtempSync(join(tmpdir(), 'snapask-config-'));
 const file = (name: string, text: string) => {
@@ -47,6 +48,20 @@ describe('transcription.mode', () => {
     expect(mode({ transcription: { enabled: true, mode: 'offline' } }, {})).toBe('offline');
     expect(() => mode({ transcription: { mode: 'remote' } }, {})).toThrow(/transcription\.mode = "remote" is not allowed; expected cloud or offline/);
     expect(() => mode({ question: { maxPauseSeconds: 0 } }, {})).toThrow(/question\.maxPauseSeconds = 0 is not allowed/);
+  });
+});
+
+describe('tts.engine', () => {
+  it("is OpenAI's voice when an OpenAI key is configured and nothing says otherwise, espeak-ng without a key", () => {
+    const engine = (cfg: object, env: NodeJS.ProcessEnv) => {
+      const { config, secrets } = loadConfig(file('tts.json', JSON.stringify(cfg)), env);
+      return speechEngine(config, secrets);
+    };
+    expect(engine({}, { OPENAI_API_KEY: 'sk-test' })).toBe('openai');
+    expect(engine({}, {})).toBe('espeak');
+    expect(engine({ tts: { engine: 'espeak' } }, { OPENAI_API_KEY: 'sk-test' })).toBe('espeak');
+    expect(engine({ tts: { engine: 'openai' } }, {})).toBe('openai');
+    expect(() => engine({ tts: { engine: 'festival' } }, {})).toThrow(/tts\.engine = "festival" is not allowed; expected openai or espeak/);
   });
 });
 

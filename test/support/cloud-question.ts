@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudTranscriber } from '../../src/recognition/cloud-transcriber';
+import { CloudTranscriber, type PieceMarks } from '../../src/recognition/cloud-transcriber';
 import { commandRules } from '../../src/recognition/command-words';
 import type { CommandRecognitionEvent } from '../../src/recognition/recogniser';
 import type { FakeOpenAI } from '../fake-openai/server';
@@ -40,7 +40,7 @@ export async function askWithCloud(
   speech: Array<[number, number]>,
   events: Array<{ at: number; e: CommandRecognitionEvent }>,
   seconds: number,
-  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean; maxPieceSeconds?: number; realTime?: boolean; stateDir?: string } = {},
+  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean; maxPieceSeconds?: number; realTime?: boolean; stateDir?: string; onPiece?: (m: PieceMarks) => void } = {},
 ) {
   const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
   const transcriber = new CloudTranscriber({
@@ -52,6 +52,7 @@ export async function askWithCloud(
     ...(o.maxPieceSeconds ? { maxPieceSeconds: o.maxPieceSeconds } : {}),
     rules,
     onFallback: () => undefined,
+    ...(o.onPiece ? { onPiece: o.onPiece } : {}),
   });
   const setup = await turnOnTestDouble(fake, 'snapask-cloud-', {
     cameraSeconds: seconds,

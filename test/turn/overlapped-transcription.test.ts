@@ -1,3 +1,4 @@
+import type { PieceMarks } from '../../src/recognition/cloud-transcriber';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { askWithCloud, kw, OP, RATE } from '../support/cloud-question';
@@ -15,7 +16,8 @@ describe('overlapped cloud transcription', () => {
     // Speech in phrases (0.5 s pauses), "snapshot" at 3.2 s, more phrases, "reply" at 12 s.
     const phrases: Array<[number, number]> = [[1, 2.2], [2.7, 3.0], [4.0, 5.6], [6.1, 7.4], [7.9, 9.5], [10, 11.4]];
     const speech: Array<[number, number]> = [...phrases, [3.2, 3.6], [12, 12.4]];
-    const { out, fedAt, sent: sentNow, source } = await askWithCloud(fake, speech, [kw('snapshot', 3.2, 3.6), kw('reply', 12, 12.4)], 14);
+    const marks: PieceMarks[] = [];
+    const { out, fedAt, sent: sentNow, source } = await askWithCloud(fake, speech, [kw('snapshot', 3.2, 3.6), kw('reply', 12, 12.4)], 14, { onPiece: (m) => marks.push(m) });
     const sent = sentNow();
     delete fake.latencyMs[OP];
 
@@ -39,6 +41,11 @@ describe('overlapped cloud transcription', () => {
     // time is the bench's transcript_ready_at_reply_ratio; a loaded test machine is no place for that figure).
     const reply = fedAt['reply@12']!;
     expect(sent.filter((t) => t.answeredAt < reply).length).toBeGreaterThanOrEqual(2);
+    // The last phrase went after a pause of 0.2 s or so (audio time, whatever the machine's load), not
+    // the half second that used to leave it in flight when "reply" came after a natural short pause.
+    const last = marks.find((m) => m.end > 11.4 && m.end < 12)!;
+    expect(last.heardTo - 11.4).toBeLessThanOrEqual(0.4);
+    expect(last.spooled).toBeGreaterThanOrEqual(last.encoded);
     expect(fake.violations).toEqual([]);
   }, 60_000);
 

@@ -5,6 +5,8 @@ import type { PlaybackReference } from '../audio/playback-reference';
 import { RNNOISE_DELAY_16K, RnnoiseSuppressor } from '../audio/rnnoise-suppressor';
 import { EchoCanceller, NoiseSuppressor } from '../audio/speex-dsp';
 import { FRAME_SAMPLES, FrameLevels } from './audio-history';
+import { OwnVoiceFilter } from './own-voice-filter';
+import { RoomEcho } from './room-echo';
 import type { Recogniser, RecognitionEvent } from './recogniser';
 
 /** 20 ms frames: speexdsp is tuned for 10 to 20 ms. */
@@ -72,6 +74,10 @@ export class CleanedRecogniser implements Recogniser {
   private readonly played = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly cancelled = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
+  /** What the room makes of the playback (only with an echo to cancel): the reply gate reads it too. */
+  readonly roomEcho: RoomEcho | null;
+  /** Words that are the device's own voice are dropped. */
+  readonly ownVoice: OwnVoiceFilter | null;
 
   constructor(
     private readonly inner: Recogniser,
@@ -88,6 +94,8 @@ export class CleanedRecogniser implements Recogniser {
         : null;
     this.delaySeconds = (CLEAN_FRAME_SAMPLES + (this.rnnoise ? RNNOISE_ALIGNED_DELAY : 0)) / SAMPLE_RATE;
     this.suppresses = suppressDb < 0;
+    this.roomEcho = o.echo && this.aec ? new RoomEcho(o.echo) : null;
+    this.ownVoice = this.roomEcho ? new OwnVoiceFilter(this.roomEcho) : null;
   }
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
@@ -95,11 +103,13 @@ export class CleanedRecogniser implements Recogniser {
     const n = chunk.pcm.length >> 1;
     if (n === 0) return [];
     const { pcm, denoised } = this.process(chunk, n);
-    return this.inner.accept({ pcm, t: chunk.t - this.delaySeconds, ...(denoised ? { denoised } : {}) });
+    const events = this.inner.accept({ pcm, t: chunk.t - this.delaySeconds, ...(denoised ? { denoised } : {}) });
+    return this.ownVoice ? this.ownVoice.filter(events) : events;
   }
 
   flush(): RecognitionEvent[] {
-    return this.inner.flush();
+    const events = this.inner.flush();
+    return this.ownVoice ? this.ownVoice.filter(events) : events;
   }
 
   close(): void {
@@ -135,6 +145,7 @@ export class CleanedRecogniser implements Recogniser {
   private clean(frame: Int16Array, t: number, noisy: boolean): Int16Array {
     const echo = this.aec !== null && this.o.echo!.playedDuring(t - ECHO_TAIL_SECONDS, t + CLEAN_FRAME_SAMPLES / SAMPLE_RATE);
     const heard = echo ? this.cancelEcho(frame, t) : this.speexDenoise(frame, noisy);
+    if (echo) this.ownVoice!.note(t, CLEAN_FRAME_SAMPLES / SAMPLE_RATE, frame, heard, this.played);
     if (!this.rnnoise) return heard;
     // RNNoise runs only in a noisy room, and not over the canceller's output (speexdsp's residual echo
     // suppressor cleans that; RNNoise over it cost "stop" one trial in 15 at 0 dB on the barge-in bench):

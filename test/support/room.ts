@@ -59,3 +59,45 @@ export function withVoice(heard: Buffer, voice: Buffer, at: number): Buffer {
   }
   return out;
 }
+
+/** What a cheap speaker and a free-running sound card add to the echo path, which the canceller cannot model. */
+export interface EchoNonLinearity {
+  /** The speaker clips the played sound at this fraction of its loudest sample (1: no clipping). */
+  clipAt: number;
+  /** Speaker and microphone clocks differ by this much (parts per million): the echo's delay drifts. */
+  driftPpm: number;
+}
+
+/**
+ * `throughRoom` with a non-linear echo path: the played sound clipped by the speaker (hard, at `clipAt` of its
+ * peak, then brought back to the same RMS so that `gain` means what it does in `throughRoom`) and read on a
+ * clock `driftPpm` faster than the microphone's (linear interpolation), so that the delay the canceller has
+ * learnt slides by driftPpm microseconds a second.
+ */
+export function throughNonLinearRoom(played: Buffer, nl: EchoNonLinearity, seconds = played.length / 2 / 16000, gain = 1): Buffer {
+  const n = played.length >> 1;
+  let peak = 1;
+  for (let i = 0; i < n; i++) peak = Math.max(peak, Math.abs(played.readInt16LE(i * 2)));
+  const limit = peak * nl.clipAt;
+  const clipped = new Float64Array(n);
+  let before = 0;
+  let after = 0;
+  for (let i = 0; i < n; i++) {
+    const v = played.readInt16LE(i * 2);
+    clipped[i] = Math.max(-limit, Math.min(limit, v));
+    before += v * v;
+    after += clipped[i]! * clipped[i]!;
+  }
+  const norm = after > 0 ? Math.sqrt(before / after) : 1;
+  const step = 1 + nl.driftPpm * 1e-6;
+  const drifted = Buffer.alloc(played.length);
+  for (let i = 0; i < n; i++) {
+    const x = i * step;
+    const j = Math.floor(x);
+    if (j + 1 >= n) break;
+    const f = x - j;
+    const v = norm * ((1 - f) * clipped[j]! + f * clipped[j + 1]!);
+    drifted.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v))), i * 2);
+  }
+  return throughRoom(drifted, seconds, gain);
+}

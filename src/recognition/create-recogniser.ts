@@ -79,9 +79,16 @@ export function createRecogniser(
  * keyword leaves with its role, whichever engine heard it.
  */
 export function withCommandRules(engine: Recogniser, rules: CommandRules, cleaning?: CleaningOptions): CommandRecogniser {
-  const heard = cleaning ? new CleanedRecogniser(engine, cleaning) : engine;
-  const gated = new UtteranceEndGate(heard, rules.words.reply, rules.replyGapSeconds, rules.replyPauseBeforeSeconds, rules.replyPauseBeforeNoisySeconds, [
-    rules.words.cancel,
-  ]);
+  const cleaner = cleaning ? new CleanedRecogniser(engine, cleaning) : undefined;
+  // While the device plays, the gate judges the user's speech against the echo the room gives it.
+  const gated = new UtteranceEndGate(
+    cleaner ?? engine,
+    rules.words.reply,
+    rules.replyGapSeconds,
+    rules.replyPauseBeforeSeconds,
+    rules.replyPauseBeforeNoisySeconds,
+    [rules.words.cancel],
+    cleaner?.roomEcho,
+  );
   return new CommandRoles(gated, rules);
 }

@@ -104,21 +104,25 @@ export function rng(seed: number): () => number {
 /** The word that ends a question: "reply" sends it, "cancel" throws it away. */
 export type EndWord = 'reply' | 'cancel';
 
-function questionParts(snapshots: number, phraseIndex: number, rand: () => number, endWord: EndWord): SpeechPart[] {
+function questionParts(snapshots: number, phraseIndex: number, rand: () => number, endWord: EndWord, pauseBefore?: number): SpeechPart[] {
   const parts: SpeechPart[] = [{ text: PHRASES[phraseIndex % PHRASES.length]! }];
   for (let j = 0; j < snapshots; j++) {
     parts.push({ silence: 0.2 + 0.2 * rand() }, { text: 'snapshot' }, { silence: 0.25 + 0.3 * rand() });
     parts.push({ text: PHRASES[(phraseIndex + j + 1) % PHRASES.length]! });
   }
-  parts.push({ silence: 0.5 + 0.4 * rand() }, { text: endWord }, { silence: 1.5 });
+  const pause = 0.5 + 0.4 * rand();
+  parts.push({ silence: pauseBefore ?? pause }, { text: endWord }, { silence: 1.5 });
   return parts;
 }
 
-/** The question stream of one voice at one rate: 1 s of quiet, then four questions (0..3 snapshots), each ended by `endWord`. */
-export async function questionStream(voice: Voice, rate: number, index: number, endWord: EndWord = 'reply'): Promise<Stream> {
+/**
+ * The question stream of one voice at one rate: 1 s of quiet, then four questions (0..3 snapshots), each ended by
+ * `endWord` after a pause of 0.5 to 0.9 s, or of `pauseBefore` seconds when given (the same phrases otherwise).
+ */
+export async function questionStream(voice: Voice, rate: number, index: number, endWord: EndWord = 'reply', pauseBefore?: number): Promise<Stream> {
   const rand = rng(1000 + index);
   const parts: SpeechPart[] = [{ silence: 1.0 }];
-  for (const k of [0, 1, 2, 3]) parts.push(...questionParts(k, index * 4 + k, rand, endWord));
+  for (const k of [0, 1, 2, 3]) parts.push(...questionParts(k, index * 4 + k, rand, endWord, pauseBefore));
   const speech = await synthesise(parts, { engine: voice.engine, voice: voice.voice, rate });
   return {
     voice,

@@ -5,6 +5,8 @@ import { createEngine } from '../../src/recognition/create-recogniser';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
 import type { KeywordEvent, RecognitionEvent } from '../../src/recognition/recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
+import { PlaybackReference } from '../../src/audio/playback-reference';
+import { RoomEcho } from '../../src/recognition/room-echo';
 import { pinkNoise, questionStream, RATES, VOICES as BENCH_VOICES, withNoise } from '../bench/keywords-corpus';
 import { addNoise, synthesise, toChunks, type SpeechPart } from '../support/speech';
 import { keywordsIn, RULES } from '../support/recognise';
@@ -37,8 +39,8 @@ describe('"reply" counts only at the end of an utterance (PocketSphinx on flite 
     const lastTruth = truth[truth.length - 1]!;
     expect(replies).toHaveLength(1);
     expect(Math.abs(replies[0]!.start - lastTruth.start)).toBeLessThan(0.2);
-    // Held back for the configured gap after the word, not longer.
-    expect(replies[0]!.detectedAt).toBeGreaterThanOrEqual(replies[0]!.end + RULES.replyGapSeconds - 1e-9);
+    // Held back for the gap after the word (said a second after the question: the shorter gap of a word set apart), not longer.
+    expect(replies[0]!.detectedAt).toBeGreaterThanOrEqual(replies[0]!.end + 0.3 - 1e-9);
     expect(replies[0]!.detectedAt).toBeLessThan(lastTruth.end + RULES.replyGapSeconds + 0.3);
     // The engine did hear the first one (a real pause followed it): the gate is what dropped it.
     expect(gate.droppedMidUtterance).toBe(1);
@@ -377,5 +379,77 @@ describe('UtteranceEndGate and other voices in the room', () => {
 
   it('but not when the other speech is as loud as the user: that is the user going on', () => {
     expect(run(3)).toBe(0);
+  });
+});
+
+describe('UtteranceEndGate over the device\'s own playback', () => {
+  /** A square wave at `amp` (not fricative), 100 ms. */
+  const tone = (amp: number): Buffer => {
+    const b = Buffer.alloc(1600 * 2);
+    for (let i = 0; i < 1600; i++) b.writeInt16LE(i % 20 < 10 ? amp : -amp, i * 2);
+    return b;
+  };
+  const mix = (a: Buffer, b: Buffer): Buffer => {
+    const out = Buffer.alloc(a.length);
+    for (let i = 0; i < a.length; i += 2) out.writeInt16LE(Math.max(-32768, Math.min(32767, a.readInt16LE(i) + b.readInt16LE(i))), i);
+    return out;
+  };
+  const energy = (b: Buffer): number => {
+    let s = 0;
+    for (let i = 0; i < b.length; i += 2) s += b.readInt16LE(i) ** 2;
+    return s;
+  };
+  /**
+   * Quiet for 5 s (the floor), then the device plays in 100 ms bursts, its echo `echoDb` under the user's
+   * "reply" (10.0-10.4) and going on after it. The room passes the playback on at its own level; RoomEcho
+   * learns that as the cleaner teaches it, from what the microphone heard against what played.
+   */
+  const run = (echoDb: number, withRoom: boolean) => {
+    const user = tone(8000);
+    const burst = tone(Math.round(8000 * Math.pow(10, -echoDb / 20)));
+    const silent = Buffer.alloc(3200);
+    const reference = new PlaybackReference(0);
+    const room = new RoomEcho(reference);
+    const reply: KeywordEvent = { type: 'keyword', word: 'reply', start: 10.0, end: 10.4, detectedAt: 10.5 };
+    let calls = 0;
+    const inner = { accept: () => (++calls === 106 ? [reply] : []), flush: () => [], close: () => undefined };
+    const gate = new UtteranceEndGate(inner, 'reply', 0.45, 0.1, 0.1, [], withRoom ? room : undefined);
+    const out: RecognitionEvent[] = [];
+    for (let i = 0; i < 130; i++) {
+      const played = i >= 50 && i % 2 === 0 ? burst : silent;
+      if (i >= 50) reference.append(played, i * 0.1);
+      const mic = i >= 100 && i < 104 ? mix(user, played) : played;
+      out.push(...gate.accept({ pcm: mic, t: i * 0.1 }));
+      if (i >= 50 && (i < 100 || i >= 104)) room.learn(energy(mic), energy(played), 1600);
+    }
+    return out.filter((e) => e.type === 'keyword').length;
+  };
+
+  it('counts "reply" said over an answer whose echo is 3 dB under the user: the echo is not the user going on', () => {
+    expect(run(3, true)).toBe(1);
+  });
+
+  it('without the room\'s echo known, the same echo reads as more of the user\'s speech and drops it', () => {
+    expect(run(3, false)).toBe(0);
+  });
+
+  it('still drops it when the user goes on over the answer', () => {
+    // The user's level after the word, over the playback: louder than its echo by far, so it is speech.
+    const user = tone(8000);
+    const reference = new PlaybackReference(0);
+    const room = new RoomEcho(reference);
+    const burst = tone(4000);
+    const reply: KeywordEvent = { type: 'keyword', word: 'reply', start: 10.0, end: 10.4, detectedAt: 10.5 };
+    let calls = 0;
+    const gate = new UtteranceEndGate({ accept: () => (++calls === 106 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.45, 0.1, 0.1, [], room);
+    const out: RecognitionEvent[] = [];
+    for (let i = 0; i < 130; i++) {
+      const played = i >= 50 && i % 2 === 0 ? burst : Buffer.alloc(3200);
+      if (i >= 50) reference.append(played, i * 0.1);
+      const mic = (i >= 100 && i < 104) || (i >= 106 && i < 110) ? mix(user, played) : played;
+      out.push(...gate.accept({ pcm: mic, t: i * 0.1 }));
+      if (i >= 50 && i < 100) room.learn(energy(mic), energy(played), 1600);
+    }
+    expect(out.filter((e) => e.type === 'keyword')).toHaveLength(0);
   });
 });

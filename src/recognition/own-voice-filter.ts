@@ -8,6 +8,11 @@ import { USER_OVER_ECHO_DB, type RoomEcho } from './room-echo';
  */
 export const OWN_VOICE_REMOVED_DB = 6;
 /**
+ * Once the canceller has converged, a word standing less than this over the room's echo is still the device's:
+ * its own words stood -2.3 to +1.1 dB over it on the tuning voices, a user as loud as the echo about 3 dB.
+ */
+const CONVERGED_OVER_ECHO_DB = 2;
+/**
  * The canceller has converged when it took this much out of what the microphone heard over the CONVERGED_SECONDS
  * before the word (with at least CONVERGED_MIN_SECONDS of playback in them): then its word is the judge, and a
  * user as loud as the echo (removed about 3 dB) is still heard. Before that, the room's echo is.
@@ -20,9 +25,10 @@ const KEEP_SECONDS = 4;
 
 /**
  * Drops keyword events that are the device's own voice: the canceller removed OWN_VOICE_REMOVED_DB or more of
- * the word; or, while it has not converged (CONVERGED_DB), the microphone stood less than USER_OVER_ECHO_DB over
- * the echo the room gives what played (the canceller needs a second or so to follow a new answer, and until
- * then removes little; the room's loudness already says what the echo alone would be). The cleaner notes each frame's energy as heard, after
+ * the word; or the microphone stood less than USER_OVER_ECHO_DB over the echo the room gives what played
+ * (CONVERGED_OVER_ECHO_DB once the canceller has converged: CONVERGED_DB). The canceller needs a second or so to
+ * follow a new answer, and until then removes little; the room's loudness already says what the echo alone
+ * would be. The cleaner notes each frame's energy as heard, after
  * cancelling and as played, while the speaker plays; words outside playback pass untouched. Engine-independent:
  * a learned detector hears "snapshot" in the canceller's residue of an answer that says "snapshot" (or "shop")
  * as readily as in the user's voice.
@@ -96,7 +102,8 @@ export class OwnVoiceFilter {
     return events.filter((e) => {
       if (e.type !== 'keyword') return true;
       const j = this.judge(e.start, e.end);
-      if (!j || (j.removedDb < OWN_VOICE_REMOVED_DB && (j.converged || j.overEchoDb === undefined || j.overEchoDb >= USER_OVER_ECHO_DB))) return true;
+      const overEcho = j?.converged ? CONVERGED_OVER_ECHO_DB : USER_OVER_ECHO_DB;
+      if (!j || (j.removedDb < OWN_VOICE_REMOVED_DB && (j.overEchoDb === undefined || j.overEchoDb >= overEcho))) return true;
       this.dropped++;
       return false;
     });

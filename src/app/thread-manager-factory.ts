@@ -15,6 +15,7 @@ import type { Indicator } from '../indicator/indicator';
 import { FileLedger } from '../spool/file-ledger';
 import { JsonStateFile } from '../spool/json-state-file';
 import { TurnSpool } from '../spool/turn-spool';
+import { StorageGuard, type SpaceFreer } from '../spool/storage-guard';
 import type { Speaker } from '../speech/speaker';
 import { ConfirmationGate } from '../turn/confirmation-gate';
 import { TurnAttachments } from '../turn/turn-attachments';
@@ -114,6 +115,9 @@ export function createThreadManager(config: Config, given: Secrets | SecretsSour
   });
 }
 
+/** Said once when the device's storage fills up. */
+export const STORAGE_FULL_SPOKEN = "The device's storage is full. Please free some space on its card.";
+
 export interface AssistantSide {
   threads: ThreadManager;
   spool: TurnSpool;
@@ -138,6 +142,10 @@ export function createAssistantSide(
     onUploadStart?: (name: string) => void;
     /** Cloud mode: spooled audio is transcribed before its question goes (offline with these rules if the cloud refuses it). */
     cloud?: { transcriber: CloudTranscriber; rules: CommandRules };
+    /** Room on a full disk after the spool's own leftovers, in order (the console's old history). */
+    freeSpace?: SpaceFreer[];
+    /** Free bytes that end an episode of a full disk (tests on a small tmpfs). */
+    storageRoomBytes?: number;
   },
 ): AssistantSide {
   const gate = new ConfirmationGate(config.zapier.confirm, config.zapier.confirmTimeoutMs, (action, decision) =>
@@ -145,7 +153,18 @@ export function createAssistantSide(
   );
   const source = asSecretsSource(secrets);
   const threads = createThreadManager(config, source, log, gate);
-  const spool = new TurnSpool(config.stateDir);
+  // A full disk is said once (log line with the fix, error LED, aloud); questions go on from memory.
+  const storage: StorageGuard = new StorageGuard({
+    dir: config.stateDir,
+    freers: [{ what: 'leftover files of interrupted writes', free: () => spool.freeLeftovers() }, ...(devices.freeSpace ?? [])],
+    ...(devices.storageRoomBytes !== undefined ? { roomBytes: devices.storageRoomBytes } : {}),
+    onFull: (r) => {
+      devices.emit({ event: 'error', stage: 'storage', message: r.message });
+      devices.indicator.set('error', 'storage full');
+      sender.announce(STORAGE_FULL_SPOKEN);
+    },
+  });
+  const spool = new TurnSpool(config.stateDir, storage);
   const ledger = new FileLedger(config.stateDir);
   const uploads = new UploadQueue({
     threads,

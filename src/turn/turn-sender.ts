@@ -5,6 +5,7 @@ import type { Indicator } from '../indicator/indicator';
 import type { JsonStateFile } from '../spool/json-state-file';
 import type { TurnRecord, TurnSpool } from '../spool/turn-spool';
 import { RetryPolicy } from '../retry/retry-policy';
+import { isNoSpace, StorageFullError } from '../spool/storage-guard';
 import { sentencesOf } from '../speech/sentence-splitter';
 import type { Speaker } from '../speech/speaker';
 import { confirmationPrompt } from './confirmation-gate';
@@ -143,7 +144,8 @@ export class TurnSender {
         record.id,
         durable.then(
           () => this.o.emit({ event: 'queued', turn: record.id, text: record.text }),
-          (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }),
+          // A full disk was reported once already; the question is in memory and goes all the same.
+          (e: Error) => (e instanceof StorageFullError ? undefined : this.o.emit({ event: 'error', stage: 'spool', message: e.message })),
         ),
       );
     }
@@ -289,7 +291,11 @@ export class TurnSender {
         record.state = 'sending';
         record.attempts += 1;
         record.dialect = this.o.threads.dialect;
-        await this.o.spool.save(record);
+        // A full disk: the question goes from memory; an older record left on disk must not send it again after a restart.
+        await this.o.spool.save(record).catch((e: unknown) => {
+          if (!isNoSpace(e)) throw e;
+          return this.o.spool.forgetOnDisk(record.id);
+        });
         if (this.unqueued.delete(record.id)) this.o.emit({ event: 'queued', turn: record.id, text: record.text });
         events = this.o.threads.ask(question);
       }
@@ -333,7 +339,10 @@ export class TurnSender {
         p.text = await this.o.transcription.offline(audio);
         p.offline = true;
       }
-      await this.o.spool.save(record);
+      // A full disk keeps the text in memory: the question goes all the same.
+      await this.o.spool.save(record).catch((e: unknown) => {
+        if (!isNoSpace(e)) throw e;
+      });
     }
     const text = pieces.map((p) => p.text).filter(Boolean).join(' ');
     record.text = pieces.some((p) => p.offline) ? `${OFFLINE_TRANSCRIPT_NOTE} ${text}` : text;

@@ -62,7 +62,7 @@ export function openAIClient(config: Config, secrets: SecretsSource, o: { timeou
   return new OpenAI({ apiKey: apiKeyFunction(config.openai.baseURL, secrets), baseURL: config.openai.baseURL, ...o });
 }
 
-export function createThreadManager(config: Config, given: Secrets | SecretsSource, log: Logger, gate?: ApprovalGate): ThreadManager {
+export function createThreadManager(config: Config, given: Secrets | SecretsSource, log: Logger, gate?: ApprovalGate, storage?: StorageGuard): ThreadManager {
   const secrets = asSecretsSource(given);
   const client = openAIClient(config, secrets, {
     timeout: config.openai.timeoutMs,
@@ -103,7 +103,7 @@ export function createThreadManager(config: Config, given: Secrets | SecretsSour
             },
           }
         : {}),
-      session: new JsonStateFile<ResponsesSession>(join(config.stateDir, 'responses-session.json')),
+      session: new JsonStateFile<ResponsesSession>(join(config.stateDir, 'responses-session.json'), storage),
     });
   }
   if (!tool) throw new AssistantError('api = "assistants" needs zapier.transport = "hook"', 'refused');
@@ -111,7 +111,7 @@ export function createThreadManager(config: Config, given: Secrets | SecretsSour
     ...common,
     ...(config.openai.assistantId ? { assistantId: config.openai.assistantId } : {}),
     tool,
-    session: new JsonStateFile<AssistantsSession>(join(config.stateDir, 'assistants-session.json')),
+    session: new JsonStateFile<AssistantsSession>(join(config.stateDir, 'assistants-session.json'), storage),
   });
 }
 
@@ -144,28 +144,25 @@ export function createAssistantSide(
     cloud?: { transcriber: CloudTranscriber; rules: CommandRules };
     /** Room on a full disk after the spool's own leftovers, in order (the console's old history). */
     freeSpace?: SpaceFreer[];
-    /** Free bytes that end an episode of a full disk (tests on a small tmpfs). */
-    storageRoomBytes?: number;
   },
 ): AssistantSide {
   const gate = new ConfirmationGate(config.zapier.confirm, config.zapier.confirmTimeoutMs, (action, decision) =>
     devices.emit({ event: 'confirm', name: action.name, decision }),
   );
   const source = asSecretsSource(secrets);
-  const threads = createThreadManager(config, source, log, gate);
   // A full disk is said once (log line with the fix, error LED, aloud); questions go on from memory.
   const storage: StorageGuard = new StorageGuard({
     dir: config.stateDir,
     freers: [{ what: 'leftover files of interrupted writes', free: () => spool.freeLeftovers() }, ...(devices.freeSpace ?? [])],
-    ...(devices.storageRoomBytes !== undefined ? { roomBytes: devices.storageRoomBytes } : {}),
     onFull: (r) => {
       devices.emit({ event: 'error', stage: 'storage', message: r.message });
       devices.indicator.set('error', 'storage full');
       sender.announce(STORAGE_FULL_SPOKEN);
     },
   });
+  const threads = createThreadManager(config, source, log, gate, storage);
   const spool = new TurnSpool(config.stateDir, storage);
-  const ledger = new FileLedger(config.stateDir);
+  const ledger = new FileLedger(config.stateDir, storage);
   const uploads = new UploadQueue({
     threads,
     detail: config.openai.detail,
@@ -194,7 +191,7 @@ export function createAssistantSide(
       refusedRetryMs: config.spool.refusedRetryMs,
       maxAgeMs: config.spool.maxAgeHours * 3_600_000,
     },
-    conversation: new JsonStateFile(join(config.stateDir, 'conversation-activity.json')),
+    conversation: new JsonStateFile(join(config.stateDir, 'conversation-activity.json'), storage),
     // Without a key a question waits in the spool; the service calls retryNow() when one is set.
     blocked: () => (needsApiKey(config, source.current()) ? { reason: 'no OpenAI API key is set', spoken: 'Your question is kept until I have an OpenAI API key.' } : undefined),
     resetAfterIdleMs: config.conversation.resetAfterIdleMinutes * 60_000,

@@ -5,7 +5,7 @@ import type { Indicator } from '../indicator/indicator';
 import type { JsonStateFile } from '../spool/json-state-file';
 import type { TurnRecord, TurnSpool } from '../spool/turn-spool';
 import { RetryPolicy } from '../retry/retry-policy';
-import { isNoSpace, StorageFullError } from '../spool/storage-guard';
+import { isNoSpace } from '../spool/storage-guard';
 import { sentencesOf } from '../speech/sentence-splitter';
 import type { Speaker } from '../speech/speaker';
 import { confirmationPrompt } from './confirmation-gate';
@@ -145,7 +145,7 @@ export class TurnSender {
         durable.then(
           () => this.o.emit({ event: 'queued', turn: record.id, text: record.text }),
           // A full disk was reported once already; the question is in memory and goes all the same.
-          (e: Error) => (e instanceof StorageFullError ? undefined : this.o.emit({ event: 'error', stage: 'spool', message: e.message })),
+          (e: Error) => (isNoSpace(e) ? undefined : this.o.emit({ event: 'error', stage: 'spool', message: e.message })),
         ),
       );
     }

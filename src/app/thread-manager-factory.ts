@@ -197,6 +197,7 @@ export function createAssistantSide(
     resetAfterIdleMs: config.conversation.resetAfterIdleMinutes * 60_000,
     // The janitor is built next (it asks the sender which files questions still need); called only after both exist.
     onReset: (): Promise<void> => janitor.deleteAll().then(() => undefined),
+    storageFull: () => storage.isFull,
     ...(devices.cloud
       ? {
           transcription: {

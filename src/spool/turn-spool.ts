@@ -74,6 +74,8 @@ export class TurnSpool {
   private readonly writing = new Map<string, Set<string>>();
   /** Per turn, files whose write failed (a full disk): kept here until written, so nothing of the question is lost. */
   private readonly unsaved = new Map<string, Map<string, Buffer>>();
+  /** Turns whose latest record could not be written (a full disk): a power cut would lose or misstate them. */
+  private readonly staleRecords = new Set<string>();
 
   constructor(
     dir: string,
@@ -126,9 +128,9 @@ export class TurnSpool {
     return kept ? Promise.resolve(kept) : readFile(join(this.dirOf(id), name));
   }
 
-  /** Whether every file of the turn is on disk (none is held in memory for want of space). */
+  /** Whether the turn is on disk as it is now (no file or record held in memory for want of space). */
   onDisk(id: string): boolean {
-    return !this.unsaved.get(id)?.size;
+    return !this.unsaved.get(id)?.size && !this.staleRecords.has(id);
   }
 
   /** A file of the turn to disk; when it cannot go (a full disk) it is kept in memory and the write rejects. */
@@ -166,7 +168,13 @@ export class TurnSpool {
         copy.snapshots = copy.snapshots.filter((s) => !missing.has(s.file));
         if (copy.pieces) copy.pieces = copy.pieces.filter((p) => !missing.has(p.file));
       }
-      await this.guarded(join(this.dirOf(record.id), 'turn.json'), () => file.write(copy));
+      try {
+        await this.guarded(join(this.dirOf(record.id), 'turn.json'), () => file.write(copy));
+        this.staleRecords.delete(record.id);
+      } catch (e) {
+        if (!this.removed.has(record.id)) this.staleRecords.add(record.id);
+        throw e;
+      }
     });
   }
 
@@ -240,6 +248,7 @@ export class TurnSpool {
     this.files.delete(id);
     this.writing.delete(id);
     this.unsaved.delete(id);
+    this.staleRecords.delete(id);
     await rm(this.dirOf(id), { recursive: true, force: true });
   }
 

@@ -52,10 +52,15 @@ export interface TurnSenderOptions {
   transcription?: { cloud(audio: Buffer): Promise<string>; offline(audio: Buffer): Promise<string> };
   /** Called after a new conversation starts: the old one's files can go (the file janitor's deleteAll). */
   onReset?: () => Promise<void>;
+  /** Whether the device's storage is full (nothing more could be deleted): see `submit`. */
+  storageFull?: () => boolean;
 }
 
 /** The message of a question of only command words: nothing was said but the pictures were taken, and the model is told so. */
 export const PICTURES_ONLY = '(The user took these pictures and said nothing else.) What do you see?';
+
+/** Said when a question is refused: the storage is full and the one before it, in memory only, cannot go yet. */
+export const STORAGE_FULL_REFUSED = 'My storage is full, so I cannot keep this question until the one before it is sent.';
 
 /** Said to the model before a question the cloud could not transcribe. */
 export const OFFLINE_TRANSCRIPT_NOTE = '(This is an offline transcript of the spoken question and may contain errors.)';
@@ -131,6 +136,7 @@ export class TurnSender {
     this.marksOf(record.id).reply ??= replyAt;
     if (refined) this.refined.set(record.id, refined);
     const fresh = record.state === 'open' || record.state === 'closed';
+    if (fresh && this.refused(record, refined)) return;
     if (fresh) record.state = 'closed';
     // A question that can go at once is made safe by its `sending` write, which follows at once:
     // one fsynced write fewer between "reply" and the request. Anything that makes it wait
@@ -151,6 +157,24 @@ export class TurnSender {
     }
     this.queue.push(record);
     this.kick();
+  }
+
+  /**
+   * The last resort of a full disk (old history and leftovers already deleted): while a question kept in memory
+   * only cannot go (no network), a new one is refused, said aloud, rather than piling up where a power cut
+   * loses them all.
+   */
+  private refused(record: TurnRecord, refined?: Promise<string>): boolean {
+    if (!this.o.storageFull?.() || !this.holding || !this.queue.some((r) => !this.o.spool.onDisk(r.id))) return false;
+    refined?.catch(() => undefined);
+    this.o.emit({
+      event: 'error',
+      stage: 'storage',
+      message: `a new question was refused: the device's storage is full and the question before it, kept in memory only, cannot be sent yet; free space on the SD card`,
+    });
+    void this.say(STORAGE_FULL_REFUSED);
+    void this.o.spool.remove(record.id);
+    return true;
   }
 
   /** File ids that questions still waiting need (the janitor must keep them). */

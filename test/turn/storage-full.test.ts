@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { STORAGE_FULL_SPOKEN } from '../../src/app/thread-manager-factory';
 import type { Speaker } from '../../src/speech/speaker';
 import type { TurnEvent } from '../../src/turn/turn-events';
+import { STORAGE_FULL_REFUSED } from '../../src/turn/turn-sender';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { askWithCloud, kw, OP } from '../support/cloud-question';
 import { locateSent } from '../support/sent-audio';
@@ -112,5 +113,36 @@ const mounted = 'dir' in disk;
     expect(messages[0]!.file_ids).toHaveLength(1);
     expect(errorsOf(out, 'storage')).toHaveLength(1);
     expect(said.filter((s) => s === STORAGE_FULL_SPOKEN)).toHaveLength(1);
+  }, 60_000);
+
+  it('the last resort: while a question kept in memory only cannot go, a new one is refused, said aloud; the first goes when the API is back', async () => {
+    const state = stateDir();
+    d.fill();
+    // The assistant cannot be reached (the transcriptions still can): the first question is held, in memory only.
+    fake.inject({ operation: 'POST /responses', status: 503, times: 1000 });
+    const asks = fake.questions.length;
+    const { said, speaker } = sayings();
+    const second = (t: number) => t + 10;
+    const speech: Array<[number, number]> = [...SPEECH, ...SPEECH.map(([a, b]): [number, number] => [second(a), second(b)])];
+    const words = [...WORDS, kw('snapshot', second(3.2), second(3.6)), kw('reply', second(8), second(8.4))];
+    const { side, turn, out } = await askWithCloud(fake, speech, words, 20, { stateDir: state, speaker, stopSender: false });
+    await turn.finish();
+    const full = errorsOf(out, 'storage');
+    expect(full).toHaveLength(2);
+    expect(full[1]!.message).toMatch(/a new question was refused: the device's storage is full and the question before it, kept in memory only, cannot be sent yet/);
+    expect(said.filter((s) => s === STORAGE_FULL_SPOKEN)).toHaveLength(1);
+    expect(said.filter((s) => s === STORAGE_FULL_REFUSED)).toHaveLength(1);
+
+    fake.clearFaults();
+    side.sender.retryNow();
+    await until(() => messagesOf(out).length > 0);
+    await side.sender.drained();
+    await side.sender.stop();
+    // The first question went once (tried while held: a message event per attempt), with its picture; the refused one never did.
+    const turns = new Set(messagesOf(out).map((m) => m.turn));
+    expect(turns.size).toBe(1);
+    expect(fake.questions.slice(asks)).toEqual([messagesOf(out)[0]!.text]);
+    expect(messagesOf(out)[0]!.file_ids).toHaveLength(1);
+    expect(out.filter((e) => e.event === 'reply')).toHaveLength(1);
   }, 60_000);
 });

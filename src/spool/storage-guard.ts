@@ -8,6 +8,9 @@ export class StorageFullError extends Error {
   }
 }
 
+/** Rounds of one freer per failed write at most. */
+const MAX_ROUNDS = 32;
+
 export function isNoSpace(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
@@ -66,7 +69,8 @@ export class StorageGuard {
     const freed = new Map<string, number>();
     const list = () => [...freed].map(([what, n]) => `${n} ${what}`);
     for (const f of this.o.freers) {
-      for (;;) {
+      // Bounded: a freer that keeps reporting deletions that free nothing (a file it cannot remove) must not spin.
+      for (let round = 0; round < MAX_ROUNDS; round++) {
         const n = await f.free().catch(() => 0);
         if (!n) break;
         freed.set(f.what, (freed.get(f.what) ?? 0) + n);

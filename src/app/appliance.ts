@@ -6,6 +6,7 @@ import { PlaybackReference } from '../audio/playback-reference';
 import type { FrameSource } from '../camera/frame';
 import { type Config, type ConfigSource, spokenCommands } from '../config/config';
 import type { SecretsFile, SecretsSource } from '../config/secrets-file';
+import { HistoryStore } from '../console/history-store';
 import { ServiceConsole } from '../console/start-console';
 import { ControlServer } from '../control/control-server';
 import { ServiceControl } from '../control/service-control';
@@ -136,6 +137,13 @@ export class Appliance {
       speaker: this.speaker,
       indicator,
       emit,
+      // A full disk deletes the console's oldest history first (on disk even while the console is off).
+      freeSpace: [
+        {
+          what: 'old console history entries',
+          free: () => (consoleSide ? consoleSide.shedHistory() : new HistoryStore(config.stateDir, config.console.history, { onError: (m) => log.warn(m), thumbnails: false }).shed()),
+        },
+      ],
       ...(cloud ? { cloud: { transcriber: cloud, rules } } : {}),
     });
     this.side = side;

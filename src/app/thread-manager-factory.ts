@@ -15,6 +15,7 @@ import type { Indicator } from '../indicator/indicator';
 import { FileLedger } from '../spool/file-ledger';
 import { JsonStateFile } from '../spool/json-state-file';
 import { TurnSpool } from '../spool/turn-spool';
+import { StorageGuard, type SpaceFreer } from '../spool/storage-guard';
 import type { Speaker } from '../speech/speaker';
 import { ConfirmationGate } from '../turn/confirmation-gate';
 import { TurnAttachments } from '../turn/turn-attachments';
@@ -61,7 +62,7 @@ export function openAIClient(config: Config, secrets: SecretsSource, o: { timeou
   return new OpenAI({ apiKey: apiKeyFunction(config.openai.baseURL, secrets), baseURL: config.openai.baseURL, ...o });
 }
 
-export function createThreadManager(config: Config, given: Secrets | SecretsSource, log: Logger, gate?: ApprovalGate): ThreadManager {
+export function createThreadManager(config: Config, given: Secrets | SecretsSource, log: Logger, gate?: ApprovalGate, storage?: StorageGuard): ThreadManager {
   const secrets = asSecretsSource(given);
   const client = openAIClient(config, secrets, {
     timeout: config.openai.timeoutMs,
@@ -103,7 +104,7 @@ export function createThreadManager(config: Config, given: Secrets | SecretsSour
             },
           }
         : {}),
-      session: new JsonStateFile<ResponsesSession>(join(config.stateDir, 'responses-session.json')),
+      session: new JsonStateFile<ResponsesSession>(join(config.stateDir, 'responses-session.json'), storage),
     });
   }
   if (!tool) throw new AssistantError('api = "assistants" needs zapier.transport = "hook"', 'refused');
@@ -111,9 +112,12 @@ export function createThreadManager(config: Config, given: Secrets | SecretsSour
     ...common,
     ...(config.openai.assistantId ? { assistantId: config.openai.assistantId } : {}),
     tool,
-    session: new JsonStateFile<AssistantsSession>(join(config.stateDir, 'assistants-session.json')),
+    session: new JsonStateFile<AssistantsSession>(join(config.stateDir, 'assistants-session.json'), storage),
   });
 }
+
+/** Said once when the device's storage fills up. */
+export const STORAGE_FULL_SPOKEN = "The device's storage is full. Please free some space on its card.";
 
 export interface AssistantSide {
   threads: ThreadManager;
@@ -139,15 +143,27 @@ export function createAssistantSide(
     onUploadStart?: (name: string) => void;
     /** Cloud mode: spooled audio is transcribed before its question goes (offline with these rules if the cloud refuses it). */
     cloud?: { transcriber: CloudTranscriber; rules: CommandRules };
+    /** Room on a full disk after the spool's own leftovers, in order (the console's old history). */
+    freeSpace?: SpaceFreer[];
   },
 ): AssistantSide {
   const gate = new ConfirmationGate(config.zapier.confirm, config.zapier.confirmTimeoutMs, (action, decision) =>
     devices.emit({ event: 'confirm', name: action.name, decision }),
   );
   const source = asSecretsSource(secrets);
-  const threads = createThreadManager(config, source, log, gate);
-  const spool = new TurnSpool(config.stateDir);
-  const ledger = new FileLedger(config.stateDir);
+  // A full disk is said once (log line with the fix, error LED, aloud); questions go on from memory.
+  const storage: StorageGuard = new StorageGuard({
+    dir: config.stateDir,
+    freers: [{ what: 'leftover files of interrupted writes', free: () => spool.freeLeftovers() }, ...(devices.freeSpace ?? [])],
+    onFull: (r) => {
+      devices.emit({ event: 'error', stage: 'storage', message: r.message });
+      devices.indicator.set('error', 'storage full');
+      sender.announce(STORAGE_FULL_SPOKEN);
+    },
+  });
+  const threads = createThreadManager(config, source, log, gate, storage);
+  const spool = new TurnSpool(config.stateDir, storage);
+  const ledger = new FileLedger(config.stateDir, storage);
   const uploads = new UploadQueue({
     threads,
     detail: () => config.openai.detail,
@@ -176,12 +192,13 @@ export function createAssistantSide(
       refusedRetryMs: config.spool.refusedRetryMs,
       maxAgeMs: config.spool.maxAgeHours * 3_600_000,
     },
-    conversation: new JsonStateFile(join(config.stateDir, 'conversation-activity.json')),
+    conversation: new JsonStateFile(join(config.stateDir, 'conversation-activity.json'), storage),
     // Without a key a question waits in the spool; the service calls retryNow() when one is set.
     blocked: () => (needsApiKey(config, source.current()) ? { reason: 'no OpenAI API key is set', spoken: 'Your question is kept until I have an OpenAI API key.' } : undefined),
     resetAfterIdleMs: config.conversation.resetAfterIdleMinutes * 60_000,
     // The janitor is built next (it asks the sender which files questions still need); called only after both exist.
     onReset: (): Promise<void> => janitor.deleteAll().then(() => undefined),
+    storageFull: () => storage.isFull,
     ...(devices.cloud
       ? {
           transcription: {

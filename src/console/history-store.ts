@@ -162,6 +162,19 @@ export class HistoryStore {
     await Promise.all(ids.map((id) => this.remove(id)));
   }
 
+  /**
+   * Room on a full disk: the oldest quarter of the history (at least one entry), answered questions first, with
+   * their pictures. Resolves to how many went; 0 when the history is empty.
+   */
+  async shed(): Promise<number> {
+    const byAge = this.list().reverse();
+    const order = [...byAge.filter((e) => e.state === 'answered'), ...byAge.filter((e) => e.state !== 'answered')];
+    const gone = order.slice(0, Math.max(1, Math.floor(order.length / 4)));
+    for (const e of gone) this.entries.delete(e.id);
+    await Promise.all(gone.map((e) => this.remove(e.id)));
+    return gone.length;
+  }
+
   /** Resolves when every write so far has landed. */
   async flushed(): Promise<void> {
     await Promise.all(this.writes.values());

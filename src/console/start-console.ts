@@ -77,6 +77,11 @@ export class ServiceConsole implements ConsoleDevices {
     }
   }
 
+  /** Room on a full disk: the oldest of the history goes (see HistoryStore.shed). */
+  shedHistory(): Promise<number> {
+    return this.history.shed();
+  }
+
   async start(actions: ConsoleActions): Promise<void> {
     this.actions = actions;
     const { log, redact, options } = this.p;

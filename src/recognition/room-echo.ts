@@ -40,8 +40,10 @@ export class RoomEcho {
     b.played += played;
     b.samples += samples;
     if (b.samples < BLOCK_SAMPLES) return;
-    if (b.played / b.samples > BLOCK_MIN_POWER && b.heard > 0) {
-      this.gains.push(10 * Math.log10(b.heard / b.played));
+    // A block that heard nothing while the speaker played loud is a room that returns nothing (a muted speaker):
+    // counted, at the floor, or the user's own words would be all it learnt from.
+    if (b.played / b.samples > BLOCK_MIN_POWER) {
+      this.gains.push(10 * Math.log10(Math.max(b.heard, 1e-3 * b.samples) / b.played));
       if (this.gains.length > GAIN_BLOCKS) this.gains.shift();
     }
     this.block = { heard: 0, played: 0, samples: 0 };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { JsonStateFile } from './json-state-file';
+import type { StorageGuard } from './storage-guard';
 
 interface LedgerDoc {
   files: { id: string; uploadedAt: number }[];
@@ -13,8 +14,8 @@ export class FileLedger {
   private readonly file: JsonStateFile<LedgerDoc>;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(dir: string) {
-    this.file = new JsonStateFile<LedgerDoc>(join(dir, 'uploaded-files.json'));
+  constructor(dir: string, storage?: StorageGuard) {
+    this.file = new JsonStateFile<LedgerDoc>(join(dir, 'uploaded-files.json'), storage);
   }
 
   add(id: string, uploadedAt = Date.now()): Promise<void> {

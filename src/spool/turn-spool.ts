@@ -2,6 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { JsonStateFile } from './json-state-file';
+import type { StorageGuard } from './storage-guard';
 
 /** One snapshot of a turn as the spool keeps it. */
 export interface SpooledSnapshot {
@@ -58,7 +59,9 @@ export interface TurnRecord {
  * Each turn from its first snapshot: a directory with `turn.json` and its
  * JPEGs, every file written atomically (temporary file, fsync, rename, fsync of
  * the directory), so a power cut leaves the old version or the new, never half.
- * A finished turn's directory is removed.
+ * A finished turn's directory is removed. On a full disk (see StorageGuard) a file that could not be written
+ * stays in memory, is read from there, is left out of the record, and is written with the turn's next record
+ * once there is room.
  */
 export class TurnSpool {
   private readonly turnsDir: string;
@@ -69,8 +72,15 @@ export class TurnSpool {
   private readonly removed = new Set<string>();
   /** Per turn, the pictures whose write has not landed yet. */
   private readonly writing = new Map<string, Set<string>>();
+  /** Per turn, files whose write failed (a full disk): kept here until written, so nothing of the question is lost. */
+  private readonly unsaved = new Map<string, Map<string, Buffer>>();
+  /** Turns whose latest record could not be written (a full disk): a power cut would lose or misstate them. */
+  private readonly staleRecords = new Set<string>();
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    private readonly storage?: StorageGuard,
+  ) {
     this.turnsDir = join(dir, 'turns');
   }
 
@@ -110,11 +120,36 @@ export class TurnSpool {
   saveFile(id: string, name: string, bytes: Buffer): Promise<void> {
     this.expect(id, name);
     const names = this.writing.get(id)!;
-    return this.enqueue(id, () => writeFileAtomic(join(this.dirOf(id), name), bytes)).finally(() => names.delete(name));
+    return this.enqueue(id, () => this.writeFile(id, name, bytes)).finally(() => names.delete(name));
   }
 
   readFile(id: string, name: string): Promise<Buffer> {
-    return readFile(join(this.dirOf(id), name));
+    const kept = this.unsaved.get(id)?.get(name);
+    return kept ? Promise.resolve(kept) : readFile(join(this.dirOf(id), name));
+  }
+
+  /** Whether the turn is on disk as it is now (no file or record held in memory for want of space). */
+  onDisk(id: string): boolean {
+    return !this.unsaved.get(id)?.size && !this.staleRecords.has(id);
+  }
+
+  /** A file of the turn to disk; when it cannot go (a full disk) it is kept in memory and the write rejects. */
+  private async writeFile(id: string, name: string, bytes: Buffer): Promise<void> {
+    const path = join(this.dirOf(id), name);
+    try {
+      await this.guarded(path, () => writeFileAtomic(path, bytes));
+    } catch (e) {
+      if (this.removed.has(id)) return;
+      let kept = this.unsaved.get(id);
+      if (!kept) this.unsaved.set(id, (kept = new Map()));
+      kept.set(name, bytes);
+      throw e;
+    }
+    this.unsaved.get(id)?.delete(name);
+  }
+
+  private guarded(path: string, write: () => Promise<void>): Promise<void> {
+    return this.storage ? this.storage.write(path, write) : write();
   }
 
   /**
@@ -123,16 +158,33 @@ export class TurnSpool {
    */
   save(record: TurnRecord): Promise<void> {
     const file = this.fileOf(record.id);
-    return this.enqueue(record.id, () => {
+    return this.enqueue(record.id, async () => {
+      // Files kept in memory for want of space go first, now that there may be room.
+      for (const [name, bytes] of [...(this.unsaved.get(record.id) ?? [])]) await this.writeFile(record.id, name, bytes).catch(() => undefined);
       const copy = structuredClone(record);
-      // A picture still being written is left out: the record never names a file that a power cut could lose.
-      const writing = this.writing.get(record.id);
-      if (writing?.size) {
-        copy.snapshots = copy.snapshots.filter((s) => !writing.has(s.file));
-        if (copy.pieces) copy.pieces = copy.pieces.filter((p) => !writing.has(p.file));
+      // A picture still being written (or held in memory) is left out: the record never names a file that a power cut could lose.
+      const missing = new Set([...(this.writing.get(record.id) ?? []), ...(this.unsaved.get(record.id)?.keys() ?? [])]);
+      if (missing.size) {
+        copy.snapshots = copy.snapshots.filter((s) => !missing.has(s.file));
+        if (copy.pieces) copy.pieces = copy.pieces.filter((p) => !missing.has(p.file));
       }
-      return file.write(copy);
+      try {
+        await this.guarded(join(this.dirOf(record.id), 'turn.json'), () => file.write(copy));
+        this.staleRecords.delete(record.id);
+      } catch (e) {
+        if (!this.removed.has(record.id)) this.staleRecords.add(record.id);
+        throw e;
+      }
     });
+  }
+
+  /**
+   * The turn's record goes from disk (a write of it failed, a full disk): an older record left behind would
+   * be taken for the truth after a restart (a question already sent, found `closed`, sent again). The turn
+   * lives on in memory.
+   */
+  async forgetOnDisk(id: string): Promise<void> {
+    await rm(join(this.dirOf(id), 'turn.json'), { force: true });
   }
 
   /** Runs one write of a turn after the ones before it, whether they failed or not. */
@@ -141,6 +193,26 @@ export class TurnSpool {
     const next = (this.chains.get(id) ?? Promise.resolve()).catch(() => undefined).then(write);
     this.chains.set(id, next);
     return next;
+  }
+
+  /**
+   * Room on a full disk: what kill -9 left behind (temporary files of writes cut short, directories of turns
+   * killed before their first record), never a turn of this process or a record.
+   */
+  async freeLeftovers(): Promise<number> {
+    let n = 0;
+    for (const turn of await readdir(this.turnsDir).catch(() => [] as string[])) {
+      const dir = join(this.turnsDir, turn);
+      const names = await readdir(dir).catch(() => [] as string[]);
+      const orphan = !names.includes('turn.json') && !this.files.has(turn) && !this.chains.has(turn) && !this.writing.has(turn);
+      for (const name of names) {
+        if (!orphan && !(name.endsWith('.tmp') && !name.endsWith(`.${process.pid}.tmp`))) continue;
+        await rm(join(dir, name), { force: true });
+        n++;
+      }
+      if (orphan) await rm(dir, { recursive: true, force: true });
+    }
+    return n;
   }
 
   /** Unfinished turns, oldest first. A turn whose record cannot be read is reported, not dropped. */
@@ -156,8 +228,11 @@ export class TurnSpool {
     for (const name of names) {
       try {
         const r = await this.fileOf(name).read();
-        // A directory without turn.json: killed between the first JPEG and the first record.
-        if (!r.id) continue;
+        // A directory without turn.json: killed between the first JPEG and the first record (a leftover).
+        if (!r.id) {
+          this.files.delete(name);
+          continue;
+        }
         records.push(r as TurnRecord);
       } catch (e) {
         onBroken?.(name, (e as Error).message);
@@ -172,6 +247,8 @@ export class TurnSpool {
     this.chains.delete(id);
     this.files.delete(id);
     this.writing.delete(id);
+    this.unsaved.delete(id);
+    this.staleRecords.delete(id);
     await rm(this.dirOf(id), { recursive: true, force: true });
   }
 

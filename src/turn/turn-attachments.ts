@@ -1,5 +1,6 @@
 import type { UploadQueue, UploadResult } from '../assistant/upload-queue';
 import type { FileLedger } from '../spool/file-ledger';
+import { isNoSpace } from '../spool/storage-guard';
 import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { TurnEvent } from './turn-events';
 
@@ -115,8 +116,9 @@ export class TurnAttachments {
     );
   }
 
+  /** A full disk is reported once by the storage guard (and loses nothing: the picture is kept in memory). */
   private spoolFailed(e: Error): void {
-    this.o.emit({ event: 'error', stage: 'spool', message: e.message });
+    if (!isNoSpace(e)) this.o.emit({ event: 'error', stage: 'spool', message: e.message });
   }
 
   private track(turnId: string, key: string, job: Promise<void>): void {

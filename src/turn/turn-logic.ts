@@ -7,6 +7,7 @@ import type { FileJanitor } from '../assistant/file-janitor';
 import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { CommandEvent, CommandRecognitionEvent, HeardWord } from '../recognition/recogniser';
+import { isNoSpace } from '../spool/storage-guard';
 import type { SpooledPiece, TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { ConfirmationGate } from './confirmation-gate';
 import { questionText } from './question-text';
@@ -242,7 +243,7 @@ export class TurnLogic {
       .then(() => this.o.spool.remove(dropped.id))
       // The pictures already on OpenAI go too: nobody will ask about them.
       .then(() => this.o.janitor.discard(dropped.snapshots.flatMap((s) => (s.fileId ? [s.fileId] : []))))
-      .catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
+      .catch((e: Error) => this.spoolFailed(e));
   }
 
   /**
@@ -326,7 +327,7 @@ export class TurnLogic {
     const turn = this.current;
     if (!turn) return;
     turn.text = this.textUntil(Infinity);
-    this.o.spool.save(turn).catch((e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }));
+    this.o.spool.save(turn).catch((e: Error) => this.spoolFailed(e));
   }
 
   private textUntil(to: number): string {
@@ -371,7 +372,7 @@ export class TurnLogic {
   /** The turn's pieces of audio: named in its record in order, written to its spool directory, their text kept. */
   private pieceStore(turn: TurnRecord): PieceStore {
     const spool = this.o.spool;
-    const failed = (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message });
+    const failed = (e: Error) => this.spoolFailed(e);
     return {
       add: (seconds) => {
         const pieces = (turn.pieces ??= []);
@@ -387,6 +388,11 @@ export class TurnLogic {
         spool.save(turn).catch(failed);
       },
     };
+  }
+
+  /** A spool write failed; a full disk is reported once by the storage guard (and loses nothing: the question is in memory). */
+  private spoolFailed(e: Error): void {
+    if (!isNoSpace(e)) this.o.emit({ event: 'error', stage: 'spool', message: e.message });
   }
 
   /** What is never part of a question's audio: the command words, and whatever the device's own speaker played. */

@@ -5,6 +5,7 @@ import type { Indicator } from '../indicator/indicator';
 import type { JsonStateFile } from '../spool/json-state-file';
 import type { TurnRecord, TurnSpool } from '../spool/turn-spool';
 import { RetryPolicy } from '../retry/retry-policy';
+import { isNoSpace } from '../spool/storage-guard';
 import { sentencesOf } from '../speech/sentence-splitter';
 import type { Speaker } from '../speech/speaker';
 import { confirmationPrompt } from './confirmation-gate';
@@ -51,10 +52,15 @@ export interface TurnSenderOptions {
   transcription?: { cloud(audio: Buffer): Promise<string>; offline(audio: Buffer): Promise<string> };
   /** Called after a new conversation starts: the old one's files can go (the file janitor's deleteAll). */
   onReset?: () => Promise<void>;
+  /** Whether the device's storage is full (nothing more could be deleted): see `submit`. */
+  storageFull?: () => boolean;
 }
 
 /** The message of a question of only command words: nothing was said but the pictures were taken, and the model is told so. */
 export const PICTURES_ONLY = '(The user took these pictures and said nothing else.) What do you see?';
+
+/** Said when a question is refused: the storage is full and the one before it, in memory only, cannot go yet. */
+export const STORAGE_FULL_REFUSED = 'My storage is full, so I cannot keep this question until the one before it is sent.';
 
 /** Said to the model before a question the cloud could not transcribe. */
 export const OFFLINE_TRANSCRIPT_NOTE = '(This is an offline transcript of the spoken question and may contain errors.)';
@@ -130,6 +136,7 @@ export class TurnSender {
     this.marksOf(record.id).reply ??= replyAt;
     if (refined) this.refined.set(record.id, refined);
     const fresh = record.state === 'open' || record.state === 'closed';
+    if (fresh && this.refused(record, refined)) return;
     if (fresh) record.state = 'closed';
     // A question that can go at once is made safe by its `sending` write, which follows at once:
     // one fsynced write fewer between "reply" and the request. Anything that makes it wait
@@ -143,12 +150,31 @@ export class TurnSender {
         record.id,
         durable.then(
           () => this.o.emit({ event: 'queued', turn: record.id, text: record.text }),
-          (e: Error) => this.o.emit({ event: 'error', stage: 'spool', message: e.message }),
+          // A full disk was reported once already; the question is in memory and goes all the same.
+          (e: Error) => (isNoSpace(e) ? undefined : this.o.emit({ event: 'error', stage: 'spool', message: e.message })),
         ),
       );
     }
     this.queue.push(record);
     this.kick();
+  }
+
+  /**
+   * The last resort of a full disk (old history and leftovers already deleted): while a question kept in memory
+   * only cannot go (no network), a new one is refused, said aloud, rather than piling up where a power cut
+   * loses them all.
+   */
+  private refused(record: TurnRecord, refined?: Promise<string>): boolean {
+    if (!this.o.storageFull?.() || !this.holding || !this.queue.some((r) => !this.o.spool.onDisk(r.id))) return false;
+    refined?.catch(() => undefined);
+    this.o.emit({
+      event: 'error',
+      stage: 'storage',
+      message: `a new question was refused: the device's storage is full and the question before it, kept in memory only, cannot be sent yet; free space on the SD card`,
+    });
+    void this.say(STORAGE_FULL_REFUSED);
+    void this.o.spool.remove(record.id);
+    return true;
   }
 
   /** File ids that questions still waiting need (the janitor must keep them). */
@@ -289,7 +315,11 @@ export class TurnSender {
         record.state = 'sending';
         record.attempts += 1;
         record.dialect = this.o.threads.dialect;
-        await this.o.spool.save(record);
+        // A full disk: the question goes from memory; an older record left on disk must not send it again after a restart.
+        await this.o.spool.save(record).catch((e: unknown) => {
+          if (!isNoSpace(e)) throw e;
+          return this.o.spool.forgetOnDisk(record.id);
+        });
         if (this.unqueued.delete(record.id)) this.o.emit({ event: 'queued', turn: record.id, text: record.text });
         events = this.o.threads.ask(question);
       }
@@ -333,7 +363,10 @@ export class TurnSender {
         p.text = await this.o.transcription.offline(audio);
         p.offline = true;
       }
-      await this.o.spool.save(record);
+      // A full disk keeps the text in memory: the question goes all the same.
+      await this.o.spool.save(record).catch((e: unknown) => {
+        if (!isNoSpace(e)) throw e;
+      });
     }
     const text = pieces.map((p) => p.text).filter(Boolean).join(' ');
     record.text = pieces.some((p) => p.offline) ? `${OFFLINE_TRANSCRIPT_NOTE} ${text}` : text;

@@ -53,6 +53,17 @@ describe('OwnVoiceFilter', () => {
     expect(judge(0, 0.1, 0.52).filter([word])).toEqual([]);
   });
 
+  it('keeps the user\'s word when the room returns nothing of the playback (a muted speaker: silence between their words)', () => {
+    const f = new OwnVoiceFilter(new RoomEcho(new PlaybackReference(0)));
+    for (let k = 0; k < 200; k++) {
+      const t = k * 0.02;
+      // The user speaks from 2.5 to 3.5 s, a quarter of the playback; the microphone hears nothing else.
+      const mic = frame(t >= 2.5 && t < 3.5 ? 3000 : 0);
+      f.note(t, 0.02, mic, mic, frame(10_000));
+    }
+    expect(f.filter([word])).toEqual([word]);
+  });
+
   it('keeps a word said when nothing played', () => {
     expect(judge(0, 0.1).filter([{ ...word, start: 5, end: 5.5 }])).toHaveLength(1);
   });

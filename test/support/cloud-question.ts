@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudTranscriber, type PieceMarks } from '../../src/recognition/cloud-transcriber';
 import { commandRules } from '../../src/recognition/command-words';
 import type { CommandRecognitionEvent } from '../../src/recognition/recogniser';
+import type { Speaker } from '../../src/speech/speaker';
 import type { FakeOpenAI } from '../fake-openai/server';
 import { turnOnTestDouble } from './turn-on-test-double';
 
@@ -40,7 +41,7 @@ export async function askWithCloud(
   speech: Array<[number, number]>,
   events: Array<{ at: number; e: CommandRecognitionEvent }>,
   seconds: number,
-  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean; maxPieceSeconds?: number; realTime?: boolean; stateDir?: string; onPiece?: (m: PieceMarks) => void } = {},
+  o: { concurrency?: number; timeoutMs?: number; stopSender?: boolean; maxPieceSeconds?: number; realTime?: boolean; stateDir?: string; onPiece?: (m: PieceMarks) => void; speaker?: Speaker } = {},
 ) {
   const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
   const transcriber = new CloudTranscriber({
@@ -57,6 +58,7 @@ export async function askWithCloud(
   const setup = await turnOnTestDouble(fake, 'snapask-cloud-', {
     cameraSeconds: seconds,
     ...(o.stateDir ? { stateDir: o.stateDir } : {}),
+    ...(o.speaker ? { speaker: o.speaker } : {}),
     cloud: { transcriber, rules },
     turn: { transcriber, transcriptWaitSeconds: 0, forget: (t) => transcriber.forget(t) },
   });

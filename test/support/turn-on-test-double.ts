@@ -7,6 +7,7 @@ import { FileFrameSource } from '../../src/camera/file-frame-source';
 import { VirtualClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config/config';
 import { LogIndicator } from '../../src/indicator/indicator';
+import type { Speaker } from '../../src/speech/speaker';
 import { WavFileSpeaker } from '../../src/speech/wav-file-speaker';
 import { TurnLogic, type TurnLogicOptions } from '../../src/turn/turn-logic';
 import type { CloudTranscriber } from '../../src/recognition/cloud-transcriber';
@@ -25,7 +26,7 @@ export const words = (text: string, start: number) => text.split(' ').map((word,
 export async function turnOnTestDouble(
   fake: FakeOpenAI,
   prefix: string,
-  o: { cameraSeconds?: number; turn?: Partial<TurnLogicOptions>; cloud?: { transcriber: CloudTranscriber; rules: CommandRules }; stateDir?: string } = {},
+  o: { cameraSeconds?: number; turn?: Partial<TurnLogicOptions>; cloud?: { transcriber: CloudTranscriber; rules: CommandRules }; stateDir?: string; speaker?: Speaker } = {},
 ): Promise<{ config: Config; side: ReturnType<typeof createAssistantSide>; turn: TurnLogic; clock: VirtualClock; events: TurnEvent[]; turnsDir: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const { config } = loadConfig(undefined, {});
@@ -36,7 +37,7 @@ export async function turnOnTestDouble(
   const events: TurnEvent[] = [];
   const emit = (e: TurnEvent) => events.push(e);
   const indicator = new LogIndicator(log);
-  const side = createAssistantSide(config, { openaiApiKey: 'sk-test' }, log, { speaker: new WavFileSpeaker(join(dir, 'out'), { voice: 'en-us', rate: 165 }), indicator, emit, ...(o.cloud ? { cloud: o.cloud } : {}) });
+  const side = createAssistantSide(config, { openaiApiKey: 'sk-test' }, log, { speaker: o.speaker ?? new WavFileSpeaker(join(dir, 'out'), { voice: 'en-us', rate: 165 }), indicator, emit, ...(o.cloud ? { cloud: o.cloud } : {}) });
   writeFileSync(join(dir, 'cam.mjpeg'), mjpegFrames(Math.round((o.cameraSeconds ?? 4) * 15), '160x120', 15));
   const clock = new VirtualClock();
   const frames = await FileFrameSource.open(join(dir, 'cam.mjpeg'), { fps: 15, clock });

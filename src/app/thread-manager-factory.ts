@@ -175,7 +175,21 @@ export function createAssistantSide(
     ...(devices.env ? { env: devices.env } : {}),
     ...(devices.onUploadStart ? { onStart: devices.onUploadStart } : {}),
   });
-  const attachments = new TurnAttachments({ spool, uploads, ledger, emit: devices.emit });
+  const attachments = new TurnAttachments({
+    spool,
+    uploads,
+    ledger,
+    emit: devices.emit,
+    log,
+    ...(devices.cloud
+      ? {
+          transcription: {
+            cloud: (audio: Buffer) => devices.cloud!.transcriber.request(audio),
+            offline: (audio: Buffer) => offlineTranscript(audio, config.recogniser, devices.cloud!.rules),
+          },
+        }
+      : {}),
+  });
   const sender: TurnSender = new TurnSender({
     spool,
     threads,
@@ -199,14 +213,6 @@ export function createAssistantSide(
     // The janitor is built next (it asks the sender which files questions still need); called only after both exist.
     onReset: (): Promise<void> => janitor.deleteAll().then(() => undefined),
     storageFull: () => storage.isFull,
-    ...(devices.cloud
-      ? {
-          transcription: {
-            cloud: (audio: Buffer) => devices.cloud!.transcriber.request(audio),
-            offline: (audio: Buffer) => offlineTranscript(audio, config.recogniser, devices.cloud!.rules),
-          },
-        }
-      : {}),
   });
   const janitor = new FileJanitor({ ledger, threads, log, maxAgeMs: config.uploads.deleteAfterHours * 3_600_000, inUse: () => sender.fileIdsInUse() });
   return { threads, spool, ledger, uploads, attachments, sender, gate, janitor };

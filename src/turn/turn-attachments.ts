@@ -1,7 +1,10 @@
+import type { Logger } from 'pino';
+import { AssistantError } from '../assistant/thread-manager';
 import type { UploadQueue, UploadResult } from '../assistant/upload-queue';
+import type { PieceStore } from '../recognition/cloud-transcriber';
 import type { FileLedger } from '../spool/file-ledger';
 import { isNoSpace } from '../spool/storage-guard';
-import type { SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { SpooledPiece, SpooledSnapshot, TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { TurnEvent } from './turn-events';
 
 export interface TurnAttachmentsOptions {
@@ -9,7 +12,16 @@ export interface TurnAttachmentsOptions {
   uploads: UploadQueue;
   ledger: FileLedger;
   emit: (e: TurnEvent) => void;
+  /**
+   * The question's audio to text (cloud mode): `cloud` (fails with an AssistantError: `retry` holds the
+   * question, `failed` means the API cannot take this audio) and `offline`, the device's own recogniser.
+   */
+  transcription?: { cloud(audio: Buffer): Promise<string>; offline(audio: Buffer): Promise<string> };
+  log?: Logger;
 }
+
+/** Said to the model before a text the offline recogniser made. */
+export const OFFLINE_TRANSCRIPT_NOTE = '(This is an offline transcript of the spoken question and may contain errors.)';
 
 /** A frame kept for a question, as the camera gave it. */
 export interface TakenPicture {
@@ -21,12 +33,16 @@ export interface TakenPicture {
 }
 
 /**
- * A turn's pictures, from the moment each is taken until its question goes:
- * each is written to the turn's spool directory and uploaded at once, side by
- * side; its file id (or why it has none) is recorded in the turn and the
- * uploaded file in the ledger. What is still in flight for a turn is known
+ * A turn's attachments, from the moment each is made until its question goes.
+ * Pictures: each is written to the turn's spool directory and uploaded at once,
+ * side by side; its file id (or why it has none) is recorded in the turn and
+ * the uploaded file in the ledger. What is still in flight for a turn is known
  * here alone, so the question waits for it (bounded), and a picture left
  * without an id is uploaded again from the spool before the question goes.
+ * The question's audio (cloud mode): each piece is named in the turn's record
+ * and written to its spool directory before it is transcribed, its text kept
+ * there; a piece left without text is transcribed from the spool before the
+ * question goes.
  */
 export class TurnAttachments {
   /** Per turn, the work still running: uploads, and stills still being taken. */
@@ -114,6 +130,64 @@ export class TurnAttachments {
         this.o.emit({ event: 'upload-failed', sha256: snap.sha256, reason: e.message });
       },
     );
+  }
+
+  /** Where the cloud transcriber keeps the turn's pieces of audio: named in its record in order, spooled, their text kept. */
+  pieceStore(turn: TurnRecord): PieceStore {
+    const spool = this.o.spool;
+    const failed = (e: Error) => this.spoolFailed(e);
+    return {
+      add: (seconds) => {
+        const pieces = (turn.pieces ??= []);
+        const piece: SpooledPiece = { file: `audio-${pieces.length + 1}.flac`, seconds: Math.round(seconds * 1000) / 1000 };
+        pieces.push(piece);
+        spool.expect(turn.id, piece.file);
+        return piece;
+      },
+      // A full disk (or any failed write) loses nothing in memory: the piece still goes, the question with it.
+      write: (piece, flac) => spool.saveFile(turn.id, piece.file, flac).then(() => spool.save(turn)).catch(failed),
+      transcribed: (piece, text) => {
+        piece.text = text;
+        spool.save(turn).catch(failed);
+      },
+    };
+  }
+
+  /**
+   * Before the question goes: every spooled piece of its audio gets its text, once. Those without go to the
+   * cloud now (a failure rejects, and the sender holds the question, kept, like any other); audio the cloud
+   * refuses is decoded offline. The question's text is then the pieces' texts in order.
+   */
+  async transcribePieces(record: TurnRecord): Promise<void> {
+    const pieces = record.pieces ?? [];
+    const transcription = this.o.transcription;
+    if (!pieces.length || !transcription) return;
+    for (const p of pieces) {
+      if (p.text !== undefined) continue;
+      let audio: Buffer;
+      try {
+        audio = await this.o.spool.readFile(record.id, p.file);
+      } catch (e) {
+        // Never written (the disk was full) and never transcribed: nothing is left of it to send.
+        this.o.emit({ event: 'error', stage: 'transcription', message: `a piece of the question is lost: ${(e as Error).message}` });
+        p.text = '';
+        continue;
+      }
+      try {
+        p.text = await transcription.cloud(audio);
+      } catch (e) {
+        if (!(e instanceof AssistantError) || e.kind !== 'failed') throw e;
+        this.o.log?.warn({ turn: record.id, err: e.message }, 'the cloud cannot transcribe this audio: using the offline recogniser');
+        p.text = await transcription.offline(audio);
+        p.offline = true;
+      }
+      // A full disk keeps the text in memory: the question goes all the same.
+      await this.o.spool.save(record).catch((e: unknown) => {
+        if (!isNoSpace(e)) throw e;
+      });
+    }
+    const text = pieces.map((p) => p.text).filter(Boolean).join(' ');
+    record.text = pieces.some((p) => p.offline) ? `${OFFLINE_TRANSCRIPT_NOTE} ${text}` : text;
   }
 
   /** A full disk is reported once by the storage guard (and loses nothing: the picture is kept in memory). */

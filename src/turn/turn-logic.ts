@@ -8,7 +8,7 @@ import type { Frame, FrameSource } from '../camera/frame';
 import type { Indicator } from '../indicator/indicator';
 import type { CommandEvent, CommandRecognitionEvent, HeardWord } from '../recognition/recogniser';
 import { isNoSpace } from '../spool/storage-guard';
-import type { SpooledPiece, TurnRecord, TurnSpool } from '../spool/turn-spool';
+import type { TurnRecord, TurnSpool } from '../spool/turn-spool';
 import type { ConfirmationGate } from './confirmation-gate';
 import { questionText } from './question-text';
 import type { TurnAttachments } from './turn-attachments';
@@ -281,7 +281,7 @@ export class TurnLogic {
     if (this.anchor === undefined) {
       this.anchor = k.start;
       // The question is certain now: its audio starts going (spooled first) while the user speaks.
-      if (this.o.transcriber) this.transcript = this.o.transcriber.open(this.activity.chainStart(k.start, this.maxPause, this.questionStart), this.pieceStore(this.openTurn()));
+      if (this.o.transcriber) this.transcript = this.o.transcriber.open(this.activity.chainStart(k.start, this.maxPause, this.questionStart), this.o.attachments.pieceStore(this.openTurn()));
     }
     const frames = this.o.frames;
     const frame = frames?.frameAt(k.start, k.end);
@@ -369,27 +369,6 @@ export class TurnLogic {
     return q.anchor !== undefined ? Math.min(toReply, this.activity.chainStart(q.anchor, this.maxPause, q.from)) : toReply;
   }
 
-  /** The turn's pieces of audio: named in its record in order, written to its spool directory, their text kept. */
-  private pieceStore(turn: TurnRecord): PieceStore {
-    const spool = this.o.spool;
-    const failed = (e: Error) => this.spoolFailed(e);
-    return {
-      add: (seconds) => {
-        const pieces = (turn.pieces ??= []);
-        const piece: SpooledPiece = { file: `audio-${pieces.length + 1}.flac`, seconds: Math.round(seconds * 1000) / 1000 };
-        pieces.push(piece);
-        spool.expect(turn.id, piece.file);
-        return piece;
-      },
-      // A full disk (or any failed write) loses nothing in memory: the piece still goes, the question with it.
-      write: (piece, flac) => spool.saveFile(turn.id, piece.file, flac).then(() => spool.save(turn)).catch(failed),
-      transcribed: (piece, text) => {
-        piece.text = text;
-        spool.save(turn).catch(failed);
-      },
-    };
-  }
-
   /** A spool write failed; a full disk is reported once by the storage guard (and loses nothing: the question is in memory). */
   private spoolFailed(e: Error): void {
     if (!isNoSpace(e)) this.o.emit({ event: 'error', stage: 'spool', message: e.message });
@@ -418,7 +397,7 @@ export class TurnLogic {
       turn.state = 'closed';
       // A question typed on the console is its text: no audio of it goes to be transcribed.
       if (q.typed !== undefined) q.transcript?.discard();
-      const transcript = q.typed !== undefined ? undefined : (q.transcript ?? this.o.transcriber?.open(from, this.pieceStore(turn)));
+      const transcript = q.typed !== undefined ? undefined : (q.transcript ?? this.o.transcriber?.open(from, this.o.attachments.pieceStore(turn)));
       const refined = transcript?.finish(q.reply.start, cut, turn.text, this.activity.speech);
       this.words = this.words.filter((w) => w.start >= q.reply.end);
       this.keywords = this.keywords.filter((k) => k.end > q.reply.end);

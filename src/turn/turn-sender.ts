@@ -44,12 +44,6 @@ export interface TurnSenderOptions {
    * until `retryNow()` (the key came) or `policy.refusedRetryMs`.
    */
   blocked?: () => { reason: string; spoken: string } | undefined;
-  /**
-   * A spooled piece of a question's audio to text, before the question goes: `cloud` (fails with an
-   * AssistantError: `retry` holds the question, `failed` means the API cannot take this audio) and `offline`,
-   * the device's own recogniser, for audio the cloud refused.
-   */
-  transcription?: { cloud(audio: Buffer): Promise<string>; offline(audio: Buffer): Promise<string> };
   /** Called after a new conversation starts: the old one's files can go (the file janitor's deleteAll). */
   onReset?: () => Promise<void>;
   /** Whether the device's storage is full (nothing more could be deleted): see `submit`. */
@@ -63,7 +57,6 @@ export const PICTURES_ONLY = '(The user took these pictures and said nothing els
 export const STORAGE_FULL_REFUSED = 'My storage is full, so I cannot keep this question until the one before it is sent.';
 
 /** Said to the model before a question the cloud could not transcribe. */
-export const OFFLINE_TRANSCRIPT_NOTE = '(This is an offline transcript of the spoken question and may contain errors.)';
 
 /** Wall-clock marks of one turn, for its timings line. */
 interface Marks {
@@ -302,7 +295,7 @@ export class TurnSender {
           record.text = await refined.catch(() => record.text);
         }
         // Pieces of the question's audio the cloud has not transcribed yet (no network, a restart) go first.
-        await this.completePieces(record);
+        await this.o.attachments.transcribePieces(record);
         if (!record.text && !record.snapshots.length) {
           this.o.log.info('reply with no question and no picture: nothing sent');
           this.unqueued.delete(record.id);
@@ -334,42 +327,6 @@ export class TurnSender {
     await this.o.spool.remove(record.id);
     this.o.indicator.set('listening');
     return { kind: 'done' };
-  }
-
-  /**
-   * Every spooled piece of the question's audio gets its text, once: those without go to the cloud now (a
-   * failure holds the question, kept, like any other), audio the cloud refuses is decoded offline. The
-   * question's text is then the pieces' texts in order.
-   */
-  private async completePieces(record: TurnRecord): Promise<void> {
-    const pieces = record.pieces ?? [];
-    if (!pieces.length || !this.o.transcription) return;
-    for (const p of pieces) {
-      if (p.text !== undefined) continue;
-      let audio: Buffer;
-      try {
-        audio = await this.o.spool.readFile(record.id, p.file);
-      } catch (e) {
-        // Never written (the disk was full) and never transcribed: nothing is left of it to send.
-        this.o.emit({ event: 'error', stage: 'transcription', message: `a piece of the question is lost: ${(e as Error).message}` });
-        p.text = '';
-        continue;
-      }
-      try {
-        p.text = await this.o.transcription.cloud(audio);
-      } catch (e) {
-        if (!(e instanceof AssistantError) || e.kind !== 'failed') throw e;
-        this.o.log.warn({ turn: record.id, err: e.message }, 'the cloud cannot transcribe this audio: using the offline recogniser');
-        p.text = await this.o.transcription.offline(audio);
-        p.offline = true;
-      }
-      // A full disk keeps the text in memory: the question goes all the same.
-      await this.o.spool.save(record).catch((e: unknown) => {
-        if (!isNoSpace(e)) throw e;
-      });
-    }
-    const text = pieces.map((p) => p.text).filter(Boolean).join(' ');
-    record.text = pieces.some((p) => p.offline) ? `${OFFLINE_TRANSCRIPT_NOTE} ${text}` : text;
   }
 
   private async speakAnswer(record: TurnRecord, events: AsyncIterable<AnswerEvent>, lost: number): Promise<void> {

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TurnEvent } from '../../src/turn/turn-events';
-import { OFFLINE_TRANSCRIPT_NOTE, PICTURES_ONLY } from '../../src/turn/turn-sender';
+import { PICTURES_ONLY } from '../../src/turn/turn-sender';
+import { OFFLINE_TRANSCRIPT_NOTE } from '../../src/turn/turn-attachments';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { askWithCloud, kw, OP } from '../support/cloud-question';
 import { locateSent } from '../support/sent-audio';

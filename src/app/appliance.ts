@@ -271,7 +271,7 @@ export class Appliance {
     this.turn.restore(await this.side.spool.list(onSpoolUnreadable));
     const socket = this.o.service?.controlSocket;
     if (socket) {
-      const server = new ControlServer(this.control, (m) => log.warn(m));
+      const server = new ControlServer(this.control, (m) => log.warn(m), (f, m) => log.info(f, m));
       this.controlServer = server;
       this.controlListening = server.listen(socket).then(
         () => log.info({ socket }, 'control socket ready'),

@@ -1,12 +1,15 @@
 import type { Config } from '../config/config';
 import { spokenCommands } from '../config/config';
 import { stateDirProblem } from '../config/state-dir';
+import { ControlClient } from '../control/control-client';
+import { ControlError } from '../control/device-control';
 import { calibrateRecordings, hearRecordings } from '../recognition/calibration/calibrate-recordings';
 import type { CalibrationDevices } from '../recognition/calibration/calibration-devices';
 import { calibratedHeads, calibrationPath, saveCalibration } from '../recognition/calibration/calibration-file';
 import { events, heard } from '../recognition/calibration/calibration-fit';
 import { calibrationReport } from '../recognition/calibration/calibration-report';
 import { DEFAULT_SESSION, recordSession } from '../recognition/calibration/calibration-session';
+import { ServiceCalibrationDevices } from '../recognition/calibration/service-calibration-devices';
 import { dropSamples, keepSamples, loadSamples } from '../recognition/calibration/kept-samples';
 import { CalibrationInputError } from '../recognition/calibration/samples';
 import { commandRules, spottedWords } from '../recognition/command-words';
@@ -14,8 +17,8 @@ import { commandRules, spottedWords } from '../recognition/command-words';
 export interface CalibrateCommandOptions {
   keepSamples: boolean;
   check: boolean;
-  /** Opened only when recording (not for --check). */
-  devices: () => CalibrationDevices;
+  /** Opened only when recording (not for --check): calibrationDevices(). */
+  devices: () => Promise<CalibrationDevices>;
   print: (line: string) => void;
 }
 
@@ -45,7 +48,7 @@ export async function calibrateCommand(config: Config, o: CalibrateCommandOption
 }
 
 async function calibrate(config: Config, words: string[], o: CalibrateCommandOptions): Promise<number> {
-  const devices = o.devices();
+  const devices = await o.devices();
   let recordings;
   try {
     recordings = await recordSession(devices, { ...DEFAULT_SESSION, words, print: o.print });
@@ -64,6 +67,41 @@ async function calibrate(config: Config, words: string[], o: CalibrateCommandOpt
     o.print('The recordings kept from an earlier calibration were deleted (they no longer match it; --keep-samples keeps these).');
   }
   return 0;
+}
+
+/**
+ * The running service's voice and microphone when its control socket answers (it holds the microphone: opened
+ * here it would be busy), lent for the whole session so the words said do not act; else `local()`, the devices
+ * opened here. A service that cannot lend it now is one sentence (CalibrationInputError).
+ */
+export async function calibrationDevices(sockets: string[], local: () => CalibrationDevices, print: (line: string) => void): Promise<CalibrationDevices> {
+  let client: ControlClient | undefined;
+  try {
+    client = await ControlClient.find(sockets);
+  } catch (e) {
+    if (e instanceof ControlError) throw new CalibrationInputError(`The snapask service is running but ${e.message}.`);
+    throw e;
+  }
+  if (!client) return local();
+  const service = client;
+  try {
+    await service.lendMicrophone();
+  } catch (e) {
+    service.close();
+    if (e instanceof ControlError) throw new CalibrationInputError(`The snapask service is running and cannot lend its microphone now: ${e.message}; run snapask calibrate again when it is idle.`);
+    throw e;
+  }
+  print(`Through the running snapask service (${service.path}): it says the prompts and records; meanwhile the words you say do not act.`);
+  const through = new ServiceCalibrationDevices(service);
+  return {
+    say: (text) =>
+      through.say(text).catch((e: unknown) => {
+        throw e instanceof ControlError ? new CalibrationInputError(`The service could not say the prompt: ${e.message}; run snapask calibrate again.`) : e;
+      }),
+    record: (seconds) => through.record(seconds),
+    // The service takes its microphone back when the connection ends.
+    close: () => service.close(),
+  };
 }
 
 /** --check: the kept samples heard by this version as the service would run it, against what calibration heard. */

@@ -12,10 +12,11 @@ import { createLogger } from '../log';
 import type { TurnEvent } from '../turn/turn-events';
 import { effectiveConfigLines } from './config-command';
 import { CONSOLE_ACTIONS, consoleCommand, DEVICE_CONFIG, type ConsoleAction } from '../console/console-cli';
+import { controlSocketCandidates } from '../control/protocol';
 import { runDoctor } from './doctor';
 import { LocalCalibrationDevices } from '../recognition/calibration/calibration-devices';
 import { EspeakSynth } from '../speech/espeak-synth';
-import { calibrateCommand } from './calibrate';
+import { calibrateCommand, calibrationDevices } from './calibrate';
 import { followLogs } from './logs';
 import { replay } from './replay';
 import { runService } from './run';
@@ -178,7 +179,12 @@ async function main(argv: string[]): Promise<number> {
     return calibrateCommand(config, {
       keepSamples: values['keep-samples'] === true,
       check: values.check === true,
-      devices: () => new LocalCalibrationDevices({ microphone: config.audio.device, speaker: config.speaker.device, synth: new EspeakSynth({ voice: config.speaker.voice, rate: config.speaker.rate }) }),
+      devices: () =>
+        calibrationDevices(
+          controlSocketCandidates(process.env, config.stateDir),
+          () => new LocalCalibrationDevices({ microphone: config.audio.device, speaker: config.speaker.device, synth: new EspeakSynth({ voice: config.speaker.voice, rate: config.speaker.rate }) }),
+          (line) => process.stdout.write(`${line}\n`),
+        ),
       print: (line) => process.stdout.write(`${line}\n`),
     });
   }

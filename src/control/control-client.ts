@@ -124,6 +124,21 @@ export class ControlClient implements DeviceControl {
     return (await this.request('next-button', { seconds })).press ?? undefined;
   }
 
+  /** The service's microphone lent to this connection (calibration): refused (busy) while the service is busy with its owner. */
+  async lendMicrophone(): Promise<void> {
+    await this.request('lend', {});
+  }
+
+  async giveBackMicrophone(): Promise<void> {
+    await this.request('give-back', {});
+  }
+
+  /** The microphone's next `seconds` (16 kHz mono), while it is lent to this connection. */
+  async record(seconds: number): Promise<Int16Array> {
+    const pcm = Buffer.from((await this.request('record', { seconds })).pcm, 'base64');
+    return new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.byteLength & ~1)));
+  }
+
   private request<T extends RequestType>(type: T, data: Requests[T], onEvent?: Pending['onEvent'], keep = false): Promise<Results[T]> {
     if (this.closedWhy) return Promise.reject(new ControlError(this.closedWhy, 'closed'));
     const id = this.nextId++;

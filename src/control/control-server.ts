@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { LED_NAMES, type LedName } from '../indicator/led-indicator';
-import { ControlError, type DeviceControl } from './device-control';
+import { ControlError, type DeviceControl, type MicrophoneLender } from './device-control';
 import { readMessages, REQUEST_TYPES, writeMessage, type RequestType } from './protocol';
 
 /** Requests are small; a longer line is a confused client. */
@@ -11,15 +11,17 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 /**
  * The control socket: a unix socket, mode 600 in a directory only the service's user (and root) can enter,
  * serving a DeviceControl to `snapask doctor` and other local tools, one newline-delimited JSON message per
- * line (protocol.ts). What a client leaves behind (LEDs lit by hand, a state watch) ends with its connection.
+ * line (protocol.ts). What a client leaves behind (LEDs lit by hand, a state watch, the microphone lent to it)
+ * ends with its connection.
  */
 export class ControlServer {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly control: DeviceControl,
+    private readonly control: DeviceControl & MicrophoneLender,
     private readonly onError: (message: string) => void = () => undefined,
+    private readonly onInfo: (fields: Record<string, unknown>, message: string) => void = () => undefined,
   ) {}
 
   /** Listens on `path` (a stale socket of an earlier run is replaced; a live one is another service: an error). */
@@ -49,12 +51,13 @@ export class ControlServer {
 
   private serve(socket: Socket): void {
     this.sockets.add(socket);
-    const cleanups: Array<() => void> = [];
+    const conn: Connection = { cleanups: [] };
     let ledsHeld = false;
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.sockets.delete(socket);
-      for (const c of cleanups) c();
+      for (const c of conn.cleanups) c();
+      this.giveBack(conn);
       if (ledsHeld) void this.control.releaseLeds();
     });
     readMessages(
@@ -70,7 +73,7 @@ export class ControlServer {
         const data = (m.data ?? {}) as Record<string, unknown>;
         if (type === 'show-leds') ledsHeld = true;
         if (type === 'release-leds') ledsHeld = false;
-        this.handle(type as RequestType, id, data, socket, cleanups).then(
+        this.handle(type as RequestType, id, data, socket, conn).then(
           (result) => writeMessage(socket, { type: 'result', id, data: result }),
           (e: unknown) => {
             const code = e instanceof ControlError ? e.code : 'failed';
@@ -82,14 +85,14 @@ export class ControlServer {
     );
   }
 
-  private async handle(type: RequestType, id: number, data: Record<string, unknown>, socket: Socket, cleanups: Array<() => void>): Promise<unknown> {
+  private async handle(type: RequestType, id: number, data: Record<string, unknown>, socket: Socket, conn: Connection): Promise<unknown> {
     const c = this.control;
     switch (type) {
       case 'state':
         return c.state();
       case 'watch': {
         const off = c.onState((s) => writeMessage(socket, { type: 'state', id, data: s }));
-        cleanups.push(off);
+        conn.cleanups.push(off);
         return c.state();
       }
       case 'mute':
@@ -118,8 +121,38 @@ export class ControlServer {
         return {};
       case 'next-button':
         return { press: (await c.nextButtonPress(seconds(data, 120))) ?? null };
+      case 'lend':
+        if (!conn.giveBack) {
+          conn.giveBack = c.borrowMicrophone();
+          this.onInfo({}, 'calibration: microphone lent to a control client');
+        }
+        return {};
+      case 'give-back':
+        this.giveBack(conn);
+        return {};
+      case 'record': {
+        // Recorded audio is kept by the client: only while the words it holds cannot act.
+        if (!conn.giveBack) throw new ControlError('record: the microphone is not lent to this connection (send "lend" first)', 'bad-request');
+        const s = seconds(data, 60);
+        this.onInfo({ seconds: s }, 'calibration: recording');
+        const pcm = await c.record(s);
+        return { pcm: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64') };
+      }
     }
   }
+
+  private giveBack(conn: Connection): void {
+    if (!conn.giveBack) return;
+    conn.giveBack();
+    conn.giveBack = undefined;
+    this.onInfo({}, 'calibration: microphone given back');
+  }
+}
+
+/** What one connection holds, ended with it. */
+interface Connection {
+  cleanups: Array<() => void>;
+  giveBack?: () => void;
 }
 
 function seconds(data: Record<string, unknown>, max: number): number {

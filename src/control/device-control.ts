@@ -81,6 +81,18 @@ export interface DeviceControl {
   nextButtonPress(seconds: number): Promise<ButtonPress | undefined>;
 }
 
+/**
+ * The running service's microphone lent out (`snapask calibrate` through the socket), beside DeviceControl: only
+ * the service has it, and only for as long as the borrower holds it are the words it hears kept from the
+ * recogniser and from any question.
+ */
+export interface MicrophoneLender {
+  /** Refused (ControlError, code busy) while the service is busy with its owner; returns the give-back. */
+  borrowMicrophone(): () => void;
+  /** The microphone's next `seconds` of audio (16 kHz mono). */
+  record(seconds: number): Promise<Int16Array>;
+}
+
 /** What a control request could not do, for a person: "no camera (camera.kind is none)". */
 export class ControlError extends Error {
   override name = 'ControlError';

@@ -20,6 +20,11 @@ export interface Requests {
   'show-leds': { lit: LedName[] };
   'release-leds': Record<string, never>;
   'next-button': { seconds: number };
+  /** The microphone lent to this connection (calibration) until `give-back` or the connection closes. */
+  lend: Record<string, never>;
+  'give-back': Record<string, never>;
+  /** The microphone's next seconds, only while lent to this connection. */
+  record: { seconds: number };
 }
 export type RequestType = keyof Requests;
 
@@ -35,9 +40,13 @@ export interface Results {
   'show-leds': Record<string, never>;
   'release-leds': Record<string, never>;
   'next-button': { press: ButtonPress | null };
+  lend: Record<string, never>;
+  'give-back': Record<string, never>;
+  /** 16 kHz mono S16_LE, as base64. */
+  record: { pcm: string };
 }
 
-export const REQUEST_TYPES: RequestType[] = ['state', 'watch', 'mute', 'levels', 'frame', 'speak', 'leds', 'show-leds', 'release-leds', 'next-button'];
+export const REQUEST_TYPES: RequestType[] = ['state', 'watch', 'mute', 'levels', 'frame', 'speak', 'leds', 'show-leds', 'release-leds', 'next-button', 'lend', 'give-back', 'record'];
 
 export interface RequestMessage<T extends RequestType = RequestType> {
   type: T;

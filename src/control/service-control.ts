@@ -46,6 +46,14 @@ const ACTIVITY: Record<IndicatorState, Activity> = {
   'needs-setup': 'needs-setup',
 };
 
+/** Why the microphone is not lent out now: the words said for calibration would end a question or talk over an answer. */
+const BUSY: Partial<Record<Activity, string>> = {
+  question: 'a question is open (say "reply" or "cancel" first)',
+  thinking: 'it is answering a question',
+  speaking: 'it is speaking',
+  muted: 'its microphone is muted (turn it on first: double press the button)',
+};
+
 /** Seconds of buffered frames the frame rate is measured over. */
 const FPS_SPAN = 2;
 
@@ -85,6 +93,17 @@ export class ServiceControl implements DeviceControl, Indicator {
       if (!back) this.lent--;
       back = true;
     };
+  }
+
+  /**
+   * lend() to someone outside the service (`snapask calibrate` through the socket), refused (busy) while the
+   * service is busy with its owner or another calibration has the microphone.
+   */
+  borrowMicrophone(): () => void {
+    if (this.lent > 0) throw new ControlError('a calibration is already running (from the console or another snapask calibrate)', 'busy');
+    const why = this.mutedNow ? BUSY.muted : BUSY[this.current().activity];
+    if (why) throw new ControlError(why, 'busy');
+    return this.lend();
   }
 
   async state(): Promise<ServiceState> {

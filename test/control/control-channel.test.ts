@@ -161,6 +161,63 @@ describe('the control socket', () => {
     }
   });
 
+  it('lends the microphone for calibration: refused while a question is open; recorded, kept from the service, given back with the connection', async () => {
+    const client = (await ControlClient.connect(path))!;
+    try {
+      // This service has a question open (two pictures): the words said for calibration would end it.
+      await expect(client.lendMicrophone()).rejects.toThrow('a question is open (say "reply" or "cancel" first)');
+      expect(control.muted).toBe(false);
+    } finally {
+      client.close();
+    }
+    const idle = new ServiceControl({ clock, say: async () => undefined });
+    const other = join(dir, 'idle.sock');
+    const notes: string[] = [];
+    const idleServer = new ControlServer(idle, () => undefined, (f, m) => notes.push(f.seconds === undefined ? m : `${m} ${String(f.seconds)}`));
+    await idleServer.listen(other);
+    try {
+      await lendAndRecord(other, idle);
+    } finally {
+      await idleServer.close();
+    }
+    expect(notes).toEqual(['calibration: microphone lent to a control client', 'calibration: recording 0.3', 'calibration: microphone given back', 'calibration: microphone lent to a control client', 'calibration: microphone given back']);
+  });
+
+  async function lendAndRecord(other: string, idle: ServiceControl): Promise<void> {
+    const a = (await ControlClient.connect(other))!;
+    const b = (await ControlClient.connect(other))!;
+    try {
+      await expect(a.record(0.2)).rejects.toThrow('record: the microphone is not lent to this connection (send "lend" first)');
+      await a.lendMicrophone();
+      // Lent: the service's audio loop drops what it hears; a second borrower is refused.
+      expect(idle.muted).toBe(true);
+      expect((await a.state()).muted).toBe(false);
+      await expect(b.lendMicrophone()).rejects.toThrow('a calibration is already running');
+      const recording = a.record(0.3);
+      await new Promise((r) => setTimeout(r, 50));
+      const tone = sine(32768 * 0.25, 0.1);
+      for (let i = 0; i < 4; i++) idle.hear({ pcm: tone, t: i / 10 });
+      const pcm = await recording;
+      expect(pcm).toHaveLength(0.3 * SAMPLE_RATE);
+      expect(Array.from(pcm.subarray(0, 1600))).toEqual(Array.from(new Int16Array(tone.buffer.slice(tone.byteOffset, tone.byteOffset + tone.byteLength))));
+      await a.giveBackMicrophone();
+      expect(idle.muted).toBe(false);
+      await a.lendMicrophone();
+      expect(idle.muted).toBe(true);
+    } finally {
+      a.close();
+      b.close();
+    }
+    // The connection gone (a calibration killed mid-way): the service has its microphone back.
+    for (let i = 0; i < 50 && idle.muted; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(idle.muted).toBe(false);
+    // A muted microphone is not lent either.
+    await idle.setMuted(true);
+    const c = (await ControlClient.connect(other))!;
+    await expect(c.lendMicrophone()).rejects.toThrow('its microphone is muted');
+    c.close();
+  }
+
   it('a second service on the same socket is refused; a stale socket file is replaced', async () => {
     await expect(new ControlServer(control).listen(path)).rejects.toThrow(`another snapask service is running (its control socket ${path} answers)`);
     const other = join(dir, 'stale.sock');

@@ -7,9 +7,9 @@ import type { SpeechSynth } from '../../speech/speech-synth';
 import { CalibrationInputError } from './samples';
 
 /**
- * What calibration needs of the device: to say a prompt and to record what follows. Today `snapask calibrate`
- * opens the microphone and the speaker itself (LocalCalibrationDevices); the running service can offer the
- * same through its control channel.
+ * What calibration needs of the device: to say a prompt and to record what follows: the running service's
+ * (ServiceCalibrationDevices, in-process for the console, through the control socket for `snapask calibrate`),
+ * or, when no service runs, the microphone and speaker opened by `snapask calibrate` itself (LocalCalibrationDevices).
  */
 export interface CalibrationDevices {
   /** Says `text` through the speaker; resolves once it has been played. */
@@ -62,7 +62,8 @@ export class LocalCalibrationDevices implements CalibrationDevices {
       source.stop();
     }
     if (got < want) {
-      const busy = /busy/i.test(lost ?? '') ? ' (the service holds it: sudo systemctl stop snapask first)' : '';
+      // A running snapask service is asked through its control socket first: this is another program.
+      const busy = /busy/i.test(lost ?? '') ? ' (another program holds it: close it)' : '';
       throw new CalibrationInputError(`The microphone could not be recorded from: ${lost ?? 'arecord ended early'}${busy}; check audio.device and run snapask calibrate again.`);
     }
     return out;

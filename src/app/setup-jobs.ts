@@ -3,7 +3,7 @@ import type { Config } from '../config/config';
 import { stateDirProblem } from '../config/state-dir';
 import { spokenCommands } from '../config/config';
 import type { SecretsFile } from '../config/secrets-file';
-import type { DeviceControl } from '../control/device-control';
+import { ControlError, type DeviceControl } from '../control/device-control';
 import { formatCheck, ok, type CheckResult } from '../doctor/check';
 import { runDeviceAndSystemChecks, ServiceDeviceChecks } from './doctor-checks';
 import { checkStateDir } from '../doctor/system-checks';
@@ -19,7 +19,7 @@ import { commandRules, spottedWords } from '../recognition/command-words';
 export interface SetupJobParts {
   config: Config;
   secrets: SecretsFile;
-  control: DeviceControl & ServiceMicrophone & { lend(): () => void };
+  control: DeviceControl & ServiceMicrophone & { borrowMicrophone(): () => void };
   log: { info(o: object, msg: string): void; error(o: object, msg: string): void };
   /** The calibration session's lengths (the default: as `snapask calibrate`). */
   session?: Omit<SessionOptions, 'words' | 'print'>;
@@ -125,8 +125,16 @@ export class SetupJobs {
       this.line('calibration', { kind: 'note', text: `Listening for ${seconds} s...` });
       this.p.log.info({ seconds }, 'calibration: recording');
     });
-    // The command words said for calibration must not act: the microphone is lent until the recordings are in.
-    const giveBack = control.lend();
+    // The command words said for calibration must not act: the microphone is lent until the recordings are in,
+    // and not while the owner is asking something or it is muted (the same rule as for snapask calibrate).
+    let giveBack: () => void;
+    try {
+      giveBack = control.borrowMicrophone();
+    } catch (e) {
+      if (!(e instanceof ControlError) || e.code !== 'busy') throw e;
+      this.line('calibration', { kind: 'problem', text: `The device cannot calibrate now: ${e.message}; press Calibrate again when it is idle. Nothing was saved.` });
+      return;
+    }
     let recordings;
     try {
       recordings = await recordSession(devices, { ...(this.p.session ?? DEFAULT_SESSION), words, print });

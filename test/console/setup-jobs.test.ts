@@ -78,6 +78,24 @@ describe("the setup page's calibration job", () => {
     expect(existsSync(calibrationPath(t.stateDir))).toBe(false);
   });
 
+  it('while the owner has muted it: one line, nothing recorded, still muted (as snapask calibrate is refused)', async () => {
+    const t = setup('learned', () => Buffer.alloc(3200));
+    try {
+      await t.control.setMuted(true);
+      t.jobs.start('calibration');
+      await t.finished;
+    } finally {
+      t.stop();
+    }
+    expect(t.lines.filter((l) => l.kind === 'problem').map((l) => l.text)).toEqual([
+      'The device cannot calibrate now: its microphone is muted (turn it on first: double press the button); press Calibrate again when it is idle. Nothing was saved.',
+    ]);
+    // Only the mute itself was said: no prompt.
+    expect(t.said).toEqual(['Microphone off.']);
+    expect(t.control.muted).toBe(true);
+    expect(existsSync(calibrationPath(t.stateDir))).toBe(false);
+  });
+
   it('a microphone that delivers nothing: one line after the wait', async () => {
     const t = setup('learned');
     t.jobs.start('calibration');

@@ -6,12 +6,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { encodeWav } from '../../src/audio/wav';
 import { CALIBRATION_SENTENCES } from '../../src/recognition/calibration/calibrate-recordings';
 import { calibrationPath } from '../../src/recognition/calibration/calibration-file';
-import { DEFAULT_SESSION } from '../../src/recognition/calibration/calibration-session';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { heldoutRooms } from '../bench/keywords-heldout';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { freePort, launchBrowser } from '../support/browser';
-import { syntheticSession, withMicrophoneFloor } from '../support/calibration-session';
+import { syntheticSession, writeMicrophoneSequence } from '../support/calibration-session';
 import { runCli } from '../support/cli';
 import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
@@ -28,13 +27,6 @@ interface LogLine {
 const SHOTS = join(REPO_ROOT, 'build/console');
 /** The words the learned engine listens for with the default commands, as snapask calibrate asks for them. */
 const WORDS = ['snapshot', 'reply', 'cancel', 'stop'];
-
-/** A WAV of exactly `seconds`, the rest of it the microphone's floor. */
-function wavOf(x: Int16Array, seconds: number, seed: number): Buffer {
-  const out = withMicrophoneFloor(Buffer.alloc(Math.round(seconds * 16000) * 2), seed);
-  out.set(x.subarray(0, out.length));
-  return encodeWav(Buffer.from(out.buffer, out.byteOffset, out.byteLength), 16000);
-}
 
 /** The lines of a job's list on the page, once its last ("done") line is there. */
 async function jobLines(page: Page, id: string, timeout: number): Promise<string[]> {
@@ -70,16 +62,7 @@ describe('the setup page in a browser', () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapask-con-setup-'));
     // The session a held-out voice says in a held-out room, one file per recording, in the order the device asks.
     const r = await syntheticSession({ engine: 'flite', voice: 'rms', rate: 1 }, heldoutRooms()[0]!, 3, WORDS);
-    const files = [
-      wavOf(r.room, DEFAULT_SESSION.roomSeconds, 1),
-      ...r.sentences.map((s, i) => wavOf(s, DEFAULT_SESSION.sentenceSeconds, 2 + i)),
-      ...r.takes.map((t, i) => wavOf(t.samples, DEFAULT_SESSION.takeSeconds, 10 + i)),
-    ].map((wav, i) => {
-      const path = join(dir, `rec-${String(i).padStart(2, '0')}.wav`);
-      writeFileSync(path, wav);
-      return path;
-    });
-    writeFileSync(join(dir, 'sequence'), `${files.join('\n')}\n`);
+    const files = writeMicrophoneSequence(dir, r);
     // Between the recordings the microphone hears the room.
     writeFileSync(join(dir, 'room.wav'), encodeWav(Buffer.from(r.room.buffer, r.room.byteOffset, 5 * 32000), 16000));
     const cues = join(dir, 'cues');

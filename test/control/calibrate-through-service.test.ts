@@ -5,10 +5,9 @@ import { encodeWav } from '../../src/audio/wav';
 import { ControlClient } from '../../src/control/control-client';
 import { CALIBRATION_SENTENCES } from '../../src/recognition/calibration/calibrate-recordings';
 import { calibrationPath } from '../../src/recognition/calibration/calibration-file';
-import { DEFAULT_SESSION } from '../../src/recognition/calibration/calibration-session';
 import { heldoutRooms } from '../bench/keywords-heldout';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { syntheticSession, withMicrophoneFloor } from '../support/calibration-session';
+import { syntheticSession, writeMicrophoneSequence } from '../support/calibration-session';
 import { runCli } from '../support/cli';
 import { fakeEnv } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
@@ -19,13 +18,6 @@ const WORDS = ['snapshot', 'reply', 'cancel', 'stop'];
 interface LogLine {
   msg: string;
   turn?: { event: string };
-}
-
-/** A WAV of exactly `seconds`, the rest of it the microphone's floor. */
-function wavOf(x: Int16Array, seconds: number, seed: number): Buffer {
-  const out = withMicrophoneFloor(Buffer.alloc(Math.round(seconds * 16000) * 2), seed);
-  out.set(x.subarray(0, out.length));
-  return encodeWav(Buffer.from(out.buffer, out.byteOffset, out.byteLength), 16000);
 }
 
 /**
@@ -46,16 +38,7 @@ describe('snapask calibrate with the service running', () => {
   it('is refused in one line while the service cannot lend its microphone, then records through the service and saves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapask-cal-svc-'));
     const r = await syntheticSession({ engine: 'flite', voice: 'rms', rate: 1 }, heldoutRooms()[0]!, 3, WORDS);
-    const files = [
-      wavOf(r.room, DEFAULT_SESSION.roomSeconds, 1),
-      ...r.sentences.map((s, i) => wavOf(s, DEFAULT_SESSION.sentenceSeconds, 2 + i)),
-      ...r.takes.map((t, i) => wavOf(t.samples, DEFAULT_SESSION.takeSeconds, 10 + i)),
-    ].map((wav, i) => {
-      const path = join(dir, `rec-${String(i).padStart(2, '0')}.wav`);
-      writeFileSync(path, wav);
-      return path;
-    });
-    writeFileSync(join(dir, 'sequence'), `${files.join('\n')}\n`);
+    const files = writeMicrophoneSequence(dir, r);
     // Between the recordings the microphone hears the room.
     writeFileSync(join(dir, 'room.wav'), encodeWav(Buffer.from(r.room.buffer, r.room.byteOffset, 5 * 32000), 16000));
     const cues = join(dir, 'cues');

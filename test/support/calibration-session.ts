@@ -4,7 +4,11 @@
  * each take its own noise), through a microphone with its own faint noise. What snapask calibrate would
  * record from that voice in that room.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeWav } from '../../src/audio/wav';
 import { CALIBRATION_SENTENCES, type Recordings } from '../../src/recognition/calibration/calibrate-recordings';
+import { DEFAULT_SESSION } from '../../src/recognition/calibration/calibration-session';
 import { inRoom, LEAD, shifted, type Case, type Room, type VoiceCopy } from '../bench/keywords-heldout';
 import { rng } from '../bench/keywords-corpus';
 import { synthesise } from './speech';
@@ -48,4 +52,29 @@ export async function syntheticSession(copy: VoiceCopy, room: Room, seed: number
   const alone: Case = { ...first!, pcm: Buffer.concat([quiet, first!.pcm]), spans: first!.spans.map(([a, b]) => [a + ROOM_SECONDS, b + ROOM_SECONDS]) };
   const room_ = withMicrophoneFloor(inRoom(room, alone, seed * 100 + 99).subarray(LEAD * 32000, (LEAD + ROOM_SECONDS) * 32000), seed * 100 + 99);
   return { room: room_, sentences, takes };
+}
+
+/** A WAV of exactly `seconds`, the rest of it the microphone's floor (arecord gives as much as is asked). */
+function wavOf(x: Int16Array, seconds: number, seed: number): Buffer {
+  const out = withMicrophoneFloor(Buffer.alloc(Math.round(seconds * 16000) * 2), seed);
+  out.set(x.subarray(0, out.length));
+  return encodeWav(Buffer.from(out.buffer, out.byteOffset, out.byteLength), 16000);
+}
+
+/**
+ * The session's recordings as the fake microphone plays them: one WAV per recording in the order the device
+ * asks for them (room, sentences, takes), listed in `dir/sequence` for FAKE_ARECORD_SEQUENCE. Returns the WAVs.
+ */
+export function writeMicrophoneSequence(dir: string, r: Recordings): string[] {
+  const files = [
+    wavOf(r.room, DEFAULT_SESSION.roomSeconds, 1),
+    ...r.sentences.map((s, i) => wavOf(s, DEFAULT_SESSION.sentenceSeconds, 2 + i)),
+    ...r.takes.map((t, i) => wavOf(t.samples, DEFAULT_SESSION.takeSeconds, 10 + i)),
+  ].map((wav, i) => {
+    const path = join(dir, `rec-${String(i).padStart(2, '0')}.wav`);
+    writeFileSync(path, wav);
+    return path;
+  });
+  writeFileSync(join(dir, 'sequence'), `${files.join('\n')}\n`);
+  return files;
 }

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { encodeWav } from '../../../src/audio/wav';
 import { CALIBRATION_SENTENCES } from '../../../src/recognition/calibration/calibrate-recordings';
 import { calibrationPath, samplesDir } from '../../../src/recognition/calibration/calibration-file';
-import { DEFAULT_SESSION } from '../../../src/recognition/calibration/calibration-session';
 import { heldoutRooms } from '../../bench/keywords-heldout';
-import { syntheticSession, withMicrophoneFloor } from '../../support/calibration-session';
+import { syntheticSession, writeMicrophoneSequence } from '../../support/calibration-session';
 import { fakeEnv, REPO_ROOT } from '../../support/fake-bin';
 
 const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -27,25 +26,13 @@ function snapask(args: string[], env: Record<string, string>): Promise<{ code: n
   });
 }
 
-/** A WAV of exactly `seconds`, the rest of it the microphone's floor (arecord gives as much as is asked). */
-function wavOf(x: Int16Array, seconds: number, seed: number): Buffer {
-  const out = withMicrophoneFloor(Buffer.alloc(Math.round(seconds * 16000) * 2), seed);
-  out.set(x.subarray(0, out.length));
-  return encodeWav(Buffer.from(out.buffer, out.byteOffset, out.byteLength), 16000);
-}
-
 describe('snapask calibrate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'snapask-calibrate-'));
   const base = { SNAPASK_RECOGNISER_ENGINE: 'learned', FAKE_ARECORD_SPEEDUP: '20' };
 
   it('asks for each word, fits, reports, saves in stateDir, keeps the samples, and --check replays them', async () => {
     const r = await syntheticSession({ engine: 'flite', voice: 'rms', rate: 1 }, heldoutRooms()[0]!, 3, WORDS);
-    const files = [wavOf(r.room, DEFAULT_SESSION.roomSeconds, 1), ...r.sentences.map((s, i) => wavOf(s, DEFAULT_SESSION.sentenceSeconds, 2 + i)), ...r.takes.map((t, i) => wavOf(t.samples, DEFAULT_SESSION.takeSeconds, 10 + i))].map((wav, i) => {
-      const path = join(dir, `rec-${String(i).padStart(2, '0')}.wav`);
-      writeFileSync(path, wav);
-      return path;
-    });
-    writeFileSync(join(dir, 'sequence'), `${files.join('\n')}\n`);
+    writeMicrophoneSequence(dir, r);
     const stateDir = join(dir, 'state');
     const prompts = join(dir, 'prompts');
     const env = { ...base, SNAPASK_STATE_DIR: stateDir, FAKE_ARECORD_SEQUENCE: join(dir, 'sequence'), FAKE_APLAY_DIR: prompts };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav, parseWav } from '../../src/audio/wav';
@@ -79,6 +79,9 @@ describe('snapask run with its control socket', () => {
     let client: ControlClient | undefined;
     try {
       await svc.until((l) => l.some((x) => x.msg === 'listening') && l.some((x) => x.msg === 'control socket ready'), 30_000);
+      // The ready cue is on its way to the speaker when it listens; the mute's announcement below must not race it.
+      const ready = readFileSync(join(REPO_ROOT, 'assets/cues/ready.wav'));
+      await svc.until(() => existsSync(join(dir, 'played')) && readdirSync(join(dir, 'played')).some((f) => readFileSync(join(dir, 'played', f)).equals(ready)), 10_000);
       const [first, second] = speech.words.filter((w) => w.text === 'snapshot');
       client = await ControlClient.connect(join(runtime, 'control.sock'));
       expect(client).toBeDefined();
@@ -136,9 +139,9 @@ describe('snapask run with its control socket', () => {
     // Nothing asked, nothing sent: the muted word never reached a question.
     expect(fake.requests.filter((q) => q.operation === 'POST /responses')).toEqual([]);
     // The ready cue played once, first, when it began to listen.
-    const ready = readFileSync(join(REPO_ROOT, 'assets/cues/ready.wav'));
+    const readyCue = readFileSync(join(REPO_ROOT, 'assets/cues/ready.wav'));
     const files = readdirSync(join(dir, 'played')).sort().map((f) => readFileSync(join(dir, 'played', f)));
-    expect(files[0]!.equals(ready)).toBe(true);
-    expect(files.filter((w) => w.equals(ready))).toHaveLength(1);
+    expect(files[0]!.equals(readyCue)).toBe(true);
+    expect(files.filter((w) => w.equals(readyCue))).toHaveLength(1);
   }, 120_000);
 });

@@ -127,7 +127,9 @@ export class Appliance {
     });
     this.speaker = devices.speaker({ onError: (m) => log.error(m), ...(echo ? { echo } : {}) });
     this.clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
-    this.bargeIn = new BargeIn(this.speaker, () => log.info('stop: playback ended'));
+    // Given what the speaker plays, the recogniser stack cancels the echo and drops the device's own voice
+    // (createRecogniser), so the user's commands over playback count.
+    this.bargeIn = new BargeIn(this.speaker, { onStop: () => log.info('stop: playback ended'), ownVoiceFiltered: !!echo });
     let consoleSide: ServiceConsole | undefined;
     const emit = (e: TurnEvent) => {
       o.emit(e);

@@ -253,7 +253,7 @@ export const ConfigSchema = obj({
     voice: text('`espeak-ng` voice', 'en-us', { allowed: 'an espeak-ng voice' }),
     rate: positive('words per minute', '`espeak-ng` speed', 165),
     cues: bool('click, chime and error tone', true),
-    echoCancel: bool("cancel the speaker's echo from the microphone's audio (barge-in \"stop\" over an answer)", true),
+    echoCancel: bool("cancel the speaker's echo from the microphone's audio (the command words heard over its own voice)", true),
     echoLatencyMs: Type.Number({
       minimum: 0,
       maximum: 1000,

@@ -4,12 +4,23 @@ import type { RoomSpeaker } from './speaker';
 /** The recogniser's word times are estimates, and the room rings on a little after playback. */
 const TAIL_SECONDS = 0.3;
 
+export interface BargeInOptions {
+  /** Playback ended by the stop word. */
+  onStop?: () => void;
+  /**
+   * The recogniser stack already drops the device's own voice (echo cancelled and own-voice filter, which the
+   * service builds whenever it knows what the speaker plays): then a command said over playback is the user's
+   * and counts. Without it, only the stop word can be told from the device's own voice.
+   */
+  ownVoiceFiltered?: boolean;
+}
+
 /**
- * The microphone hears the appliance's own voice. While it plays, only the
- * stop word (the keyword whose role is "stop") counts, and it ends playback at once; every other keyword, and
- * transcript words heard over the playback, are dropped so the answer never
- * becomes the next question or triggers a snapshot. A stop word heard while
- * nothing plays means nothing and is dropped too.
+ * The microphone hears the appliance's own voice. While it plays, the stop word (the keyword whose role is
+ * "stop") ends playback at once; the other command words count only when the recogniser stack filters the
+ * device's own voice out, and are dropped otherwise. Transcript words heard over the playback are always
+ * dropped, so the answer never becomes the next question. A stop word heard while nothing plays means nothing
+ * and is dropped too.
  */
 export class BargeIn {
   /** Keywords dropped because the speaker was playing (diagnostics). */
@@ -17,7 +28,7 @@ export class BargeIn {
 
   constructor(
     private readonly speaker: RoomSpeaker,
-    private readonly onStop: () => void = () => undefined,
+    private readonly o: BargeInOptions = {},
   ) {}
 
   filter(events: CommandRecognitionEvent[]): CommandRecognitionEvent[] {
@@ -28,9 +39,9 @@ export class BargeIn {
         if (e.role === 'stop') {
           if (!playing) continue;
           this.speaker.stop();
-          this.onStop();
+          this.o.onStop?.();
           out.push(e);
-        } else if (playing) {
+        } else if (playing && !this.o.ownVoiceFiltered) {
           this.ignored++;
         } else {
           out.push(e);

@@ -121,7 +121,7 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
     let stops = 0;
     const playing = { stop: () => void stops++, speak: async () => ({ sentences: 0 }), playingDuring: (from: number, to: number) => from < 12 && to > 10 };
     const heard: string[] = [];
-    const gate = new BargeIn(playing, () => heard.push('stopped'));
+    const gate = new BargeIn(playing, { onStop: () => heard.push('stopped') });
     expect(gate.filter([kw('send', 10.5, 'reply'), kw('photo', 10.6, 'snapshot')])).toEqual([]);
     expect(stops).toBe(0);
     expect(gate.filter([kw('halt', 11, 'stop')]).map((e) => e.type === 'keyword' && e.role)).toEqual(['stop']);
@@ -130,6 +130,20 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
     // Nothing playing: the stop word means nothing, a photo counts.
     expect(gate.filter([kw('halt', 20, 'stop'), kw('photo', 20.5, 'snapshot')]).map((e) => e.type === 'keyword' && e.word)).toEqual(['photo']);
     expect(stops).toBe(1);
+  });
+
+  it('with the own-voice filter in front (the echo is cancelled), the user\'s commands over the playback count; "stop" still stops', () => {
+    let stops = 0;
+    const playing = { stop: () => void stops++, speak: async () => ({ sentences: 0 }), playingDuring: (from: number, to: number) => from < 12 && to > 10 };
+    const gate = new BargeIn(playing, { ownVoiceFiltered: true });
+    expect(gate.filter([kw('reply', 10.5), kw('snapshot', 10.8)]).map((e) => e.type === 'keyword' && e.role)).toEqual(['reply', 'snapshot']);
+    expect(gate.ignored).toBe(0);
+    expect(stops).toBe(0);
+    expect(gate.filter([kw('stop', 11)]).map((e) => e.type === 'keyword' && e.role)).toEqual(['stop']);
+    expect(stops).toBe(1);
+    // Words of a question heard over the playback still count for nothing.
+    const [t] = gate.filter([{ type: 'transcript', text: 'a b', start: 9, end: 11, words: [{ word: 'a', start: 9, end: 9.3 }, { word: 'b', start: 10.5, end: 11 }] }]);
+    expect(t).toMatchObject({ text: 'a' });
   });
 
   it('records what it hands to aplay, at the microphone rate, for the echo canceller; a stop cuts it', async () => {

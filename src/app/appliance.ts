@@ -221,7 +221,14 @@ export class Appliance {
     const echo = devices.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
     const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
     // With the cloud writing the question, the offline engine listens for the command words only (no language model).
-    const recogniser = createRecogniser(config.recogniser, rules, { transcribe: !cloud, ...(echo ? { echo } : {}), stateDir: config.stateDir, warn: (m) => log.warn(m) });
+    const recogniser = createRecogniser(config.recogniser, rules, {
+      transcribe: !cloud,
+      ...(echo ? { echo } : {}),
+      stateDir: config.stateDir,
+      followCalibration: !!o.service,
+      warn: (m) => log.warn(m),
+      info: (m) => log.info(m),
+    });
     log.info({ mode: cloud ? 'cloud' : 'offline', model: cloud ? config.transcription.model : undefined }, `transcription: ${cloud ? 'cloud' : 'offline'}`);
 
     let frames: FrameSource | undefined;

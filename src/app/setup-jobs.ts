@@ -13,6 +13,7 @@ import { DEFAULT_SESSION, recordSession, type SessionOptions } from '../recognit
 import { fitInWorker } from '../recognition/calibration/calibration-worker';
 import { CalibrationInputError } from '../recognition/calibration/samples';
 import { ServiceCalibrationDevices, type ServiceMicrophone } from '../recognition/calibration/service-calibration-devices';
+import { SERVICE_TAKES_IT } from '../recognition/calibration/calibration-follow';
 import { commandRules, spottedWords } from '../recognition/command-words';
 
 /** What the jobs take of the service: its control (devices it holds), the microphone lent to calibration. */
@@ -154,7 +155,7 @@ export class SetupJobs {
     }
     for (const text of calibrationReport(fit.result)) this.line('calibration', { kind: 'result', text });
     this.p.log.info({ path: fit.path }, 'calibration saved from the console');
-    this.line('calibration', { kind: 'result', text: 'Saved on the device; the service uses it from its next start (sudo systemctl restart snapask).' });
+    this.line('calibration', { kind: 'result', text: `Saved on the device; ${SERVICE_TAKES_IT}` });
     if (fit.droppedSamples) this.line('calibration', { kind: 'note', text: 'The recordings kept from an earlier calibration were deleted (they no longer match it).' });
   }
 }

@@ -13,6 +13,7 @@ import { ServiceCalibrationDevices } from '../recognition/calibration/service-ca
 import { dropSamples, keepSamples, loadSamples } from '../recognition/calibration/kept-samples';
 import { CalibrationInputError } from '../recognition/calibration/samples';
 import { commandRules, spottedWords } from '../recognition/command-words';
+import { SERVICE_TAKES_IT } from '../recognition/calibration/calibration-follow';
 
 export interface CalibrateCommandOptions {
   keepSamples: boolean;
@@ -24,7 +25,7 @@ export interface CalibrateCommandOptions {
 
 /**
  * `snapask calibrate`: the learned detector fitted to the owner's voice and room, saved in stateDir (the engine
- * loads it at start); `--check` replays the kept samples against this version. Bad input is one sentence and
+ * loads it at start, and the running service as soon as it is saved); `--check` replays the kept samples against this version. Bad input is one sentence and
  * nothing saved (exit 1).
  */
 export async function calibrateCommand(config: Config, o: CalibrateCommandOptions): Promise<number> {
@@ -49,6 +50,7 @@ export async function calibrateCommand(config: Config, o: CalibrateCommandOption
 
 async function calibrate(config: Config, words: string[], o: CalibrateCommandOptions): Promise<number> {
   const devices = await o.devices();
+  const inService = devices.inService === true;
   let recordings;
   try {
     recordings = await recordSession(devices, { ...DEFAULT_SESSION, words, print: o.print });
@@ -59,7 +61,7 @@ async function calibrate(config: Config, words: string[], o: CalibrateCommandOpt
   const { heads, result } = calibrateRecordings(recordings, config.recogniser, { leaveOneOut: true });
   for (const line of calibrationReport(result)) o.print(line);
   const path = saveCalibration(config.stateDir, heads, result);
-  o.print(`Saved in ${path}; the service uses it from its next start (sudo systemctl restart snapask).`);
+  o.print(`Saved in ${path}; ${inService ? SERVICE_TAKES_IT : 'the service uses it from its next start (sudo systemctl restart snapask).'}`);
   if (o.keepSamples) {
     const heardNow = Object.fromEntries(result.words.map((w) => [w.word, { heard: w.heardFitted, of: w.takes }]));
     o.print(`Your recordings are kept in ${keepSamples(config.stateDir, recordings, heardNow)} (only for snapask calibrate --check; delete the folder to remove them).`);
@@ -101,6 +103,7 @@ export async function calibrationDevices(sockets: string[], local: () => Calibra
     record: (seconds) => through.record(seconds),
     // The service takes its microphone back when the connection ends.
     close: () => service.close(),
+    inService: true,
   };
 }
 

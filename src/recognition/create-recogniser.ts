@@ -4,6 +4,7 @@ import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR,
 import { CommandRoles } from './command-roles';
 import { spottedWords, type CommandRules } from './command-words';
 import { calibratedHeads } from './calibration/calibration-file';
+import { followCalibration } from './calibration/calibration-follow';
 import { KeywordDetector } from './detector/keyword-detector';
 import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
@@ -16,13 +17,24 @@ import { VoskRecogniser } from './vosk-recogniser';
 export const DEFAULT_VOSK_MODEL_DIR = '/opt/snapask/vosk-model';
 
 /** The configured offline engine (Vosk on the device, PocketSphinx where no Vosk model is installed), without the command rules. */
-export function createEngine(c: RecogniserSettings, rules: CommandRules, o: { transcribe?: boolean; stateDir?: string; warn?: (message: string) => void } = {}): Recogniser {
+export interface EngineOptions {
+  transcribe?: boolean;
+  stateDir?: string;
+  /** The learned engine takes a calibration saved in `stateDir` while it runs (the service's). */
+  followCalibration?: boolean;
+  warn?: (message: string) => void;
+  info?: (message: string) => void;
+}
+
+export function createEngine(c: RecogniserSettings, rules: CommandRules, o: EngineOptions = {}): Recogniser {
   const keywords = spottedWords(rules);
   if (c.engine === 'vosk') return new VoskRecogniser({ keywords, modelDir: c.modelDir ?? DEFAULT_VOSK_MODEL_DIR });
   if (c.engine === 'learned') {
     // The owner's calibration (snapask calibrate) when the state directory holds one for these heads.
     const heads = calibratedHeads(o.stateDir, o.warn);
     const detector = new KeywordDetector({ keywords, ...(heads ? { heads } : {}), ...(c.thresholds ? { thresholds: c.thresholds } : {}) });
+    // A calibration saved while the service runs is heard at once.
+    if (o.stateDir !== undefined && o.followCalibration) detector.onClose(followCalibration(o.stateDir, (h) => detector.useHeads(h), { ...(o.warn ? { warn: o.warn } : {}), ...(o.info ? { info: o.info } : {}) }));
     if (o.transcribe === false) return detector;
     // The offline transcript of the question: PocketSphinx's language model beside the detector.
     return new KeywordsWithTranscripts(detector, new PocketSphinxRecogniser({ keywords, ...(c.modelDir ? { modelDir: c.modelDir } : {}) }));
@@ -42,7 +54,7 @@ export function createEngine(c: RecogniserSettings, rules: CommandRules, o: { tr
 export function createRecogniser(
   c: RecogniserSettings,
   rules: CommandRules,
-  o: { transcribe?: boolean; echo?: PlaybackReference; stateDir?: string; warn?: (message: string) => void } = {},
+  o: EngineOptions & { echo?: PlaybackReference } = {},
 ): CommandRecogniser {
   const engine = createEngine(c, rules, o);
   const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;

@@ -176,7 +176,8 @@ describe('the setup page in a browser', () => {
     expect(lines).toContain('Say "stop" (5 of 5).');
     for (const w of WORDS) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^"${w}": heard in \\d+ of 10 \\(your takes, alone and after a sentence\\) after calibration`)));
     expect(lines).toContainEqual(expect.stringMatching(/^The room: \d+ false alarms in 30 s after calibration, \d+ before\.$/));
-    expect(lines).toContain('Saved on the device; the service uses it from its next start (sudo systemctl restart snapask).');
+    expect(lines).toContain('Saved on the device; the service hears with it from now on (no restart needed).');
+    await s.until((l) => l.some((x) => x.msg.startsWith('keyword calibration applied')), 10_000);
     expect(lines.filter((l) => /Nothing was saved|Stopped/.test(l))).toEqual([]);
     expect(existsSync(calibrationPath(join(dir, 'state')))).toBe(true);
     // Every prompt was said on the device: the room, the sentences, five of each word, and thanks.

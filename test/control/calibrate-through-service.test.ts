@@ -91,7 +91,9 @@ describe('snapask calibrate with the service running', () => {
       expect(lines).toContain('Say "stop" (5 of 5).');
       for (const w of WORDS) expect(lines.some((l) => l.startsWith(`"${w}": heard in `))).toBe(true);
       expect(lines.filter((l) => /busy|Nothing was saved/i.test(l))).toEqual([]);
-      expect(lines).toContain(`Saved in ${calibrationPath(join(dir, 'state'))}; the service uses it from its next start (sudo systemctl restart snapask).`);
+      expect(lines).toContain(`Saved in ${calibrationPath(join(dir, 'state'))}; the service hears with it from now on (no restart needed).`);
+      // ... and it does: the running engine took the file.
+      await svc.until((l) => l.some((x) => x.msg.startsWith('keyword calibration applied')), 10_000);
       expect(run.code).toBe(0);
       expect(existsSync(calibrationPath(join(dir, 'state')))).toBe(true);
       // Every prompt said in the service's voice: the room, the sentences, five of each word, and thanks.

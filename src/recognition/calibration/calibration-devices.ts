@@ -17,6 +17,8 @@ export interface CalibrationDevices {
   /** The microphone's next `seconds` of audio (16 kHz mono). */
   record(seconds: number): Promise<Int16Array>;
   close(): void;
+  /** Lent by the running service, which then takes the saved calibration at once. */
+  readonly inService?: boolean;
 }
 
 export interface LocalDevicesOptions {

@@ -43,9 +43,11 @@ export class KeywordDetector implements Recogniser {
   private readonly models: EmbeddingModels;
   private readonly ownModels: boolean;
   private readonly stream: SpeechEmbeddingStream;
-  private readonly heads: KeywordHeads;
+  private heads: KeywordHeads;
   private readonly words: string[];
-  private readonly thresholds: number[];
+  private thresholds: number[];
+  private readonly configured: Record<string, number> | undefined;
+  private readonly disposers: Array<() => void> = [];
   private readonly history: Float32Array[] = [];
   private readonly lastHeard: number[];
   private readonly levels = new FrameLevels(LEVEL_FRAMES);
@@ -63,7 +65,8 @@ export class KeywordDetector implements Recogniser {
     }
     this.heads = heads;
     this.words = o.keywords;
-    this.thresholds = this.words.map((w) => o.thresholds?.[w] ?? heads.threshold(w));
+    this.configured = o.thresholds;
+    this.thresholds = this.thresholdsOf(heads);
     this.lastHeard = this.words.map(() => -Infinity);
     this.ownModels = !o.models;
     this.models = o.models ?? new EmbeddingModels();
@@ -89,7 +92,30 @@ export class KeywordDetector implements Recogniser {
   }
 
   close(): void {
+    for (const d of this.disposers.splice(0)) d();
     if (this.ownModels) this.models.close();
+  }
+
+  /**
+   * Runs `heads` from the next window on (a new calibration, made while the service runs). They must read the
+   * same embedding the same way (the same hidden layer) and know every word; thresholds set in the configuration
+   * still win over theirs.
+   */
+  useHeads(heads: KeywordHeads): void {
+    if (heads.hiddenDigest !== this.heads.hiddenDigest) throw new RecogniserError('these keyword heads have another hidden layer: restart to use them');
+    const untrained = this.words.filter((w) => !heads.words.includes(w));
+    if (untrained.length) throw new RecogniserError(`these keyword heads do not know "${untrained.join('", "')}"`);
+    this.heads = heads;
+    this.thresholds = this.thresholdsOf(heads);
+  }
+
+  /** Called at close (a watch on the calibration file, say). */
+  onClose(dispose: () => void): void {
+    this.disposers.push(dispose);
+  }
+
+  private thresholdsOf(heads: KeywordHeads): number[] {
+    return this.words.map((w) => this.configured?.[w] ?? heads.threshold(w));
   }
 
   /** The word's start and end on the levels of the audio around the heads' estimate (see word-onset.ts). */

@@ -16,6 +16,7 @@ import { matchEvents, questionStream } from '../../bench/keywords-corpus';
 import { heldoutRooms, LEAD, ordinaryCases, type VoiceCopy } from '../../bench/keywords-heldout';
 import { syntheticSession, withMicrophoneFloor } from '../../support/calibration-session';
 import { keywordsIn, RULES } from '../../support/recognise';
+import { toChunks } from '../../support/speech';
 
 // flite awb: a held-out speaker (never in training, thresholds or constants), whose "reply" the shipped heads miss.
 const AWB: VoiceCopy = { engine: 'flite', voice: 'awb', rate: 1 };
@@ -78,6 +79,39 @@ describe('calibration to one voice', () => {
     expect((said.after - said.before) / said.total).toBeGreaterThanOrEqual(0.1);
     expect(alarms.after).toBeLessThanOrEqual(alarms.before);
   }, 600_000);
+
+  it('is taken by the running service\'s engine once saved, with no restart: from then on it hears as one loaded at start', async () => {
+    const live = mkdtempSync(join(tmpdir(), 'snapask-calibration-'));
+    const notes: string[] = [];
+    const learned = (stateDir?: string, follow = false) =>
+      createRecogniser({ engine: 'learned' }, RULES, { transcribe: false, ...(stateDir ? { stateDir } : {}), followCalibration: follow, info: (m) => notes.push(m), warn: (m) => notes.push(m) });
+    // The voice's questions, each after 4 s of the microphone's floor, heard once before the calibration is saved and once after.
+    const pass = withFloor(
+      Buffer.concat(await Promise.all([900, 901, 902].map(async (index) => Buffer.concat([Buffer.alloc(4 * 32000), (await questionStream({ engine: AWB.engine, voice: AWB.voice, group: 'target' }, AWB.rate, index)).pcm])))),
+      7,
+    );
+    const seconds = pass.length / 32000;
+    const heardIn = (rec: ReturnType<typeof learned>, t0: number): string[] =>
+      toChunks(pass, t0).flatMap((c) => rec.accept(c).flatMap((e) => (e.type === 'keyword' ? [`${e.word} ${e.start.toFixed(2)}`] : [])));
+    const follower = learned(live, true);
+    const shipped = learned();
+    const calibrated = learned(stateDir);
+    try {
+      const before = heardIn(follower, 0);
+      expect(before).toEqual(heardIn(shipped, 0));
+      const calibratedBefore = heardIn(calibrated, 0);
+      saveCalibration(live, heads, first);
+      const deadline = Date.now() + 10_000;
+      while (!notes.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(notes).toEqual([`keyword calibration applied (${calibrationPath(live)})`]);
+      const after = heardIn(follower, seconds);
+      expect(after).toEqual(heardIn(calibrated, seconds));
+      // It made a difference: this voice's calibration hears more of its command words than the shipped heads.
+      expect(calibratedBefore.length).toBeGreaterThan(before.length);
+    } finally {
+      for (const r of [follower, shipped, calibrated]) r.close();
+    }
+  }, 120_000);
 
   it('is loaded by the engine from the state directory, and one made for other heads is ignored with a line', () => {
     const loaded = calibratedHeads(stateDir)!;

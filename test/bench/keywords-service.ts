@@ -6,6 +6,10 @@
  * answer and the cues, the API is the local test double. Sampled from
  * /proc/PID/status every 200 ms; the figure is the peak. Node runs with the
  * flags and the environment the systemd unit gives it (deploy/snapask.service).
+ *
+ * Three configurations, side by side: the device's default with a key set (cloud transcription, so the
+ * keyword engine loads no language model: issue 19's target), the learned detector with cloud transcription,
+ * and the default without a key (offline transcription, PocketSphinx's language model loaded).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,17 +49,36 @@ function deployedEnvironment(): Record<string, string> {
   return env;
 }
 
+interface RssCase {
+  metric: string;
+  engine: 'pocketsphinx' | 'learned';
+  /** An API key at start: the cloud writes the question, the engine spots the command words only. */
+  key: boolean;
+  target: number;
+}
+
+const CASES: RssCase[] = [
+  { metric: 'service_rss_mb', engine: 'pocketsphinx', key: true, target: 200 },
+  { metric: 'service_rss_mb_learned_cloud', engine: 'learned', key: true, target: 200 },
+  { metric: 'service_rss_mb_offline_transcription', engine: 'pocketsphinx', key: false, target: 250 },
+];
+
 export async function serviceRss(): Promise<void> {
+  for (const c of CASES) await serviceRssOf(c);
+}
+
+async function serviceRssOf(c: RssCase): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'snapask-bench-rss-'));
   const fake = await startFakeOpenAI();
   try {
-    writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '1280x720', fps: 15 });
+    writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '1280x720', fps: 15, config: { recogniser: { engine: c.engine } } });
     const env = fakeEnv({
       FAKE_ARECORD_WAV: join(REPO, 'test/fixtures/demo/question.wav'),
       FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'),
       FAKE_APLAY_DIR: join(dir, 'played'),
     });
-    delete env.OPENAI_API_KEY;
+    if (c.key) env.OPENAI_API_KEY = 'sk-bench-rss';
+    else delete env.OPENAI_API_KEY;
     const proc = spawn(process.execPath, [...deployedNodeFlags(), CLI, 'run', '--config', join(dir, 'config.json')], {
       env: { ...env, ...deployedEnvironment() },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,7 +96,9 @@ export async function serviceRss(): Promise<void> {
     await exited;
     // The figure only counts if the service really did its work meanwhile.
     if (!out.includes('"event":"spoken"')) throw new Error(`service_rss_mb: the service answered nothing in ${RUN_SECONDS} s: ${out.slice(-500)}`);
-    printMetric({ metric: 'service_rss_mb', value: peak, unit: 'MB', target: 250, engine: 'pocketsphinx' });
+    const mode = /"transcription: (cloud|offline)"/.exec(out)?.[1];
+    if (mode !== (c.key ? 'cloud' : 'offline')) throw new Error(`${c.metric}: the service transcribed ${mode ?? '(not said)'}, not as configured`);
+    printMetric({ metric: c.metric, value: peak, unit: 'MB', target: c.target, engine: c.engine });
   } finally {
     await fake.close();
   }

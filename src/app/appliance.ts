@@ -92,6 +92,7 @@ export class Appliance {
       reporters: Indicator[];
       fanout: FanoutIndicator;
       cues?: CueIndicator;
+      speaker: RoomSpeaker;
       gpio?: GpioDevices;
       rules: CommandRules;
       echo?: PlaybackReference;
@@ -125,7 +126,7 @@ export class Appliance {
         indicator.set('listening');
       },
     });
-    this.speaker = devices.speaker({ onError: (m) => log.error(m), ...(echo ? { echo } : {}) });
+    this.speaker = parts.speaker;
     this.clipping = new ClipMonitor({ onClipping: (m) => log.warn(m) });
     // Given what the speaker plays, the recogniser stack cancels the echo and drops the device's own voice
     // (createRecogniser), so the user's commands over playback count.
@@ -198,8 +199,12 @@ export class Appliance {
     const { config, secrets, log, devices } = o;
     const reporters: Indicator[] = [...(o.reporters ?? [])];
     const fanout = new FanoutIndicator(reporters);
+    // What the speaker plays (cues too), for the echo canceller in front of the recogniser.
+    const echo = devices.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
+    // One player for the voice and the cues: the speaker takes one sound at a time.
+    const speaker = devices.speaker({ onError: (m) => log.error(m), ...(echo ? { echo } : {}) });
     // A click for a snapshot, a chime when the question goes, a low tone on error: played with the LEDs' states.
-    const cues = devices.cues ? new CueIndicator(fanout, loadCues(), config.speaker.device, (m) => log.warn(m)) : undefined;
+    const cues = speaker.cues ? new CueIndicator(fanout, loadCues(), speaker.cues, (m) => log.warn(m)) : undefined;
 
     // Presses before the turn logic exists (the model is still loading) are logged and dropped.
     let onButton = (e: ButtonEvent) => log.info({ button: e.press }, 'button pressed while starting: ignored');
@@ -217,8 +222,6 @@ export class Appliance {
 
     o.status?.('loading the speech model');
     const rules = commandRules(spokenCommands(config), config.recogniser);
-    // What the speaker plays, for the echo canceller in front of the recogniser.
-    const echo = devices.echoCancel ? new PlaybackReference(config.speaker.echoLatencyMs / 1000) : undefined;
     const cloud = createTranscriber(config, secrets, rules, (m) => log.warn(m));
     // With the cloud writing the question, the offline engine listens for the command words only (no language model).
     const recogniser = createRecogniser(config.recogniser, rules, {
@@ -254,7 +257,7 @@ export class Appliance {
       }
       log.error({ err: (e as Error).message }, 'camera not available: running voice-only');
     }
-    const app = new Appliance(o, { reporters, fanout, cues, gpio, rules, echo, cloud, recogniser, frames });
+    const app = new Appliance(o, { reporters, fanout, cues, speaker: speaker.voice, gpio, rules, echo, cloud, recogniser, frames });
     onButton = (e) => app.button(e);
     return app;
   }

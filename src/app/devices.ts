@@ -16,7 +16,7 @@ import type { SecretsSource } from '../config/secrets-file';
 import type { ButtonEvent } from '../indicator/button';
 import { gpioOpener, openGpioDevices, type GpioDevices } from '../indicator/gpio-devices';
 import { AplaySpeaker } from '../speech/aplay-speaker';
-import type { RoomSpeaker } from '../speech/speaker';
+import type { RoomSpeaker, SoundPlayer } from '../speech/speaker';
 import { WavFileSpeaker } from '../speech/wav-file-speaker';
 import { createSynth } from './create-synth';
 
@@ -42,11 +42,10 @@ export interface DeviceSources {
   microphone(events: MicrophoneEvents): AudioSource;
   /** The camera, not yet started; undefined: voice only. */
   camera(events: CameraEvents): Promise<FrameSource | undefined>;
-  speaker(o: { echo?: PlaybackReference; onError: (message: string) => void }): RoomSpeaker;
+  /** The voice, and the click, chime and error tone on the same player (one sound at a time); no cues: none. */
+  speaker(o: { echo?: PlaybackReference; onError: (message: string) => void }): { voice: RoomSpeaker; cues?: SoundPlayer };
   /** The status LEDs and the button, where they are wired and turned on (never in a replay). */
   gpio?: (onButton: (e: ButtonEvent) => void) => Promise<GpioDevices>;
-  /** The click, chime and error tone, on the device's speaker. */
-  cues: boolean;
   /** The speaker plays into the room the microphone hears: its echo is cancelled from the microphone's audio. */
   echoCancel: boolean;
   /** A camera that fails to start leaves the device voice-only (the service); else the failure is the caller's. */
@@ -71,7 +70,7 @@ export function openCamera(config: Config, clock: Clock, e: CameraEvents = {}): 
   return createFrameSource(config.camera, { clock, ...e });
 }
 
-/** The configured voice into one streaming `aplay` per answer. */
+/** The configured voice on the device's player (one streaming `aplay` per answer). */
 export function openSpeaker(config: Config, secrets: SecretsSource, clock: Clock, o: { echo?: PlaybackReference; onError?: (m: string) => void; onFallback?: (m: string) => void } = {}): AplaySpeaker {
   return new AplaySpeaker({
     device: config.speaker.device,
@@ -94,9 +93,11 @@ export function liveDevices(config: Config, secrets: SecretsSource, log: Logger)
     clock,
     microphone: (e) => openMicrophone(config, clock, e),
     camera: (e) => openCamera(config, clock, e),
-    speaker: (o) => openSpeaker(config, secrets, clock, { ...o, onFallback: (m) => log.warn(m) }),
+    speaker: (o) => {
+      const voice = openSpeaker(config, secrets, clock, { ...o, onFallback: (m) => log.warn(m) });
+      return { voice, ...(config.speaker.cues ? { cues: voice.player } : {}) };
+    },
     ...(config.gpio.enabled ? { gpio: (onButton: (e: ButtonEvent) => void) => openGpio(config, clock, log, onButton) } : {}),
-    cues: config.speaker.cues,
     echoCancel: config.speaker.echoCancel,
     voiceOnlyWithoutCamera: true,
   };
@@ -126,8 +127,7 @@ export async function fileDevices(config: Config, o: FileDeviceOptions): Promise
     clock,
     microphone: () => audio,
     camera: async () => (camera ? createFrameSource({ ...config.camera, kind: 'file', file: camera, fps: o.fps }, { clock, onEvent: (e) => o.warn(e.detail) }) : undefined),
-    speaker: () => new WavFileSpeaker(o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-')), { voice: config.speaker.voice, rate: config.speaker.rate }),
-    cues: false,
+    speaker: () => ({ voice: new WavFileSpeaker(o.outDir ?? mkdtempSync(join(tmpdir(), 'snapask-replay-')), { voice: config.speaker.voice, rate: config.speaker.rate }) }),
     // The recording never heard these answers: nothing to cancel.
     echoCancel: false,
     voiceOnlyWithoutCamera: false,

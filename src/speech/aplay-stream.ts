@@ -16,15 +16,17 @@ export const PLAYBACK_BUFFER_MS = 100;
 const STREAM_DATA_BYTES = 0x7ffff000;
 
 /**
- * One `aplay` for a whole answer, fed as sentences are synthesised: no process
- * start between sentences, so they follow without gaps. The PCM goes in as a
- * WAV stream on stdin.
+ * One `aplay`, fed PCM as it comes (an answer's sentences, cues between them): no process start between
+ * sentences, so they follow without gaps. The PCM goes in as a WAV stream on stdin.
  */
 export class AplayStream {
-  /** Set once aplay has exited with an error (no such device...): the reason. */
+  /** Set once aplay has exited with an error (no such device, the device busy...): the reason. */
   failure: string | undefined;
+  /** aplay has exited (played it all, failed or killed). */
+  gone = false;
   private readonly proc: ChildProcessByStdio<Writable, null, Readable>;
-  private readonly exited: Promise<void>;
+  /** Resolves when aplay has exited. */
+  readonly exited: Promise<void>;
   private killed = false;
 
   constructor(device: string | undefined, env: NodeJS.ProcessEnv = process.env, rate = PLAYBACK_RATE) {
@@ -36,10 +38,12 @@ export class AplayStream {
     this.exited = new Promise((resolve) => {
       this.proc.on('error', (e) => {
         this.failure = `cannot run aplay: ${e.message}`;
+        this.gone = true;
         resolve();
       });
       this.proc.on('close', (code) => {
         if (code !== 0 && !this.killed) this.failure ??= `aplay failed on device ${device ?? 'default'} (exit ${code}): ${lastErr()}`;
+        this.gone = true;
         resolve();
       });
     });
@@ -47,8 +51,19 @@ export class AplayStream {
     this.proc.stdin.write(wavHeader(STREAM_DATA_BYTES, rate));
   }
 
-  write(pcm: Buffer): void {
-    if (!this.failure && !this.killed) this.proc.stdin.write(pcm);
+  /**
+   * Resolves once aplay has taken what was written (its pipe has room again), or has exited: what is written
+   * next sounds after at most the pipe's and the device's buffers, so a cue is not stuck behind a whole answer.
+   */
+  /** It takes no more sound: exited, or killed. */
+  get spent(): boolean {
+    return this.gone || this.killed;
+  }
+
+  write(pcm: Buffer): Promise<void> {
+    if (this.failure || this.killed || this.gone) return Promise.resolve();
+    if (this.proc.stdin.write(pcm)) return Promise.resolve();
+    return Promise.race([new Promise<void>((r) => this.proc.stdin.once('drain', () => r())), this.exited]);
   }
 
   /** No more sound: resolves once aplay has played it all (or failed, see `failure`). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Indicator, IndicatorState } from '../indicator/indicator';
 import { parseWav } from '../audio/wav';
-import { aplay } from './aplay-speaker';
+import type { SoundPlayer } from './speaker';
 
 /** click: a snapshot; chime: the question sent; error: a fault; ready: the service has started and is listening. */
 export type CueName = 'click' | 'chime' | 'error' | 'ready';
@@ -33,8 +33,8 @@ const CUE_OF: Partial<Record<IndicatorState, CueName>> = { snapshot: 'click', th
 
 /**
  * The LEDs with sound: each state that matters to someone not looking at the
- * device also plays its cue. A cue that cannot play is reported once per
- * streak and never holds up the turn.
+ * device also plays its cue, on the player the voice uses (one sound at a time).
+ * A cue that cannot play is reported once per streak and never holds up the turn.
  */
 export class CueIndicator implements Indicator {
   private failing = false;
@@ -42,9 +42,8 @@ export class CueIndicator implements Indicator {
   constructor(
     private readonly inner: Indicator,
     private readonly cues: Record<CueName, Buffer>,
-    private readonly device: string | undefined,
+    private readonly player: SoundPlayer,
     private readonly onError: (message: string) => void,
-    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   set(state: IndicatorState, detail?: string): void {
@@ -55,7 +54,7 @@ export class CueIndicator implements Indicator {
 
   /** A cue that goes with no state of its own (ready: listening for the first time since the start). */
   play(cue: CueName): void {
-    aplay(this.cues[cue], this.device, this.env).then(
+    this.player.play(this.cues[cue]).then(
       () => {
         this.failing = false;
       },

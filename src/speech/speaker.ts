@@ -27,6 +27,12 @@ export interface RoomSpeaker extends Speaker {
   playingDuring(from: number, to: number): boolean;
 }
 
+/** Plays a whole sound (a cue) on the device's speaker, in turn with the voice. */
+export interface SoundPlayer {
+  /** Resolves once played (or silenced by a stop); rejects with why it could not play. */
+  play(wav: Buffer): Promise<void>;
+}
+
 export class SpeakerError extends Error {
   override name = 'SpeakerError';
 }

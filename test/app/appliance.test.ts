@@ -51,7 +51,7 @@ describe('the appliance from one builder', () => {
       config,
       secrets: asSecretsSource({}),
       log: createLogger({ level: 'silent' }),
-      devices: { ...files, speaker: () => room },
+      devices: { ...files, speaker: () => ({ voice: room }) },
       emit: (e) => events.push(e),
     });
     try {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
 import { createLogger } from '../../src/log';
 import { LogIndicator } from '../../src/indicator/indicator';
+import { MonotonicClock } from '../../src/clock';
 import { CueIndicator, defaultCueDir, loadCues } from '../../src/speech/cues';
+import { Player } from '../../src/speech/player';
 import { fakeEnv } from '../support/fake-bin';
 
 describe('cues', () => {
@@ -30,13 +32,14 @@ describe('cues', () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapask-cues-'));
     const cues = loadCues();
     const errors: string[] = [];
-    const ind = new CueIndicator(new LogIndicator(createLogger({ level: 'silent' })), cues, undefined, (m) => errors.push(m), fakeEnv({ FAKE_APLAY_DIR: dir }));
+    const player = new Player({ clock: new MonotonicClock(), env: fakeEnv({ FAKE_APLAY_DIR: dir }) });
+    const ind = new CueIndicator(new LogIndicator(createLogger({ level: 'silent' })), cues, player, (m) => errors.push(m));
     for (const s of ['listening', 'snapshot', 'listening', 'thinking', 'speaking', 'error'] as const) {
       ind.set(s);
       await new Promise((r) => setTimeout(r, 250));
     }
-    // Each cue is a separate aplay process: on a loaded machine the last one may start late (seen: not yet written
-    // 250 ms after the error), so wait for the three it should have played, or give up after 10 s.
+    // Each cue is an aplay of its own (nothing else plays): on a loaded machine the last one may start late (seen:
+    // not yet written 250 ms after the error), so wait for the three it should have played, or give up after 10 s.
     for (const deadline = Date.now() + 10_000; readdirSync(dir).length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     const played = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f)));
     expect(played.map((w) => (['click', 'chime', 'error'] as const).find((n) => cues[n].equals(w)))).toEqual(['click', 'chime', 'error']);
@@ -46,7 +49,8 @@ describe('cues', () => {
   it('plays the ready cue when asked (the service does once it listens), whatever the state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapask-cues-'));
     const cues = loadCues();
-    const ind = new CueIndicator(new LogIndicator(createLogger({ level: 'silent' })), cues, undefined, () => undefined, fakeEnv({ FAKE_APLAY_DIR: dir }));
+    const player = new Player({ clock: new MonotonicClock(), env: fakeEnv({ FAKE_APLAY_DIR: dir }) });
+    const ind = new CueIndicator(new LogIndicator(createLogger({ level: 'silent' })), cues, player, () => undefined);
     ind.play('ready');
     for (const deadline = Date.now() + 10_000; readdirSync(dir).length < 1 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(dir).map((f) => readFileSync(join(dir, f)).equals(cues.ready))).toEqual([true]);

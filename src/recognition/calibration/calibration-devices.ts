@@ -2,7 +2,7 @@ import { ArecordSource } from '../../audio/arecord-source';
 import { SAMPLE_RATE } from '../../audio/audio-source';
 import { encodeWav } from '../../audio/wav';
 import { MonotonicClock } from '../../clock';
-import { aplay } from '../../speech/aplay-speaker';
+import { Player } from '../../speech/player';
 import type { SpeechSynth } from '../../speech/speech-synth';
 import { CalibrationInputError } from './samples';
 
@@ -32,11 +32,15 @@ export interface LocalDevicesOptions {
 
 /** The microphone through arecord and the speaker through aplay, as the service opens them; one recording at a time. */
 export class LocalCalibrationDevices implements CalibrationDevices {
-  constructor(private readonly o: LocalDevicesOptions) {}
+  private readonly player: Player;
+
+  constructor(private readonly o: LocalDevicesOptions) {
+    this.player = new Player({ clock: new MonotonicClock(), ...(o.speaker ? { device: o.speaker } : {}), ...(o.env ? { env: o.env } : {}) });
+  }
 
   async say(text: string): Promise<void> {
     const { pcm, rate } = await this.o.synth.synthesise(text);
-    await aplay(encodeWav(pcm, rate), this.o.speaker, this.o.env ?? process.env);
+    await this.player.play(encodeWav(pcm, rate));
   }
 
   async record(seconds: number): Promise<Int16Array> {

@@ -2,17 +2,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav, parseWav } from '../../src/audio/wav';
-import { DEFAULT_CONFIG } from '../../src/config/config';
 import { ControlClient } from '../../src/control/control-client';
 import type { TurnEvent } from '../../src/turn/turn-events';
-import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
+import { fakeServiceEnv, REPO_ROOT } from '../support/fake-bin';
+import { fakePi4WithTestDouble } from '../support/fake-pi';
 import { runCli } from '../support/cli';
 import { writeServiceConfig } from '../support/service-config';
 import { startService } from '../support/service-process';
 import { synthesise } from '../support/speech';
 import { PersonAtMicrophone, sleepUntil } from '../support/speaker-in-room';
-import { BOARDS, FakeSysfs } from '../indicator/fake-sysfs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,17 +30,8 @@ interface LogLine {
  * through the service (the microphone it holds is not "busy" to it); a double press of the button mutes.
  */
 describe('snapask run with its control socket', () => {
-  let fake: FakeOpenAI;
-  let sysfs: FakeSysfs;
+  const pi = fakePi4WithTestDouble();
   const dir = mkdtempSync(join(tmpdir(), 'snapask-svc-ctl-'));
-  beforeAll(async () => {
-    fake = await startFakeOpenAI();
-    sysfs = new FakeSysfs(BOARDS['pi4-bookworm']!);
-  });
-  afterAll(async () => {
-    sysfs.close();
-    await fake.close();
-  });
 
   it('cue when ready; mute over the socket drops what is said; doctor through the service; a double press mutes', async () => {
     const speech = await synthesise(
@@ -59,9 +48,7 @@ describe('snapask run with its control socket', () => {
       room.pcm.writeInt16LE((seed % 41) - 20, i);
     }
     writeFileSync(join(dir, 'q.wav'), encodeWav(room.pcm, room.sampleRate));
-    const base = 512;
-    const { leds, button } = DEFAULT_CONFIG.gpio;
-    sysfs.preExport(base + button!, '1');
+    const { fake, sysfs } = pi;
     writeServiceConfig(dir, {
       apiBase: fake.url, frames: 45, size: '320x240', fps: 15,
       config: { gpio: { enabled: true, sysfsRoot: sysfs.root } },
@@ -72,10 +59,7 @@ describe('snapask run with its control socket', () => {
       FAKE_ARECORD_WAV: join(dir, 'q.wav'), ...person.env, FAKE_ALSA_LOCKS: join(dir, 'locks'),
       FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played'), RUNTIME_DIRECTORY: runtime,
     };
-    const svcEnv = fakeEnv(env);
-    delete svcEnv.OPENAI_API_KEY;
-    delete svcEnv.NOTIFY_SOCKET;
-    const svc = startService<LogLine>(join(dir, 'config.json'), svcEnv);
+    const svc = startService<LogLine>(join(dir, 'config.json'), fakeServiceEnv(env));
     let client: ControlClient | undefined;
     try {
       await svc.until((l) => l.some((x) => x.msg === 'listening') && l.some((x) => x.msg === 'control socket ready'), 30_000);
@@ -111,11 +95,10 @@ describe('snapask run with its control socket', () => {
       expect({ code: doctor.code, failed: out.split('\n').filter((l) => l.startsWith('✗')) }).toEqual({ code: 0, failed: [] });
 
       // A double press: the microphone off, said aloud, the listening LED flashing briefly; then on again.
-      const pin = base + button!;
       const press = async (ms: number) => {
-        sysfs.setInput(pin, '0');
+        pi.button('0');
         await sleep(ms);
-        sysfs.setInput(pin, '1');
+        pi.button('1');
       };
       const played = () => readdirSync(join(dir, 'played')).length;
       const before = played();
@@ -128,7 +111,7 @@ describe('snapask run with its control socket', () => {
       expect(played()).toBeGreaterThan(before);
       const seen = new Set<string>();
       for (const until = Date.now() + 2500; Date.now() < until; await sleep(20)) {
-        seen.add(Object.entries(leds).filter(([, p]) => sysfs.value(base + p!) === '1').map(([n]) => n).join('+') || 'dark');
+        seen.add(pi.lit());
       }
       expect([...seen].sort()).toEqual(['dark', 'listening']);
       expect((await client!.state()).activity).toBe('muted');

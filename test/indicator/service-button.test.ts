@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { encodeWav } from '../../src/audio/wav';
 import { DEFAULT_CONFIG } from '../../src/config/config';
 import type { TurnEvent } from '../../src/turn/turn-events';
-import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { fakeEnv } from '../support/fake-bin';
+import { startFakeOpenAI } from '../fake-openai/server';
+import { fakeEnv, fakeServiceEnv } from '../support/fake-bin';
+import { fakePi4WithTestDouble } from '../support/fake-pi';
 import { synthesise } from '../support/speech';
-import { BOARDS, FakeSysfs } from './fake-sysfs';
 import { startService } from '../support/service-process';
 import { PersonAtMicrophone, sleepUntil } from '../support/speaker-in-room';
 
@@ -25,16 +25,7 @@ interface LogLine {
  * press sends the rest, and the LEDs follow.
  */
 describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
-  let fake: FakeOpenAI;
-  let sysfs: FakeSysfs;
-  beforeAll(async () => {
-    fake = await startFakeOpenAI();
-    sysfs = new FakeSysfs(BOARDS['pi4-bookworm']!);
-  });
-  afterAll(async () => {
-    sysfs.close();
-    await fake.close();
-  });
+  const pi = fakePi4WithTestDouble();
 
   it('long press starts over, short press ends the question like "reply"; the LEDs show listening, recording, thinking, speaking', async () => {
     const speech = await synthesise(
@@ -42,9 +33,8 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
       { engine: 'flite', voice: 'kal' },
     );
     writeFileSync(join(dir, 'q.wav'), speech.wav);
-    const base = 512;
-    const { leds, button } = DEFAULT_CONFIG.gpio;
-    sysfs.preExport(base + button!, '1');
+    const { fake, sysfs } = pi;
+    const { leds } = DEFAULT_CONFIG.gpio;
     writeFileSync(join(dir, 'config.json'), JSON.stringify({
       openai: { baseURL: fake.url },
       recogniser: { engine: 'pocketsphinx' },
@@ -53,16 +43,13 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
       gpio: { enabled: true, sysfsRoot: sysfs.root, longPressMs: 1000 },
     }));
     const person = new PersonAtMicrophone(join(dir, 'hold'), join(dir, 'arecord.log'));
-    const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), ...person.env, FAKE_APLAY_DIR: join(dir, 'played') });
-    delete env.OPENAI_API_KEY;
-    delete env.NOTIFY_SOCKET;
-    const svc = startService<LogLine>(join(dir, 'config.json'), env);
+    const svc = startService<LogLine>(join(dir, 'config.json'), fakeServiceEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), ...person.env, FAKE_APLAY_DIR: join(dir, 'played') }));
     const lines = svc.lines;
     // The LEDs as a sequence of what was lit, sampled every few milliseconds.
     const shown: string[] = [];
     const sampler = setInterval(() => {
       try {
-        const lit = Object.entries(leds).filter(([, pin]) => sysfs.value(base + pin!) === '1').map(([n]) => n).join('+') || 'dark';
+        const lit = pi.lit();
         if (shown[shown.length - 1] !== lit) shown.push(lit);
       } catch {
         // Not exported yet.
@@ -74,15 +61,15 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
       const [first, question] = speech.words;
       // Long press in the pause after the first words.
       await sleepUntil(micStart + first!.end + 0.8);
-      sysfs.setInput(base + button!, '0');
+      pi.button('0');
       await new Promise((r) => setTimeout(r, 1300));
-      sysfs.setInput(base + button!, '1');
+      pi.button('1');
       // Short press once the question has been said.
       await sleepUntil(micStart + question!.end + 1.0);
       // Held 400 ms: a short press, and long enough to be seen when the recogniser holds the event loop on a loaded machine.
-      sysfs.setInput(base + button!, '0');
+      pi.button('0');
       await new Promise((r) => setTimeout(r, 400));
-      sysfs.setInput(base + button!, '1');
+      pi.button('1');
 
       await svc.until((l) => l.some((x) => x.turn?.event === 'spoken' || x.turn?.event === 'error'), 30_000);
       await new Promise((r) => setTimeout(r, 200));
@@ -113,7 +100,7 @@ describe('snapask run with the button and LEDs on a fake sysfs tree', () => {
     for (const s of shown) if (s === order[i]) i++;
     expect({ shown, reached: i }).toEqual({ shown, reached: order.length });
     // Stopped, the service leaves the LEDs dark (written 0, then unexported).
-    const litAfter = Object.values(leds).filter((pin) => sysfs.exported(base + pin!) && sysfs.value(base + pin!) !== '0');
+    const litAfter = Object.values(leds).filter((pin) => sysfs.exported(pi.line(pin!)) && sysfs.value(pi.line(pin!)) !== '0');
     expect(litAfter).toEqual([]);
   }, 90_000);
 });

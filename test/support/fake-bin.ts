@@ -11,6 +11,14 @@ export function fakeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, PATH: `${FAKE_BIN}:${NODE_BIN}:${process.env.PATH ?? ''}`, ...extra };
 }
 
+/** fakeEnv for `snapask run`: without the test runner's own OpenAI key and systemd socket. */
+export function fakeServiceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = fakeEnv(extra);
+  delete env.OPENAI_API_KEY;
+  delete env.NOTIFY_SOCKET;
+  return env;
+}
+
 /** What the fake aplay kept in `dir` (a WAV per playback, in order), less the ready cue every service start plays. */
 export function playedAfterReady(dir: string): Buffer[] {
   if (!existsSync(dir)) return [];

@@ -42,6 +42,23 @@ const recording = (note: (from: number, to: number, cut: Array<[number, number]>
   }),
 });
 
+/**
+ * Plays `script` and the audio of `speech` into the turn logic chunk by chunk up to `seconds` (`at` hears each
+ * chunk's time first), finishes the turn and stops the sender; the questions sent.
+ */
+async function play(h: Awaited<ReturnType<typeof turnOnTestDouble>>, script: Script, speech: Array<[number, number]>, seconds: number, at: (t: number) => void = () => undefined): Promise<Array<Extract<TurnEvent, { event: 'message' }>>> {
+  const { side, turn, clock, events } = h;
+  for (let now = 0; now < seconds; now = Math.round((now + CHUNK) * 10) / 10) {
+    at(now);
+    clock.advanceTo(now);
+    while (script.length && script[0]!.at <= now) turn.onRecognition(script.shift()!.e);
+    turn.onAudio({ pcm: chunkAt(now, speech), t: now });
+  }
+  await turn.finish();
+  await side.sender.stop();
+  return events.filter((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
+}
+
 describe('where a question begins (question.maxPauseSeconds)', () => {
   let fake: FakeOpenAI;
   beforeAll(async () => {
@@ -54,7 +71,7 @@ describe('where a question begins (question.maxPauseSeconds)', () => {
     const led: Array<[number, boolean]> = [];
     const forgotten: number[] = [];
     let now = 0;
-    const { side, turn, clock, events } = await turnOnTestDouble(fake, 'snapask-bounds-', {
+    const h = await turnOnTestDouble(fake, 'snapask-bounds-', {
       cameraSeconds: 40,
       turn: {
         maxPauseSeconds: 4,
@@ -84,16 +101,8 @@ describe('where a question begins (question.maxPauseSeconds)', () => {
       spoken('the room talks about lunch', 1), spoken('what is this', 9), [10.2, 10.7], spoken('is it ripe', 15.9), [17.2, 17.55],
       spoken('earlier chat here', 21), spoken('how warm is it', 27), [28.6, 28.95], spoken('first part', 32), spoken('second part', 35.5), [36.5, 36.85],
     ];
-    clock.advanceTo(0);
-    for (now = 0; now < 42; now = Math.round((now + CHUNK) * 10) / 10) {
-      clock.advanceTo(now);
-      while (script.length && script[0]!.at <= now) turn.onRecognition(script.shift()!.e);
-      turn.onAudio({ pcm: chunkAt(now, speech), t: now });
-    }
-    await turn.finish();
-    await side.sender.stop();
-
-    const messages = events.filter((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
+    const messages = await play(h, script, speech, 42, (t) => (now = t));
+    const { events } = h;
     expect(messages.map((m) => m.text)).toEqual(['what is this is it ripe', 'how warm is it', 'first part second part']);
     expect(messages.map((m) => m.file_ids.length)).toEqual([1, 0, 0]);
     // The audio asked about is the same stretch: from the first word of each question to its "reply".
@@ -117,7 +126,7 @@ describe('where a question begins (question.maxPauseSeconds)', () => {
   it("leaves out what the device's own voice played: it is no speech of a question, and its audio is cut out", async () => {
     const asked: Array<{ from: number; to: number; cut: Array<[number, number]> }> = [];
     const playing: Array<[number, number]> = [[3, 6], [11, 12.5]];
-    const { side, turn, clock, events } = await turnOnTestDouble(fake, 'snapask-bounds-play-', {
+    const h = await turnOnTestDouble(fake, 'snapask-bounds-play-', {
       cameraSeconds: 20,
       turn: {
         maxPauseSeconds: 4,
@@ -136,14 +145,7 @@ describe('where a question begins (question.maxPauseSeconds)', () => {
       ...keyword('reply', 13.6, 14.0),
     ].sort((a, b) => a.at - b.at);
     const speech: Array<[number, number]> = [spoken('hello there', 1), [3, 6], spoken('what is it', 6.5), [7.6, 7.95], spoken('and this one', 9.5), [11, 12.5], spoken('how big', 12.8), [13.6, 13.95]];
-    for (let now = 0; now < 18; now = Math.round((now + CHUNK) * 10) / 10) {
-      clock.advanceTo(now);
-      while (script.length && script[0]!.at <= now) turn.onRecognition(script.shift()!.e);
-      turn.onAudio({ pcm: chunkAt(now, speech), t: now });
-    }
-    await turn.finish();
-    await side.sender.stop();
-    const messages = events.filter((e): e is Extract<TurnEvent, { event: 'message' }> => e.event === 'message');
+    const messages = await play(h, script, speech, 18);
     expect(messages.map((m) => m.text)).toEqual(['what is it', 'and this one how big']);
     expect(asked[0]!.from).toBeCloseTo(6.5, 1);
     expect(asked[1]!.from).toBeCloseTo(9.5, 1);

@@ -16,18 +16,29 @@ const until = async (pred: () => boolean, ms = 20_000) => {
 const SPEECH: Array<[number, number]> = [[1, 2.2], [2.7, 3.0], [3.2, 3.6], [4.5, 5.8], [6.3, 7.5], [8, 8.4]];
 const WORDS = [kw('snapshot', 3.2, 3.6), kw('reply', 8, 8.4)];
 
-describe('cloud transcription faults: the question is kept, its audio in the spool, and goes once', () => {
-  let fake: FakeOpenAI;
+/** The test double for a describe block: after each test its faults are cleared and its requests were all valid. */
+function testDouble(): { readonly fake: FakeOpenAI } {
+  let fake: FakeOpenAI | undefined;
   beforeAll(async () => {
     fake = await startFakeOpenAI();
   });
-  afterAll(() => fake.close());
+  afterAll(() => fake?.close());
   afterEach(() => {
-    fake.clearFaults();
-    expect(fake.violations).toEqual([]);
+    fake!.clearFaults();
+    expect(fake!.violations).toEqual([]);
   });
+  return {
+    get fake() {
+      return fake!;
+    },
+  };
+}
+
+describe('cloud transcription faults: the question is kept, its audio in the spool, and goes once', () => {
+  const double = testDouble();
 
   it('network down at "reply" (503s past the budget): held with its audio spooled, transcribed from the spool when the API is back, then sent', async () => {
+    const { fake } = double;
     fake.inject({ operation: OP, status: 503, times: 1000 });
     const { side, turn, out, turnsDir, sent, source } = await askWithCloud(fake, SPEECH, WORDS, 10, { timeoutMs: 800, stopSender: false });
     await turn.finish();
@@ -59,6 +70,7 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
   }, 60_000);
 
   it('audio the API refuses (400 unsupported) is decoded offline, and the model is told it may contain errors', async () => {
+    const { fake } = double;
     fake.inject({ operation: OP, status: 400, times: 1000, body: { error: { message: 'Invalid file format.', type: 'invalid_request_error', param: null, code: 'invalid_value' } } });
     const { out } = await askWithCloud(fake, SPEECH, WORDS, 10);
     const [message] = messagesOf(out);
@@ -67,6 +79,7 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
   }, 60_000);
 
   it('a question of only command words: nothing goes to be transcribed, the pictures go and the model is told', async () => {
+    const { fake } = double;
     const before = fake.transcriptions.length;
     const { out } = await askWithCloud(fake, [[1, 1.45], [2.5, 2.9]], [kw('snapshot', 1, 1.45), kw('reply', 2.5, 2.9)], 4);
     const [message] = messagesOf(out);
@@ -75,6 +88,7 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
   }, 60_000);
 
   it('401 or 403 holds the question like the assistant refusing; an empty text is an empty question, pictures still go', async () => {
+    const { fake } = double;
     fake.inject({ operation: OP, status: 401, times: 1000 });
     const refused = await askWithCloud(fake, SPEECH, WORDS, 10, { stopSender: false });
     await refused.turn.finish();
@@ -91,15 +105,7 @@ describe('cloud transcription faults: the question is kept, its audio in the spo
 });
 
 describe('cloud transcription faults the retry policy rides out', () => {
-  let fake: FakeOpenAI;
-  beforeAll(async () => {
-    fake = await startFakeOpenAI();
-  });
-  afterAll(() => fake.close());
-  afterEach(() => {
-    fake.clearFaults();
-    expect(fake.violations).toEqual([]);
-  });
+  const double = testDouble();
 
   const cases: Array<[string, Parameters<FakeOpenAI['inject']>[0]]> = [
     ['429 with retry-after', { operation: OP, status: 429, headers: { 'retry-after': '0.3' } }],
@@ -109,6 +115,7 @@ describe('cloud transcription faults the retry policy rides out', () => {
     ['a request that never answers', { operation: OP, stallMidStream: true }],
   ];
   it.each(cases)('%s: tried again, the question goes with each stretch\'s text once', async (_name, fault) => {
+    const { fake } = double;
     fake.inject(fault);
     const { out, sent, source } = await askWithCloud(fake, SPEECH, WORDS, 10, { timeoutMs: 2000 });
     const [message] = messagesOf(out);

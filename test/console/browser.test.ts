@@ -1,15 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
-import { freePort, launchBrowser } from '../support/browser';
+import { CONSOLE_SHOTS as SHOTS, consoleBrowserHarness, freePort } from '../support/browser';
 import type { TurnEvent } from '../../src/turn/turn-events';
-import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { runCli } from '../support/cli';
-import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
+import { fakeEnv } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
-import { startService, type ServiceProcess } from '../support/service-process';
 import { synthesise } from '../support/speech';
 import { PersonAtMicrophone } from '../support/speaker-in-room';
 
@@ -21,28 +18,15 @@ interface LogLine {
   turn?: TurnEvent;
 }
 
-/** Where the screenshots are kept, to be looked at. */
-const SHOTS = join(REPO_ROOT, 'build/console');
-
 /**
  * The console as its owner uses it, in a real browser, against `snapask run` on the fake devices and the
  * OpenAI test double (on 127.0.0.2: to the service it is the real API, which needs a key, set from the page).
  */
 describe('the console in a browser', () => {
-  let fake: FakeOpenAI;
-  let svc: ServiceProcess<LogLine> | undefined;
-  let browser: BrowserContext | undefined;
-  beforeAll(async () => {
-    fake = await startFakeOpenAI({ host: '127.0.0.2' });
-    mkdirSync(SHOTS, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    if (svc && svc.proc.exitCode === null) svc.proc.kill('SIGKILL');
-    await fake.close();
-  });
+  const harness = consoleBrowserHarness<LogLine>();
 
   it('pairs with the spoken code, shows the camera and the moving meter, answers a typed question, keeps a spoken one with its picture, and uses a key set on the page', async () => {
+    const fake = harness.fake;
     const dir = mkdtempSync(join(tmpdir(), 'snapask-con-e2e-'));
     // Silence while the browser pairs, sets the key and asks a typed question (the microphone holds its
     // recording until the test lets it go), then a spoken question with a snapshot.
@@ -55,17 +39,8 @@ describe('the console in a browser', () => {
     writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '320x240', fps: 15, config: { console: { enabled: true, port, host: '127.0.0.1' } } });
     const person = new PersonAtMicrophone(join(dir, 'hold'), join(dir, 'arecord.log'));
     const env = fakeEnv({ FAKE_ARECORD_WAV: join(dir, 'q.wav'), ...person.env, FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'), FAKE_APLAY_DIR: join(dir, 'played') });
-    for (const k of ['OPENAI_API_KEY', 'ZAPIER_HOOK_URL', 'ZAPIER_MCP_TOKEN']) delete env[k];
-    const s = (svc = startService<LogLine>(join(dir, 'config.json'), env));
     const base = `http://127.0.0.1:${port}`;
-    const launching = launchBrowser();
-    await s.until((l) => l.some((x) => x.msg.startsWith('console on port')), 30_000);
-    browser = await launching;
-    const page = await browser.newPage();
-    const csp: string[] = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused/i.test(m.text())) csp.push(`${page.url()}: ${m.text()}`);
-    });
+    const { svc: s, browser, page, csp } = await harness.start(join(dir, 'config.json'), env, (l) => l.some((x) => x.msg.startsWith('console on port')), 30_000);
 
     // Not paired: 401 and a way to pair.
     const first = await page.goto(`${base}/`);

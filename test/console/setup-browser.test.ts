@@ -1,20 +1,18 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodeWav } from '../../src/audio/wav';
 import { CALIBRATION_SENTENCES } from '../../src/recognition/calibration/calibrate-recordings';
 import { calibrationPath } from '../../src/recognition/calibration/calibration-file';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { heldoutRooms } from '../bench/keywords-heldout';
-import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
-import { freePort, launchBrowser } from '../support/browser';
+import { CONSOLE_SHOTS as SHOTS, consoleBrowserHarness, freePort } from '../support/browser';
 import { syntheticSession, writeMicrophoneSequence } from '../support/calibration-session';
 import { runCli } from '../support/cli';
-import { fakeEnv, REPO_ROOT } from '../support/fake-bin';
+import { fakeEnv } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
-import { startService, type ServiceProcess } from '../support/service-process';
 
 /** The page's own globals, as the functions run in the browser see them (the tests compile without the DOM's types). */
 declare const document: { querySelectorAll(q: string): ArrayLike<{ textContent: string | null }> };
@@ -24,7 +22,6 @@ interface LogLine {
   turn?: TurnEvent;
 }
 
-const SHOTS = join(REPO_ROOT, 'build/console');
 /** The words the learned engine listens for with the default commands, as snapask calibrate asks for them. */
 const WORDS = ['snapshot', 'reply', 'cancel', 'stop'];
 
@@ -45,20 +42,10 @@ const eventsOpen = (page: Page) => page.waitForSelector('body[data-events=open]'
  * service's own microphone (the fake microphone plays the next recording each time the device listens).
  */
 describe('the setup page in a browser', () => {
-  let fake: FakeOpenAI;
-  let svc: ServiceProcess<LogLine> | undefined;
-  let browser: BrowserContext | undefined;
-  beforeAll(async () => {
-    fake = await startFakeOpenAI({ host: '127.0.0.2' });
-    mkdirSync(SHOTS, { recursive: true });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    if (svc && svc.proc.exitCode === null) svc.proc.kill('SIGKILL');
-    await fake.close();
-  });
+  const harness = consoleBrowserHarness<LogLine>();
 
   it('shows the checks with their fixes, applies settings at once, and calibrates the command words from the page', async () => {
+    const fake = harness.fake;
     const dir = mkdtempSync(join(tmpdir(), 'snapask-con-setup-'));
     // The session a held-out voice says in a held-out room, one file per recording, in the order the device asks.
     const r = await syntheticSession({ engine: 'flite', voice: 'rms', rate: 1 }, heldoutRooms()[0]!, 3, WORDS);
@@ -83,17 +70,8 @@ describe('the setup page in a browser', () => {
       FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'),
       FAKE_APLAY_DIR: played,
     });
-    for (const k of ['OPENAI_API_KEY', 'ZAPIER_HOOK_URL', 'ZAPIER_MCP_TOKEN']) delete env[k];
-    const s = (svc = startService<LogLine>(join(dir, 'config.json'), env));
     const base = `http://127.0.0.1:${port}`;
-    const launching = launchBrowser();
-    await s.until((l) => l.some((x) => x.msg === 'listening') && l.some((x) => x.msg.startsWith('console on port')), 60_000);
-    browser = await launching;
-    const page = await browser.newPage();
-    const csp: string[] = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused/i.test(m.text())) csp.push(`${page.url()}: ${m.text()}`);
-    });
+    const { svc: s, page, csp } = await harness.start(join(dir, 'config.json'), env, (l) => l.some((x) => x.msg === 'listening') && l.some((x) => x.msg.startsWith('console on port')), 60_000);
     await page.goto(`${base}/pair`);
     const code = (await runCli(['console', 'code', '--config', join(dir, 'config.json')])).stdout.trim();
     await page.fill('input[name=code]', code);

@@ -3,13 +3,35 @@ import { FrameFrication } from '../../src/recognition/audio-history';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, type NoiseSuppressorKind } from '../../src/recognition/cleaned-recogniser';
 import { createEngine } from '../../src/recognition/create-recogniser';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
-import type { KeywordEvent, RecognitionEvent } from '../../src/recognition/recogniser';
+import type { KeywordEvent, RecognitionEvent, Recogniser } from '../../src/recognition/recogniser';
 import { UtteranceEndGate } from '../../src/recognition/utterance-end-gate';
 import { PlaybackReference } from '../../src/audio/playback-reference';
 import { RoomEcho } from '../../src/recognition/room-echo';
 import { pinkNoise, questionStream, RATES, VOICES as BENCH_VOICES, withNoise } from '../bench/keywords-corpus';
 import { addNoise, synthesise, toChunks, type SpeechPart } from '../support/speech';
 import { keywordsIn, RULES } from '../support/recognise';
+
+/** A square wave at `amp` (800 Hz: voiced, not fricative), 100 ms. */
+function tone(amp: number): Buffer {
+  const b = Buffer.alloc(1600 * 2);
+  for (let i = 0; i < 1600; i++) b.writeInt16LE(i % 20 < 10 ? amp : -amp, i * 2);
+  return b;
+}
+
+function mix(a: Buffer, b: Buffer): Buffer {
+  const out = Buffer.alloc(a.length);
+  for (let i = 0; i < a.length; i += 2) out.writeInt16LE(Math.max(-32768, Math.min(32767, a.readInt16LE(i) + b.readInt16LE(i))), i);
+  return out;
+}
+
+/** An engine that reports `e` with its `chunk`-th chunk (counting from 1) and nothing else. */
+function reportsAt(chunk: number, e: KeywordEvent): Recogniser {
+  let calls = 0;
+  return { accept: () => (++calls === chunk ? [e] : []), flush: () => [], close: () => undefined };
+}
+
+/** "reply" said at `start` for 0.4 s, heard 0.1 s after. */
+const replyAt = (start: number): KeywordEvent => ({ type: 'keyword', word: 'reply', start, end: start + 0.4, detectedAt: start + 0.5 });
 
 async function keywordsOf(parts: SpeechPart[], voice = 'slt'): Promise<{ events: KeywordEvent[]; gate: UtteranceEndGate; truth: { text: string; start: number; end: number }[] }> {
   const speech = await synthesise(parts, { engine: 'flite', voice });
@@ -200,16 +222,10 @@ describe('FrameFrication', () => {
 
 describe('UtteranceEndGate timing across chunk-clock gaps', () => {
   it('judges speech after the word on the chunks\' own clock', () => {
-    const loud = Buffer.alloc(1600 * 2);
-    for (let i = 0; i < 1600; i++) loud.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2);
+    const loud = tone(8000);
     const quiet = Buffer.alloc(1600 * 2);
-    let calls = 0;
-    const reply: KeywordEvent = { type: 'keyword', word: 'reply', start: 100.0, end: 100.4, detectedAt: 100.5 };
-    const gate = new UtteranceEndGate(
-      { accept: () => (++calls === 6 ? [reply] : []), flush: () => [], close: () => undefined },
-      'reply',
-      0.8,
-    );
+    const reply = replyAt(100.0);
+    const gate = new UtteranceEndGate(reportsAt(6, reply), 'reply', 0.8);
     const out: RecognitionEvent[] = [];
     // The stream starts at t = 99.9 (after a gap in capture): speech until 100.4, then quiet.
     for (let i = 0; i < 20; i++) out.push(...gate.accept({ pcm: i < 5 ? loud : quiet, t: 99.9 + i * 0.1 }));
@@ -217,14 +233,11 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
   });
 
   it('needs its pause before the word: speech up to 0.15 s before the start drops it, speech ending earlier does not', () => {
-    const loud = Buffer.alloc(1600 * 2);
-    for (let i = 0; i < 1600; i++) loud.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2);
+    const loud = tone(8000);
     const quiet = Buffer.alloc(1600 * 2);
     // Quiet for 10 s (the noise floor), speech from 10.0 to 10.5, then quiet.
     const run = (start: number) => {
-      const reply: KeywordEvent = { type: 'keyword', word: 'reply', start, end: start + 0.4, detectedAt: start + 0.5 };
-      let calls = 0;
-      const gate = new UtteranceEndGate({ accept: () => (++calls === 112 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.8, 0.1);
+      const gate = new UtteranceEndGate(reportsAt(112, replyAt(start)), 'reply', 0.8, 0.1);
       const out: RecognitionEvent[] = [];
       for (let i = 0; i < 130; i++) out.push(...gate.accept({ pcm: i >= 100 && i < 105 ? loud : quiet, t: i * 0.1 }));
       return { sent: out.length, dropped: gate.droppedNoPauseBefore };
@@ -234,15 +247,13 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
   });
 
   it('takes voiced speech running on from a word the recogniser ended early for the rest of the word, not for more speech', () => {
-    const voiced = Buffer.alloc(1600 * 2);
-    for (let i = 0; i < 1600; i++) voiced.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2); // 800 Hz: not fricative
+    const voiced = tone(8000); // 800 Hz: not fricative
     const hiss = addNoise(Buffer.alloc(3200), -10, 7);
     const quiet = Buffer.alloc(1600 * 2);
     // Quiet for 10 s, the word from 10.0, which the recogniser ends at 10.3; `rest` follows it, then quiet.
     const run = (rest: Buffer[]) => {
       const cancel: KeywordEvent = { type: 'keyword', word: 'cancel', start: 10.0, end: 10.3, detectedAt: 10.4 };
-      let calls = 0;
-      const gate = new UtteranceEndGate({ accept: () => (++calls === 108 ? [cancel] : []), flush: () => [], close: () => undefined }, 'reply', 0.8, 0, 0, ['cancel']);
+      const gate = new UtteranceEndGate(reportsAt(108, cancel), 'reply', 0.8, 0, 0, ['cancel']);
       const out: RecognitionEvent[] = [];
       for (let i = 0; i < 140; i++) out.push(...gate.accept({ pcm: i >= 100 && i < 103 ? voiced : (rest[i - 103] ?? quiet), t: i * 0.1 }));
       return out.flatMap((e) => (e.type === 'keyword' ? [Math.round(e.detectedAt * 100) / 100] : []));
@@ -256,13 +267,10 @@ describe('UtteranceEndGate timing across chunk-clock gaps', () => {
   });
 
   it('asks for the longer pause only when the loud frames stand less than 24 dB over the noise floor', () => {
-    const loud = Buffer.alloc(1600 * 2);
-    for (let i = 0; i < 1600; i++) loud.writeInt16LE(i % 20 < 10 ? 8000 : -8000, i * 2); // 78 dB re 1 LSB^2
+    const loud = tone(8000); // 78 dB re 1 LSB^2
     // Speech from 10.0 to 10.5 over a background of white noise (or digital silence); "reply" starts at `start`.
     const run = (backgroundDbfs: number | undefined, start: number) => {
-      const reply: KeywordEvent = { type: 'keyword', word: 'reply', start, end: start + 0.4, detectedAt: start + 0.5 };
-      let calls = 0;
-      const gate = new UtteranceEndGate({ accept: () => (++calls === 112 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.8, 0.1, 0.25);
+      const gate = new UtteranceEndGate(reportsAt(112, replyAt(start)), 'reply', 0.8, 0.1, 0.25);
       let sent = 0;
       for (let i = 0; i < 130; i++) {
         const background = backgroundDbfs === undefined ? Buffer.alloc(3200) : addNoise(Buffer.alloc(3200), backgroundDbfs, i + 1);
@@ -343,17 +351,6 @@ describe('"cancel" counts only when said on its own at the end of what is said',
 });
 
 describe('UtteranceEndGate and other voices in the room', () => {
-  /** A square wave at `amp` (not fricative), 100 ms. */
-  const tone = (amp: number): Buffer => {
-    const b = Buffer.alloc(1600 * 2);
-    for (let i = 0; i < 1600; i++) b.writeInt16LE(i % 20 < 10 ? amp : -amp, i * 2);
-    return b;
-  };
-  const mix = (a: Buffer, b: Buffer): Buffer => {
-    const out = Buffer.alloc(a.length);
-    for (let i = 0; i < a.length; i += 2) out.writeInt16LE(Math.max(-32768, Math.min(32767, a.readInt16LE(i) + b.readInt16LE(i))), i);
-    return out;
-  };
   /**
    * Quiet for 10 s (the floor), the user's "reply" at 10.0-10.4, then a television that talks on and off in
    * 100 ms bursts from 9.0 on, `tvDb` under the user.
@@ -362,9 +359,7 @@ describe('UtteranceEndGate and other voices in the room', () => {
     const user = tone(8000);
     const tv = tone(Math.round(8000 * Math.pow(10, -tvDb / 20)));
     const silent = Buffer.alloc(3200);
-    const reply: KeywordEvent = { type: 'keyword', word: 'reply', start: 10.0, end: 10.4, detectedAt: 10.5 };
-    let calls = 0;
-    const gate = new UtteranceEndGate({ accept: () => (++calls === 106 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.45, 0.1);
+    const gate = new UtteranceEndGate(reportsAt(106, replyAt(10.0)), 'reply', 0.45, 0.1);
     const out: RecognitionEvent[] = [];
     for (let i = 0; i < 130; i++) {
       const background = i >= 90 && i % 2 === 0 ? tv : silent;
@@ -383,17 +378,6 @@ describe('UtteranceEndGate and other voices in the room', () => {
 });
 
 describe('UtteranceEndGate over the device\'s own playback', () => {
-  /** A square wave at `amp` (not fricative), 100 ms. */
-  const tone = (amp: number): Buffer => {
-    const b = Buffer.alloc(1600 * 2);
-    for (let i = 0; i < 1600; i++) b.writeInt16LE(i % 20 < 10 ? amp : -amp, i * 2);
-    return b;
-  };
-  const mix = (a: Buffer, b: Buffer): Buffer => {
-    const out = Buffer.alloc(a.length);
-    for (let i = 0; i < a.length; i += 2) out.writeInt16LE(Math.max(-32768, Math.min(32767, a.readInt16LE(i) + b.readInt16LE(i))), i);
-    return out;
-  };
   const energy = (b: Buffer): number => {
     let s = 0;
     for (let i = 0; i < b.length; i += 2) s += b.readInt16LE(i) ** 2;
@@ -410,10 +394,7 @@ describe('UtteranceEndGate over the device\'s own playback', () => {
     const silent = Buffer.alloc(3200);
     const reference = new PlaybackReference(0);
     const room = new RoomEcho(reference);
-    const reply: KeywordEvent = { type: 'keyword', word: 'reply', start: 10.0, end: 10.4, detectedAt: 10.5 };
-    let calls = 0;
-    const inner = { accept: () => (++calls === 106 ? [reply] : []), flush: () => [], close: () => undefined };
-    const gate = new UtteranceEndGate(inner, 'reply', 0.45, 0.1, 0.1, [], withRoom ? room : undefined);
+    const gate = new UtteranceEndGate(reportsAt(106, replyAt(10.0)), 'reply', 0.45, 0.1, 0.1, [], withRoom ? room : undefined);
     const out: RecognitionEvent[] = [];
     for (let i = 0; i < 130; i++) {
       const played = i >= 50 && i % 2 === 0 ? burst : silent;
@@ -439,9 +420,7 @@ describe('UtteranceEndGate over the device\'s own playback', () => {
     const reference = new PlaybackReference(0);
     const room = new RoomEcho(reference);
     const burst = tone(4000);
-    const reply: KeywordEvent = { type: 'keyword', word: 'reply', start: 10.0, end: 10.4, detectedAt: 10.5 };
-    let calls = 0;
-    const gate = new UtteranceEndGate({ accept: () => (++calls === 106 ? [reply] : []), flush: () => [], close: () => undefined }, 'reply', 0.45, 0.1, 0.1, [], room);
+    const gate = new UtteranceEndGate(reportsAt(106, replyAt(10.0)), 'reply', 0.45, 0.1, 0.1, [], room);
     const out: RecognitionEvent[] = [];
     for (let i = 0; i < 130; i++) {
       const played = i >= 50 && i % 2 === 0 ? burst : Buffer.alloc(3200);

@@ -48,7 +48,6 @@ interface Track {
   stopped: boolean;
   failed?: string;
   firstAudioAt?: number;
-  settled: boolean;
   settle: () => void;
   done: Promise<void>;
   onFail?: (message: string) => void;
@@ -110,7 +109,7 @@ export class Player implements SoundPlayer {
     };
   }
 
-  /** A whole WAV (a cue), between two sounds (see above); resolves once played or stopped, rejects if it could not play. */
+  /** A whole WAV (a cue; calibration's prompt), between two sounds (see above); resolves once played or stopped, rejects if it could not play. */
   async play(wav: Buffer): Promise<void> {
     const { pcm, sampleRate } = parseWav(wav, 'sound');
     const t = this.track(true);
@@ -129,7 +128,7 @@ export class Player implements SoundPlayer {
       t.stopped = true;
       t.pending = [];
     }
-    // Cues and finished voices need nothing more from anyone: settled now. Voices still being fed settle at their end().
+    // Waiting cues are done with now; a voice settles at its end() (its text is still being read to the end).
     for (const t of this.cues.splice(0)) t.settle();
     this.stream?.kill();
     this.changed();
@@ -144,12 +143,7 @@ export class Player implements SoundPlayer {
   private track(cue: boolean, onFail?: (message: string) => void): Track {
     let settle!: () => void;
     const done = new Promise<void>((r) => (settle = r));
-    const t: Track = { cue, pending: [], ended: false, stopped: false, settled: false, done, settle: () => undefined, ...(onFail ? { onFail } : {}) };
-    t.settle = () => {
-      t.settled = true;
-      settle();
-    };
-    return t;
+    return { cue, pending: [], ended: false, stopped: false, done, settle, ...(onFail ? { onFail } : {}) };
   }
 
   private changed(): void {

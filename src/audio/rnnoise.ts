@@ -18,7 +18,7 @@ export const RNNOISE_DELAY_48K = 2 * RNNOISE_FRAME;
 
 const PACKAGE = '@shiguredo/rnnoise-wasm';
 /** The wasm sits in the package's loader as one base64 string; a wasm module starts with "\0asm" (AGFzbQ in base64). */
-const EMBEDDED_WASM = /"(AGFzbQ[A-Za-z0-9+/=]+)"/;
+const WASM_BASE64_START = '"AGFzbQ';
 
 // The slice of the WebAssembly API used here (lib ES2023 leaves it to the DOM typings).
 interface WasmMemory {
@@ -60,9 +60,20 @@ function packageFile(): string {
 /** The wasm module as the package ships it. */
 export function shippedRnnoiseWasm(): Uint8Array {
   const file = packageFile();
-  const b64 = EMBEDDED_WASM.exec(readFileSync(file, 'utf8'))?.[1];
+  const b64 = embeddedBase64(readFileSync(file, 'utf8'));
   if (!b64) throw new Error(`${file}: no embedded RNNoise wasm found (package version changed?)`);
   return Buffer.from(b64, 'base64');
+}
+
+/**
+ * The quoted base64 string that starts like a wasm module. Found by searching, not by a regular expression: a
+ * match over the loader's megabytes once failed with "Maximum call stack size exceeded" on a loaded machine.
+ */
+export function embeddedBase64(source: string): string | undefined {
+  const start = source.indexOf(WASM_BASE64_START);
+  if (start < 0) return undefined;
+  const end = source.indexOf('"', start + 1);
+  return end < 0 ? undefined : source.slice(start + 1, end);
 }
 
 function instantiate(build: RnnoiseBuild): RnnoiseExports {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { RNNOISE_FRAME, RnnoiseDenoiser, shippedRnnoiseWasm } from '../../src/audio/rnnoise';
+import { embeddedBase64, RNNOISE_FRAME, RnnoiseDenoiser, shippedRnnoiseWasm } from '../../src/audio/rnnoise';
 import { defaultKernelFile, RNNOISE_WASM_SHA256, simdUnfit, withSimdLinear } from '../../src/audio/rnnoise-simd';
 import { Upsampler3x } from '../../src/audio/resample-3x';
 import { u32Leb, wasmFunctions, withFunctions, WasmFormatError } from '../../src/audio/wasm-function-swap';
@@ -75,6 +75,14 @@ describe('RNNoise with the SIMD linear layer', () => {
   it('the shipped kernel is what wat2wasm makes of its source', () => {
     const wat = readFileSync(defaultKernelFile().replace(/\.wasm$/, '.wat'), 'utf8');
     expect(Buffer.from(watModule(wat)).equals(readFileSync(defaultKernelFile()))).toBe(true);
+  });
+
+  it('finds the module in the loader by searching: the quoted base64 that starts like wasm, nothing when absent', () => {
+    const b64 = `AGFzbQ${'A'.repeat(5_000_000)}==`;
+    expect(embeddedBase64(`var a = "x"; var w = "${b64}"; var z = "AGF";`)).toBe(b64);
+    expect(embeddedBase64('var a = "AGF"; no module here')).toBeUndefined();
+    expect(embeddedBase64('cut short: "AGFzbQAAAA')).toBeUndefined();
+    expect(Buffer.from(shippedRnnoiseWasm().subarray(0, 4)).toString('latin1')).toBe('\0asm');
   });
 
   it('fits the installed package build, and no other', () => {

@@ -1,9 +1,10 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TurnEvent } from '../../src/turn/turn-events';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { fakeEnv } from '../support/fake-bin';
+import { CuedPerson } from '../support/speaker-in-room';
 import { synthesise } from '../support/speech';
 import { startService } from '../support/service-process';
 
@@ -32,15 +33,11 @@ describe('snapask run: commands said over the device\'s own voice', () => {
     const voice = { engine: 'flite' as const, voice: 'kal' };
     const question = await synthesise([{ silence: 0.5 }, { text: 'what is this' }, { silence: 0.3 }, { text: 'snapshot' }, { silence: 1.0 }], voice);
     const reply = await synthesise([{ silence: 0.3 }, { text: 'reply' }, { silence: 2.0 }], voice);
-    writeFileSync(join(dir, 'question.wav'), question.wav);
-    writeFileSync(join(dir, 'reply.wav'), reply.wav);
-    writeFileSync(join(dir, 'sequence'), `${join(dir, 'question.wav')}\n${join(dir, 'reply.wav')}\n`);
-    const cues = join(dir, 'cues');
+    const person = new CuedPerson(dir, [question.wav, reply.wav]);
     const aplayLog = join(dir, 'aplay.log');
     const env = fakeEnv({
       FAKE_CAMERA_FAIL: '1',
-      FAKE_ARECORD_SEQUENCE: join(dir, 'sequence'),
-      FAKE_ARECORD_CUES: cues,
+      ...person.env,
       FAKE_APLAY_DIR: join(dir, 'played'),
       FAKE_APLAY_LOG: aplayLog,
       // The speaker takes as long as the sound lasts: "reply" is said while it still plays.
@@ -53,11 +50,11 @@ describe('snapask run: commands said over the device\'s own voice', () => {
       // The ready cue is the first sound; then the person asks.
       await svc.until(() => started(aplayLog) >= 1, 60_000);
       const before = started(aplayLog);
-      appendFileSync(cues, 'question\n');
+      person.next();
       await svc.until((ls) => ls.some((l) => l.turn?.event === 'snapshot-failed'), 30_000);
       // The announcement has started playing: "reply" now.
       await svc.until(() => started(aplayLog) >= before + 1, 30_000);
-      appendFileSync(cues, 'reply\n');
+      person.next();
       await svc.until((ls) => ls.some((l) => l.turn?.event === 'message'), 30_000);
     } finally {
       await svc.stop();

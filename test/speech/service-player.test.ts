@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
@@ -8,6 +8,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai/server';
 import { fakeServiceEnv } from '../support/fake-bin';
 import { writeServiceConfig } from '../support/service-config';
 import { startService } from '../support/service-process';
+import { CuedPerson } from '../support/speaker-in-room';
 import { synthesise } from '../support/speech';
 
 interface LogLine {
@@ -33,14 +34,10 @@ describe('snapask run: cues and the voice on one speaker', () => {
     // A long question: the test double's answer repeats it, so the answer plays for several seconds.
     const question = await synthesise([{ silence: 0.5 }, { text: 'please tell me about everything you can see on the table in front of me now' }, { silence: 0.9 }, { text: 'reply' }, { silence: 1.0 }], voice);
     const snap = await synthesise([{ silence: 0.3 }, { text: 'snapshot' }, { silence: 1.5 }], voice);
-    writeFileSync(join(dir, 'question.wav'), question.wav);
-    writeFileSync(join(dir, 'snap.wav'), snap.wav);
-    writeFileSync(join(dir, 'sequence'), `${join(dir, 'question.wav')}\n${join(dir, 'snap.wav')}\n`);
-    const cues = join(dir, 'cues');
+    const person = new CuedPerson(dir, [question.wav, snap.wav]);
     writeServiceConfig(dir, { apiBase: fake.url, frames: 45, size: '320x240', fps: 15, config: { tts: { engine: 'espeak' } } });
     const env = fakeServiceEnv({
-      FAKE_ARECORD_SEQUENCE: join(dir, 'sequence'),
-      FAKE_ARECORD_CUES: cues,
+      ...person.env,
       FAKE_CAMERA_MJPEG: join(dir, 'cam.mjpeg'),
       FAKE_APLAY_DIR: join(dir, 'played'),
       FAKE_ALSA_LOCKS: join(dir, 'locks'),
@@ -50,11 +47,11 @@ describe('snapask run: cues and the voice on one speaker', () => {
     const svc = startService<LogLine>(join(dir, 'config.json'), env);
     try {
       await svc.until((l) => l.some((x) => x.msg === 'listening'), 60_000);
-      appendFileSync(cues, 'question\n');
+      person.next();
       await svc.until((l) => l.some((x) => x.indicator === 'speaking'), 30_000);
       // The answer (about seven seconds of it) has begun; the question's chime (half a second) is over.
       await new Promise((r) => setTimeout(r, 1000));
-      appendFileSync(cues, 'snap\n');
+      person.next();
       await svc.until((l) => l.some((x) => x.turn?.event === 'snapshot'), 30_000);
       await svc.until((l) => l.some((x) => x.turn?.event === 'spoken'), 30_000);
     } finally {

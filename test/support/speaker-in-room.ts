@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** CLOCK_MONOTONIC in seconds, the clock of the service's audio and of the fake microphone's log. */
 export const monotonicNow = (): number => Number(process.hrtime.bigint()) / 1e9;
@@ -36,5 +37,36 @@ export class PersonAtMicrophone {
       if (Date.now() > deadline) throw new Error(`the fake microphone did not start the recording within ${timeoutMs} ms (${this.log})`);
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+}
+
+/**
+ * A person who says each of `utterances` in turn, each when the test says so (`next()`), silent in between:
+ * the fake microphone's FAKE_ARECORD_SEQUENCE with FAKE_ARECORD_CUES, written into `dir`.
+ */
+export class CuedPerson {
+  private readonly cues: string;
+  private readonly sequence: string;
+  private said = 0;
+
+  constructor(dir: string, utterances: Buffer[]) {
+    const files = utterances.map((wav, i) => {
+      const path = join(dir, `utterance-${i}.wav`);
+      writeFileSync(path, wav);
+      return path;
+    });
+    this.sequence = join(dir, 'sequence');
+    writeFileSync(this.sequence, `${files.join('\n')}\n`);
+    this.cues = join(dir, 'cues');
+  }
+
+  /** The variables that give the fake microphone this person. */
+  get env(): Record<string, string> {
+    return { FAKE_ARECORD_SEQUENCE: this.sequence, FAKE_ARECORD_CUES: this.cues };
+  }
+
+  /** The next utterance starts now. */
+  next(): void {
+    appendFileSync(this.cues, `${this.said++}\n`);
   }
 }

@@ -8,13 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYWORD_HEADS_DIR, KEYWORD_HEADS_FILE, KeywordHeads, type KeywordHeadsFile } from '../../src/recognition/detector/keyword-head';
 import { EmbeddingModels } from '../../src/recognition/detector/speech-embedding';
-import { cachedDataset, RATES, type Clip } from './dataset';
+import { cachedDataset, cachedSupplement, RATES, type Clip } from './dataset';
 import { DEFAULT_TRAIN, trainHeads } from './train-head';
 import { writeBank } from './calibration-bank';
 
 /** Built datasets are kept here, so a change to the trainer alone does not rebuild them; bump the version when the data changes. */
 const CACHE = join(__dirname, '..', '..', '..', 'build', 'keywords-training');
 const DATASET_VERSION = '2'; // 2: the embedding stream dithers
+/** The supplement's own version (converted speakers, sound-alikes, echo-cancelled clips). */
+const SUPPLEMENT_VERSION = '1';
 
 export const DEFAULT_WORDS = ['snapshot', 'reply', 'cancel', 'stop', 'confirm'];
 
@@ -52,7 +54,14 @@ export function chooseThreshold(heads: KeywordHeads, word: string, tuning: Clip[
 
 /** The training set as make train-keywords builds it (cached). */
 export async function trainingSet(words: string[], scale: number, log: (m: string) => void, models = new EmbeddingModels()): Promise<Clip[]> {
-  return cachedDataset(models, { words, scale, seed: 11, rates: RATES, log }, CACHE, DATASET_VERSION);
+  const first = await cachedDataset(models, { words, scale, seed: 11, rates: RATES, log }, CACHE, DATASET_VERSION);
+  return [...first, ...(await cachedSupplement(models, { words, scale, seed: 31, rates: [0.9, 1.1], echoClips: 600, soundAlikes: 240, log }, CACHE, SUPPLEMENT_VERSION))];
+}
+
+/** The tuning set the thresholds are chosen on: the same speakers (converted ones too), other draws. */
+export async function tuningSet(words: string[], scale: number, log: (m: string) => void, models = new EmbeddingModels()): Promise<Clip[]> {
+  const first = await cachedDataset(models, { words, scale: scale * 0.5, seed: 23, rates: [0.9, 1.1], log }, CACHE, DATASET_VERSION);
+  return [...first, ...(await cachedSupplement(models, { words, scale: scale * 0.3, seed: 37, rates: [1], echoClips: 600, soundAlikes: 240, log }, CACHE, SUPPLEMENT_VERSION))];
 }
 
 export async function trainKeywords(o: { words: string[]; scale: number; outDir: string; log: (m: string) => void; steps?: number }): Promise<KeywordHeadsFile> {
@@ -61,7 +70,7 @@ export async function trainKeywords(o: { words: string[]; scale: number; outDir:
   o.log(`building the training set (scale ${o.scale})...`);
   const train = await trainingSet(o.words, o.scale, o.log, models);
   o.log(`  ${train.length} clips in ${((Date.now() - t0) / 1000).toFixed(0)} s; tuning set...`);
-  const tuning = await cachedDataset(models, { words: o.words, scale: o.scale * 0.5, seed: 23, rates: [0.9, 1.1], log: o.log }, CACHE, DATASET_VERSION);
+  const tuning = await tuningSet(o.words, o.scale, o.log, models);
   models.close();
   const t1 = Date.now();
   const file = trainHeads(o.words, train, { ...DEFAULT_TRAIN, ...(o.steps ? { steps: o.steps } : {}) });

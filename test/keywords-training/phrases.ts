@@ -81,3 +81,36 @@ export function nearMissSentences(word: string, seed: number): string[] {
   const lead = ['I think it was a', 'there was a', 'she said', 'we heard the', 'look at that', 'he wanted to'];
   return (NEAR_MISSES[word] ?? []).map((m) => `${lead[Math.floor(r() * lead.length)]} ${m}`);
 }
+
+/**
+ * Words that begin like the command words ("sh", "sn", "st", "re", "con") but are none of them, said in
+ * ordinary sentences: the heads' false alarms came from everyday words of this kind, not from the near
+ * misses listed above.
+ */
+export const SOUND_ALIKES = [
+  'shopping', 'shoes', 'shops', 'shirt', 'sharp', 'shelf', 'shampoo', 'shower', 'shadow', 'shall', 'shocked', 'shoulder', 'short',
+  'snow', 'snack', 'snail', 'sneeze', 'snake', 'snoring', 'snug', 'snippet', 'snapping', 'snacks',
+  'stamp', 'sticky', 'stuff', 'stairs', 'storm', 'stone', 'stove', 'stopping', 'stops', 'story', 'stool',
+  'repair', 'replace', 'report', 'ripe', 'rely on', 'pliers', 'supplies',
+  'concert', 'conversation', 'cancelled', 'confident', 'council', 'consult',
+];
+
+const ALIKE_FRAMES = [
+  (w: string) => `we need some ${w} for the weekend`,
+  (w: string) => `the ${w} was next to the door`,
+  (w: string) => `she talked about the ${w} all evening`,
+  (w: string) => `is there any ${w} left in the kitchen`,
+  (w: string) => `he said the ${w} looked fine to him`,
+  (w: string) => `I forgot the ${w} again`,
+  (w: string) => `they were ${w} until late`,
+  (w: string) => `${w} is what I meant`,
+];
+
+/** `n` sentences with a sound-alike in each, the same for the same seed. */
+export function soundAlikeSentences(n: number, seed: number): string[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const w = SOUND_ALIKES[i % SOUND_ALIKES.length]!;
+    return ALIKE_FRAMES[Math.floor(r() * ALIKE_FRAMES.length)]!(w);
+  });
+}

@@ -2,7 +2,9 @@ import { KeywordHeads } from '../../src/recognition/detector/keyword-head';
 import { EmbeddingModels, embedRecording } from '../../src/recognition/detector/speech-embedding';
 import { synthesise } from '../support/speech';
 import { buildDataset, labelOf } from './dataset';
-import { assertDisjoint, HELDOUT_SPEAKERS, TRAINING_SPEAKERS } from './speakers';
+import { assertDisjoint, CONVERTED_SPEAKERS, HELDOUT_SPEAKERS, TRAINING_SPEAKERS } from './speakers';
+import { nearMissSentences, NEAR_MISSES, ordinarySentences, soundAlikeSentences } from './phrases';
+import { FILLER_SENTENCES, NEAR_MISS_SENTENCES } from '../bench/keywords-corpus';
 import { DEFAULT_TRAIN, trainHeads } from './train-head';
 
 /** The largest score a head gives over a recording (every window). */
@@ -26,6 +28,18 @@ describe('keyword training', () => {
     expect(() => assertDisjoint()).not.toThrow();
     const trained = new Set(TRAINING_SPEAKERS.flatMap((s) => s.voices.map((v) => v.voice)));
     for (const s of HELDOUT_SPEAKERS) for (const v of s.voices) expect(trained.has(v.voice)).toBe(false);
+    // Converted speakers are made from training voices only.
+    for (const c of CONVERTED_SPEAKERS) expect(trained.has(c.from.voice)).toBe(true);
+  });
+
+  it("trains on none of the bench's sentences", () => {
+    const bench = new Set([...NEAR_MISS_SENTENCES, ...FILLER_SENTENCES].map((s) => s.toLowerCase().replace(/[^a-z ]/g, '').trim()));
+    const training = [
+      ...ordinarySentences(1000, 1),
+      ...soundAlikeSentences(500, 1),
+      ...Object.keys(NEAR_MISSES).flatMap((w) => nearMissSentences(w, 1)),
+    ];
+    expect(training.filter((s) => bench.has(s.toLowerCase()))).toEqual([]);
   });
 
   it('retrains a small head to the same weights, and it hears its word from a voice it never heard', async () => {

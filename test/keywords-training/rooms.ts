@@ -68,7 +68,7 @@ export function roomImpulse(shape: RoomShape, rand: () => number): Float32Array 
 }
 
 /** In-place radix-2 complex FFT (inverse with `inverse`, unscaled). */
-function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
+export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
   const n = re.length;
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;

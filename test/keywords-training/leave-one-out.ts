@@ -38,8 +38,8 @@ async function main(): Promise<void> {
   const variants = (process.env.VARIANTS ?? 'first,all').split(',');
   const words = DEFAULT_WORDS;
   const log = (m: string): void => console.log(m);
-  const train = await trainingSet(words, 1, log);
-  const tuning = await tuningSet(words, 1, log);
+  const train = await trainingSet(words, 1, log, undefined, true);
+  const tuning = await tuningSet(words, 1, log, undefined, true);
   const firstCount = train.findIndex((c, i) => i > 0 && c.name.includes('alone') && !train[i + 1]?.name.includes('alone')) + 1;
   const first = new Set(train.slice(0, firstCount));
   // Judged on the speaker's own voices only, not on the converted speakers made from it.

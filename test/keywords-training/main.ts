@@ -53,24 +53,26 @@ export function chooseThreshold(heads: KeywordHeads, word: string, tuning: Clip[
 }
 
 /** The training set as make train-keywords builds it (cached). */
-export async function trainingSet(words: string[], scale: number, log: (m: string) => void, models = new EmbeddingModels()): Promise<Clip[]> {
+export async function trainingSet(words: string[], scale: number, log: (m: string) => void, models = new EmbeddingModels(), supplement = false): Promise<Clip[]> {
   const first = await cachedDataset(models, { words, scale, seed: 11, rates: RATES, log }, CACHE, DATASET_VERSION);
+  if (!supplement) return first;
   return [...first, ...(await cachedSupplement(models, { words, scale, seed: 31, rates: [0.9, 1.1], echoClips: 600, soundAlikes: 240, log }, CACHE, SUPPLEMENT_VERSION))];
 }
 
 /** The tuning set the thresholds are chosen on: the same speakers (converted ones too), other draws. */
-export async function tuningSet(words: string[], scale: number, log: (m: string) => void, models = new EmbeddingModels()): Promise<Clip[]> {
+export async function tuningSet(words: string[], scale: number, log: (m: string) => void, models = new EmbeddingModels(), supplement = false): Promise<Clip[]> {
   const first = await cachedDataset(models, { words, scale: scale * 0.5, seed: 23, rates: [0.9, 1.1], log }, CACHE, DATASET_VERSION);
+  if (!supplement) return first;
   return [...first, ...(await cachedSupplement(models, { words, scale: scale * 0.3, seed: 37, rates: [1], echoClips: 600, soundAlikes: 240, log }, CACHE, SUPPLEMENT_VERSION))];
 }
 
-export async function trainKeywords(o: { words: string[]; scale: number; outDir: string; log: (m: string) => void; steps?: number }): Promise<KeywordHeadsFile> {
+export async function trainKeywords(o: { words: string[]; scale: number; outDir: string; log: (m: string) => void; steps?: number; supplement?: boolean }): Promise<KeywordHeadsFile> {
   const models = new EmbeddingModels();
   const t0 = Date.now();
   o.log(`building the training set (scale ${o.scale})...`);
-  const train = await trainingSet(o.words, o.scale, o.log, models);
+  const train = await trainingSet(o.words, o.scale, o.log, models, o.supplement);
   o.log(`  ${train.length} clips in ${((Date.now() - t0) / 1000).toFixed(0)} s; tuning set...`);
-  const tuning = await tuningSet(o.words, o.scale, o.log, models);
+  const tuning = await tuningSet(o.words, o.scale, o.log, models, o.supplement);
   models.close();
   const t1 = Date.now();
   const file = trainHeads(o.words, train, { ...DEFAULT_TRAIN, ...(o.steps ? { steps: o.steps } : {}) });
@@ -93,7 +95,9 @@ export async function trainKeywords(o: { words: string[]; scale: number; outDir:
 if (require.main === module) {
   const words = (process.env.WORDS ?? '').split(/[\s,]+/).filter(Boolean);
   const scale = Number(process.env.SCALE ?? '1');
-  trainKeywords({ words: words.length ? words : DEFAULT_WORDS, scale, outDir: process.env.OUT ?? KEYWORD_HEADS_DIR, log: (m) => console.log(m) }).catch((e: unknown) => {
+  // KWS_SUPPLEMENT=1: the first set and the supplement (converted speakers, sound-alikes, echo clips); the shipped heads are the first set's (docs/measurements.md).
+  const supplement = process.env.KWS_SUPPLEMENT === '1';
+  trainKeywords({ words: words.length ? words : DEFAULT_WORDS, scale, outDir: process.env.OUT ?? KEYWORD_HEADS_DIR, log: (m) => console.log(m), supplement }).catch((e: unknown) => {
     console.error(`train-keywords: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = 1;
   });

@@ -95,8 +95,9 @@ export async function trainKeywords(o: { words: string[]; scale: number; outDir:
 if (require.main === module) {
   const words = (process.env.WORDS ?? '').split(/[\s,]+/).filter(Boolean);
   const scale = Number(process.env.SCALE ?? '1');
-  // KWS_SUPPLEMENT=1: the first set and the supplement (converted speakers, sound-alikes, echo clips); the shipped heads are the first set's (docs/measurements.md).
-  const supplement = process.env.KWS_SUPPLEMENT === '1';
+  // The first set and the supplement (converted speakers, sound-alikes, echo clips), as the shipped heads were made;
+  // KWS_SUPPLEMENT=0 trains on the first set alone (the heads shipped before, docs/measurements.md).
+  const supplement = process.env.KWS_SUPPLEMENT !== '0';
   trainKeywords({ words: words.length ? words : DEFAULT_WORDS, scale, outDir: process.env.OUT ?? KEYWORD_HEADS_DIR, log: (m) => console.log(m), supplement }).catch((e: unknown) => {
     console.error(`train-keywords: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { AudioAnalysis } from '../audio/audio-analysis';
 import { SAMPLE_RATE, samplesIn, type AudioChunk, type AudioSource } from '../audio/audio-source';
 import { ClipMonitor } from '../audio/clip-monitor';
 import { PlaybackReference } from '../audio/playback-reference';
@@ -82,6 +83,8 @@ export class Appliance {
   readonly turn: TurnLogic;
   readonly control: ServiceControl;
   private readonly clipping: ClipMonitor;
+  /** The microphone's level analysis, once per chunk: the meter, the recogniser and the turn read it. */
+  private readonly room = new AudioAnalysis();
   private readonly bargeIn: BargeIn;
   private controlServer?: ControlServer;
   private controlListening?: Promise<void>;
@@ -321,13 +324,14 @@ export class Appliance {
   async listen(afterChunk?: (chunk: AudioChunk) => void): Promise<void> {
     const { control, turn, recogniser, cloud } = this;
     for await (const chunk of this.audio) {
-      control.hear(chunk);
+      const heard = { ...chunk, analysis: this.room.push(chunk) };
+      control.hear(heard);
       // Muted: the sound goes no further, neither to the recogniser nor into a question's audio.
       if (!control.muted) {
         cloud?.hear(chunk);
-        this.clipping.push(chunk);
-        for (const e of this.bargeIn.filter(recogniser.accept(chunk))) turn.onRecognition(e);
-        turn.onAudio(chunk);
+        this.clipping.push(heard);
+        for (const e of this.bargeIn.filter(recogniser.accept(heard))) turn.onRecognition(e);
+        turn.onAudio(heard);
       } else {
         turn.onAudioTime(chunk.t + samplesIn(chunk.pcm) / SAMPLE_RATE);
       }

@@ -1,3 +1,4 @@
+import type { ChunkAnalysis } from './audio-analysis';
 /** 16 kHz, signed 16-bit little-endian, mono: what every recogniser here takes. */
 export const SAMPLE_RATE = 16000;
 export const BYTES_PER_SAMPLE = 2;
@@ -12,6 +13,8 @@ export interface AudioChunk {
    * no longer show it (RNNoise leaves digital silence between words), for rules that differ in noise.
    */
   denoised?: boolean;
+  /** The level analysis of this audio, by whoever analysed it first (AudioAnalysis); parts downstream read it rather than measure again. */
+  analysis?: ChunkAnalysis;
 }
 
 /**

@@ -1,8 +1,7 @@
+import { AudioAnalysis, FRAME_SAMPLES, analysisOf } from './audio-analysis';
 import type { AudioChunk } from './audio-source';
 import { SAMPLE_RATE } from './audio-source';
 
-/** Samples this close to full scale count as clipped. */
-export const FULL_SCALE = 32700;
 
 export interface ClipMonitorOptions {
   /** Share of clipped samples in a window that is worth telling someone about (default 0.2 %). */
@@ -23,15 +22,16 @@ export class ClipMonitor {
   private samples = 0;
   private lastReport = -Infinity;
   private heard = 0;
+  /** The analysis when chunks come without one. */
+  private own?: AudioAnalysis;
 
   constructor(private readonly o: ClipMonitorOptions) {}
 
   push(chunk: AudioChunk): void {
-    const n = chunk.pcm.length >> 1;
-    for (let i = 0; i < n; i++) {
-      const v = chunk.pcm.readInt16LE(i * 2);
-      if (v >= FULL_SCALE || v <= -FULL_SCALE) this.clipped++;
-    }
+    // Counted on the microphone's analysis (whole 10 ms frames), as everything else reads the level.
+    const { of: a, from, to } = analysisOf(chunk, () => (this.own ??= new AudioAnalysis()));
+    for (let f = from; f < to; f++) this.clipped += a.clippedAt(f);
+    const n = (to - from) * FRAME_SAMPLES;
     this.samples += n;
     this.heard += n / SAMPLE_RATE;
     if (this.samples < (this.o.windowSeconds ?? 10) * SAMPLE_RATE) return;

@@ -1,8 +1,7 @@
 import type { LevelReading, LevelSummary } from '../control/device-control';
+import { FULL_SCALE } from './audio-analysis';
 import { SAMPLE_RATE } from './audio-source';
 
-/** Samples this close to full scale count as clipped (as ClipMonitor counts them). */
-const FULL_SCALE = 32700;
 const WINDOW = SAMPLE_RATE / 10;
 
 /** dBFS of an amplitude (full scale 32768); null for silence. Rounded to 0.1 dB. */

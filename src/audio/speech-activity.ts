@@ -1,16 +1,6 @@
+import { AudioAnalysis, FRAME_SECONDS, analysisOf } from './audio-analysis';
 import type { AudioChunk } from './audio-source';
-import { SAMPLE_RATE } from './audio-source';
 
-/** 10 ms frames. */
-const FRAME_SAMPLES = 160;
-const FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE;
-/** Speech: this far over the noise floor and over an absolute floor (dB re 1 LSB^2, about -60 dBFS), as the reply gate judges it. */
-const SPEECH_ABOVE_NOISE_DB = 12;
-const SPEECH_MIN_DB = 30;
-/** The floor: this quantile of the last NOISE_WINDOW frames, recomputed every NOISE_EVERY frames. */
-const NOISE_QUANTILE = 0.05;
-const NOISE_WINDOW = 1000;
-const NOISE_EVERY = 50;
 /** Silence shorter than this inside speech (between words, a stop consonant's closure) does not end a stretch of speech. */
 const BRIDGE_SECONDS = 0.2;
 /** A stretch of speech shorter than this is a click or a knock, not speech. */
@@ -22,35 +12,25 @@ export interface SpeechSpan {
 }
 
 /**
- * Where the speech is, from the microphone's level against the room's noise floor: the stretches of speech
+ * Where the speech is, from the microphone's speech frames (AudioAnalysis): the stretches of speech
  * (words within BRIDGE_SECONDS of each other joined) on the shared clock. The turn logic asks it where a
  * question begins (speech running up to a moment without a pause longer than some limit), and the
  * transcription where to cut a question's audio (at its pauses).
  */
 export class SpeechActivity {
-  private readonly levels = new Float32Array(NOISE_WINDOW);
-  private frames = 0;
-  private acc = 0;
-  private accN = 0;
-  private frameStart = 0;
-  private floor = -Infinity;
+  /** The microphone's analysis when chunks come without one. */
+  private own?: AudioAnalysis;
   private readonly spans: SpeechSpan[] = [];
   /** The stretch under way (its last speech frame's end so far), not yet closed by a long enough silence. */
   private open?: SpeechSpan;
 
-  /** `muted`: the device itself is speaking; what the microphone hears then is nobody's question (and not the room's floor). */
+  /** `muted`: the device itself is speaking; what the microphone hears then is nobody's question. */
   push(chunk: AudioChunk, muted = false): void {
-    const n = chunk.pcm.length >> 1;
-    for (let i = 0; i < n; i++) {
-      if (this.accN === 0) this.frameStart = chunk.t + i / SAMPLE_RATE;
-      const v = chunk.pcm.readInt16LE(i * 2);
-      this.acc += v * v;
-      if (++this.accN === FRAME_SAMPLES) {
-        if (muted) this.silent(this.frameStart);
-        else this.frame(10 * Math.log10(this.acc / FRAME_SAMPLES + 1e-3), this.frameStart);
-        this.acc = 0;
-        this.accN = 0;
-      }
+    const { of: heard, from, to } = analysisOf(chunk, () => (this.own ??= new AudioAnalysis()));
+    for (let f = from; f < to; f++) {
+      const t = heard.startOf(f)!;
+      if (!muted && heard.speechAt(f)) this.heardSpeech(t);
+      else this.silent(t);
     }
   }
 
@@ -114,21 +94,13 @@ export class SpeechActivity {
     while (this.spans.length && this.spans[0]!.end < t) this.spans.shift();
   }
 
-  private frame(db: number, t: number): void {
-    this.levels[this.frames % NOISE_WINDOW] = db;
-    this.frames++;
-    if (this.frames % NOISE_EVERY === 0 || this.frames === 100) this.floor = this.quantile(NOISE_QUANTILE);
-    // Before a second of the room has been heard its floor is unknown: the absolute floor alone decides.
-    const threshold = Math.max(SPEECH_MIN_DB, this.frames >= 100 ? this.floor + SPEECH_ABOVE_NOISE_DB : -Infinity);
+  /** A speech frame beginning at `t`. */
+  private heardSpeech(t: number): void {
     const end = t + FRAME_SECONDS;
-    if (db >= threshold) {
-      if (this.open && t - this.open.end <= BRIDGE_SECONDS) this.open.end = end;
-      else {
-        this.close();
-        this.open = { start: t, end };
-      }
-    } else if (this.open && t - this.open.end > BRIDGE_SECONDS) {
+    if (this.open && t - this.open.end <= BRIDGE_SECONDS) this.open.end = end;
+    else {
       this.close();
+      this.open = { start: t, end };
     }
   }
 
@@ -140,11 +112,5 @@ export class SpeechActivity {
     const s = this.open;
     this.open = undefined;
     if (s && s.end - s.start >= MIN_SPEECH_SECONDS) this.spans.push(s);
-  }
-
-  private quantile(p: number): number {
-    const n = Math.min(this.frames, NOISE_WINDOW);
-    const vals = this.levels.slice(0, n).sort();
-    return vals[Math.min(n - 1, Math.floor(p * (n - 1)))]!;
   }
 }

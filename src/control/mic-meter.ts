@@ -1,3 +1,4 @@
+import { AudioAnalysis, FRAME_SAMPLES, analysisOf } from '../audio/audio-analysis';
 import type { AudioChunk } from '../audio/audio-source';
 import { SAMPLE_RATE } from '../audio/audio-source';
 
@@ -7,61 +8,54 @@ export interface MicLevel {
   rmsDb: number;
   /** Loudest sample of the last chunk. */
   peakDb: number;
-  /** The room's quiet level: the lowest chunk loudness of the last seconds. */
+  /** The room's quiet level: the noise floor of the microphone's analysis (AudioAnalysis). */
   floorDb: number;
   /** Samples at full scale in the last second. */
   clipped: number;
 }
 
-const FULL_SCALE = 32700;
 const SILENT_DB = -96;
+/** The analysis's levels are dB of mean square over 1 LSB^2: full scale is this. */
+const FULL_SCALE_DB = 20 * Math.log10(32768);
+const FRAMES_PER_SECOND = SAMPLE_RATE / FRAME_SAMPLES;
 
-function db(x: number): number {
-  return x > 0 ? Math.max(SILENT_DB, 20 * Math.log10(x / 32768)) : SILENT_DB;
-}
+const dbfs = (level: number): number => Math.max(SILENT_DB, level - FULL_SCALE_DB);
 
 /**
- * The microphone's level for the console's meter (kept by the service's control), from the chunks the service already reads: loudness and peak of
- * the last chunk, the noise floor (the quietest chunk of the last `floorSeconds`) and the clipped samples of the
- * last second. A few multiplications per sample; nothing is kept but numbers.
+ * The microphone's level for the console's meter (kept by the service's control), read off the microphone's
+ * analysis the chunks come with: loudness and peak of the last chunk's frames, the room's noise floor and the
+ * clipped samples of the last second. Nothing is kept but numbers.
  */
 export class MicMeter {
   private level: MicLevel = { rmsDb: SILENT_DB, peakDb: SILENT_DB, floorDb: SILENT_DB, clipped: 0 };
-  /** Quietest chunk of each second, the last `floorSeconds` of them. */
-  private minima: number[] = [];
-  private secondMin = Infinity;
-  private secondSamples = 0;
+  /** The analysis when chunks come without one. */
+  private own?: AudioAnalysis;
+  private secondFrames = 0;
   private secondClipped = 0;
   private lastSecondClipped = 0;
 
-  constructor(private readonly floorSeconds = 10) {}
-
   push(chunk: AudioChunk): void {
-    const n = chunk.pcm.length >> 1;
-    let sum = 0;
+    const { of: heard, from, to } = analysisOf(chunk, () => (this.own ??= new AudioAnalysis()));
+    if (to === from) return;
+    let meanSquare = 0;
     let peak = 0;
-    let clipped = 0;
-    for (let i = 0; i < n; i++) {
-      const v = chunk.pcm.readInt16LE(i * 2);
-      sum += v * v;
-      const a = v < 0 ? -v : v;
-      if (a > peak) peak = a;
-      if (a >= FULL_SCALE) clipped++;
+    for (let f = from; f < to; f++) {
+      meanSquare += 10 ** (heard.levelAt(f)! / 10);
+      peak = Math.max(peak, heard.peakAt(f));
+      this.secondClipped += heard.clippedAt(f);
+      if (++this.secondFrames === FRAMES_PER_SECOND) {
+        this.lastSecondClipped = this.secondClipped;
+        this.secondFrames = this.secondClipped = 0;
+      }
     }
-    const rmsDb = db(Math.sqrt(sum / Math.max(1, n)));
-    this.secondMin = Math.min(this.secondMin, rmsDb);
-    this.secondClipped += clipped;
-    this.secondSamples += n;
-    if (this.secondSamples >= SAMPLE_RATE) {
-      this.minima.push(this.secondMin);
-      if (this.minima.length > this.floorSeconds) this.minima.shift();
-      this.lastSecondClipped = this.secondClipped;
-      this.secondMin = Infinity;
-      this.secondSamples = 0;
-      this.secondClipped = 0;
-    }
-    const floorDb = Math.min(...this.minima, this.secondMin);
-    this.level = { rmsDb, peakDb: db(peak), floorDb: Number.isFinite(floorDb) ? floorDb : rmsDb, clipped: Math.max(this.lastSecondClipped, this.secondClipped) };
+    const rmsDb = dbfs(10 * Math.log10(meanSquare / (to - from)));
+    const floor = heard.floor;
+    this.level = {
+      rmsDb,
+      peakDb: peak > 0 ? dbfs(20 * Math.log10(peak)) : SILENT_DB,
+      floorDb: Number.isFinite(floor) ? dbfs(floor) : rmsDb,
+      clipped: Math.max(this.lastSecondClipped, this.secondClipped),
+    };
   }
 
   current(): MicLevel {

@@ -4,7 +4,7 @@ import { DelayLine } from '../audio/delay-line';
 import type { PlaybackReference } from '../audio/playback-reference';
 import { RNNOISE_DELAY_16K, RnnoiseSuppressor } from '../audio/rnnoise-suppressor';
 import { EchoCanceller, NoiseSuppressor } from '../audio/speex-dsp';
-import { FRAME_SAMPLES, FrameLevels } from './audio-history';
+import { AudioAnalysis, FRAME_SAMPLES, analysisOf } from '../audio/audio-analysis';
 import { OwnVoiceFilter } from './own-voice-filter';
 import { RoomEcho } from './room-echo';
 import type { Recogniser, RecognitionEvent } from './recogniser';
@@ -13,17 +13,6 @@ import type { Recogniser, RecognitionEvent } from './recogniser';
 export const CLEAN_FRAME_SAMPLES = 320;
 /** The echo canceller's tail: the room's echo and what the playback timing model gets wrong. */
 export const ECHO_TAIL_SECONDS = 0.25;
-/**
- * Noise is suppressed only where there is noise to speak of: a frame-level floor above this (dB re 1 LSB^2,
- * about -50 dBFS). In a quiet room suppression only costs (measured on the tuning set: 3 of 60 clean
- * "reply" lost at -10 dB).
- */
-const NOISY_FLOOR_DB = 40;
-/** The floor: this quantile of the levels of the last NOISE_WINDOW_FRAMES 10 ms frames (5 s), once half a second is known. */
-const NOISE_QUANTILE = 0.1;
-const NOISE_WINDOW_FRAMES = 500;
-const NOISE_MIN_FRAMES = 50;
-
 /**
  * With RNNoise, the audio waits this much more: its own delay rounded up to whole 10 ms frames, so the engine's
  * frames fall on the microphone's 10 ms grid as without it (a quiet room then reads exactly as it did unsuppressed).
@@ -73,7 +62,9 @@ export class CleanedRecogniser implements Recogniser {
   private output = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly played = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly cancelled = new Int16Array(CLEAN_FRAME_SAMPLES);
-  private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
+  /** The microphone's analysis when chunks come without one, and the analysis of the cleaned audio handed on. */
+  private room?: AudioAnalysis;
+  private readonly cleanedAnalysis = new AudioAnalysis();
   /** What the room makes of the playback (only with an echo to cancel): the reply gate reads it too. */
   readonly roomEcho: RoomEcho | null;
   /** Words that are the device's own voice are dropped. */
@@ -102,8 +93,11 @@ export class CleanedRecogniser implements Recogniser {
     if (chunk.pcm.length % 2 !== 0) throw new RangeError('chunk PCM must hold whole 16-bit samples');
     const n = chunk.pcm.length >> 1;
     if (n === 0) return [];
-    const { pcm, denoised } = this.process(chunk, n);
-    const events = this.inner.accept({ pcm, t: chunk.t - this.delaySeconds, ...(denoised ? { denoised } : {}) });
+    // Noise is suppressed only where there is noise to speak of: the room as the microphone's analysis judges it.
+    const noisy = analysisOf(chunk, () => (this.room ??= new AudioAnalysis())).of.noisy;
+    const { pcm, denoised } = this.process(chunk, n, noisy);
+    const cleaned = { pcm, t: chunk.t - this.delaySeconds, ...(denoised ? { denoised } : {}) };
+    const events = this.inner.accept({ ...cleaned, analysis: this.cleanedAnalysis.push(cleaned) });
     return this.ownVoice ? this.ownVoice.filter(events) : events;
   }
 
@@ -119,14 +113,11 @@ export class CleanedRecogniser implements Recogniser {
     this.inner.close();
   }
 
-  private process(chunk: AudioChunk, n: number): { pcm: Buffer; denoised: boolean } {
+  private process(chunk: AudioChunk, n: number, noisy: boolean): { pcm: Buffer; denoised: boolean } {
     const input = new Int16Array(this.input.length + n);
     input.set(this.input);
     for (let i = 0; i < n; i++) input[this.input.length + i] = chunk.pcm.readInt16LE(i * 2);
     const t0 = chunk.t - this.input.length / SAMPLE_RATE;
-    // Is the room noisy? Judged once per chunk, on the level history the other recognisers keep too.
-    this.levels.push(chunk.pcm);
-    const noisy = this.noisy();
     const frames = Math.floor(input.length / CLEAN_FRAME_SAMPLES);
     const done = new Int16Array(this.output.length + frames * CLEAN_FRAME_SAMPLES);
     done.set(this.output);
@@ -174,11 +165,5 @@ export class CleanedRecogniser implements Recogniser {
     const denoised = frame.slice();
     this.ns.run(denoised); // always, so its noise estimate follows the room
     return noisy && !this.rnnoise ? denoised : frame;
-  }
-
-  private noisy(): boolean {
-    const n = this.levels.count;
-    if (n < NOISE_MIN_FRAMES) return false;
-    return (this.levels.quantile(n - NOISE_WINDOW_FRAMES, n, NOISE_QUANTILE) ?? -Infinity) > NOISY_FLOOR_DB;
   }
 }

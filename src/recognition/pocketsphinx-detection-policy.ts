@@ -5,7 +5,7 @@
  * that fits better vetoes it ("a loud snap."). Judged on frame levels alone (HeardAudio), so tables can
  * test it without the decoder.
  */
-import { FRAME_SAMPLES } from './audio-history';
+import { FRAME_SAMPLES } from '../audio/audio-analysis';
 
 /** A kws detection mapped to stream samples. */
 export interface Candidate {
@@ -23,6 +23,8 @@ export interface HeardAudio {
   levelAt(f: number): number | undefined;
   /** The noise floor before frame `f` (-Infinity until known). */
   noiseFloor(f: number): number;
+  /** Is the room noisy before frame `f` (AudioAnalysis.noisyAt)? */
+  noisy(f: number): boolean;
   /** The latest audio came from a cleaner that took the room's noise out. */
   denoised(): boolean;
   /** Are samples [from, to) clipped? */
@@ -54,16 +56,14 @@ export interface DetectionPolicyOptions {
 
 /**
  * How much better (in the decoder's log units) a decoy must fit than the command word to veto it: none in a
- * quiet room, this much once the noise floor the decoder hears is above DECOY_NOISY_FLOOR_DB (dB re 1 LSB^2,
- * about -60 dBFS; after speexdsp, pink noise at 20 dB SNR reads 39, at 10 dB 49, clean speech 13), or the
- * cleaner says it took the room's noise out (after RNNoise the floor is digital silence: judged by the floor,
- * 53 of 60 "reply" were heard on the tuning set at 10 dB SNR, told by the cleaner 60). In
+ * quiet room, this much once the audio the decoder hears is noisy (AudioAnalysis), or the cleaner says it took
+ * the room's noise out (after RNNoise the floor is digital silence: judged by the floor, 53 of 60 "reply" were
+ * heard on the tuning set at 10 dB SNR, told by the cleaner 60). In
  * noise the decoys fit about as badly as the word: with no margin "apply" vetoed 13 of 44 "reply" on the
  * tuning set at 10 dB SNR, with 250 none. In a quiet room any margin lets some sentence-final "apply."
  * through (awb's at 150).
  */
 const DECOY_MARGIN_IN_NOISE = 250;
-const DECOY_NOISY_FLOOR_DB = 30;
 /**
  * Detections are judged as they appear (-kws_delay 0): one without a pause inside it is dropped once
  * this many frames have passed its end.
@@ -132,7 +132,7 @@ export class DetectionPolicy {
 
   /** Is the room noisy at frame `f`: the cleaner took noise out, or the floor is high? (Decoys, and the kws search used.) */
   roomNoisy(f: number): boolean {
-    return this.heard.denoised() || this.heard.noiseFloor(f) > DECOY_NOISY_FLOOR_DB;
+    return this.heard.denoised() || this.heard.noisy(f);
   }
 
   /**

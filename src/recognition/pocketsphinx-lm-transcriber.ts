@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { SAMPLE_RATE } from '../audio/audio-source';
-import { FRAME_SAMPLES } from './audio-history';
+import { FRAME_SAMPLES } from '../audio/audio-analysis';
 import { PsDecoder, type PsArgs } from './pocketsphinx-binding';
 import type { RecognitionEvent, TimedWord, TranscriptEvent } from './recogniser';
 import type { SampleClock } from './sample-clock';

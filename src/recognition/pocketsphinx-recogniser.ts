@@ -36,7 +36,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AudioChunk } from '../audio/audio-source';
 import { SAMPLE_RATE } from '../audio/audio-source';
-import { FRAME_SAMPLES, FrameLevels, PcmHistory } from './audio-history';
+import { AudioAnalysis, FRAME_SAMPLES, analysisOf } from '../audio/audio-analysis';
+import { PcmHistory } from './audio-history';
 import type { WeakFit } from './command-words';
 import { DetectionPolicy, mergeOverlapping, type Candidate, type DetectionPolicyOptions, type HeardAudio } from './pocketsphinx-detection-policy';
 import { PsDecoder, pocketSphinxApi, type PsArgs } from './pocketsphinx-binding';
@@ -77,14 +78,7 @@ const RERUN_MAX_SECONDS = 10;
 const BLOCK_SAMPLES = 1600;
 /** Silence phones appended to each keyword's pronunciation (each lasts at least 3 frames). */
 const PAUSE_PHONES = 'SIL SIL';
-/** How far back the noise floor is estimated (frames), from which quantile, once this many frames are known. */
-const NOISE_WINDOW_FRAMES = 1000;
-const NOISE_QUANTILE = 0.05;
-const NOISE_MIN_FRAMES = 100;
-/** The kws decoder's gate: a speech frame is this far above the noise floor and above an absolute level (dB re 1 LSB^2, about -60 dBFS)... */
-const GATE_ABOVE_NOISE_DB = 12;
-const GATE_MIN_DB = 30;
-/** ...its utterance starts this many frames before the first speech frame and ends after this many without one. */
+/** The kws decoder's gate: its utterance starts this many frames before the first speech frame (AudioAnalysis) and ends after this many without one. */
 const GATE_PRE_ROLL_FRAMES = 30;
 const GATE_HANGOVER_FRAMES = 80;
 
@@ -117,7 +111,8 @@ export class PocketSphinxRecogniser implements Recogniser {
   private readonly clock = new SampleClock();
   private readonly conditioner = new SilenceConditioner();
   private readonly history = new PcmHistory((RERUN_MAX_SECONDS + 2) * SAMPLE_RATE);
-  private readonly levels = new FrameLevels(20 * 100);
+  /** The analysis of the audio heard (handed on with the chunks, or this recogniser's own when they come without). */
+  private heard?: AudioAnalysis;
   private readonly policy: DetectionPolicy;
   /** Keyphrase (dictionary word of the kws decoder) -> command word. */
   private readonly phrases = new Map<string, { keyword: string; decoy: boolean; minWordSamples?: number }>();
@@ -148,8 +143,9 @@ export class PocketSphinxRecogniser implements Recogniser {
     const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL_DIR;
     this.modelDir = modelDir;
     const heard: HeardAudio = {
-      levelAt: (f) => this.levels.at(f),
-      noiseFloor: (f) => this.noiseFloor(f),
+      levelAt: (f) => this.heard?.levelAt(f),
+      noiseFloor: (f) => this.heard?.floorAt(f) ?? -Infinity,
+      noisy: (f) => this.heard?.noisyAt(f) ?? false,
       denoised: () => this.heardDenoised,
       clipped: (from, to) => this.clipped(from, to),
     };
@@ -232,9 +228,9 @@ export class PocketSphinxRecogniser implements Recogniser {
     const first = this.clock.push(chunk.t, n);
     const detectedAt = this.clock.timeAt(first + n);
     this.heardDenoised = chunk.denoised === true;
+    this.heard = analysisOf(chunk, () => this.heard ?? new AudioAnalysis()).of;
     const pcm = this.conditioner.apply(chunk.pcm);
     this.history.push(pcm);
-    this.levels.push(pcm);
     for (let off = 0; off < n; off += BLOCK_SAMPLES) {
       const block = pcm.subarray(off * 2, Math.min(n, off + BLOCK_SAMPLES) * 2);
       const fedAfter = first + off + (block.length >> 1);
@@ -264,12 +260,6 @@ export class PocketSphinxRecogniser implements Recogniser {
     this.lm = null;
   }
 
-  /** Is frame `f` speech, by level against the noise floor (the kws decoder's gate)? */
-  private isSpeechFrame(f: number, noise: number): boolean {
-    const v = this.levels.at(f);
-    return v !== undefined && v > Math.max(noise + GATE_ABOVE_NOISE_DB, GATE_MIN_DB);
-  }
-
   /**
    * The kws decoder only hears speech (plus a little before and after): its live cepstral mean
    * normalisation would otherwise drift towards the room's silence over a long quiet spell, after which it
@@ -280,10 +270,9 @@ export class PocketSphinxRecogniser implements Recogniser {
     const kws = this.kws!;
     const f0 = Math.floor(blockStart / FRAME_SAMPLES);
     const f1 = Math.floor(fedAfter / FRAME_SAMPLES);
-    const noise = this.noiseFloor(f0);
     let onset = -1;
     for (let f = f0; f < f1; f++) {
-      if (this.isSpeechFrame(f, noise)) {
+      if (this.heard!.speechAt(f)) {
         if (onset < 0) onset = f;
         this.lastSpeechFrame = f;
       }
@@ -332,9 +321,8 @@ export class PocketSphinxRecogniser implements Recogniser {
   private speechFraction(from: number, to: number): number {
     const f0 = Math.floor(from / FRAME_SAMPLES);
     const f1 = Math.max(f0 + 1, Math.floor(to / FRAME_SAMPLES));
-    const noise = this.noiseFloor(f0);
     let speech = 0;
-    for (let f = f0; f < f1; f++) if (this.isSpeechFrame(f, noise)) speech++;
+    for (let f = f0; f < f1; f++) if (this.heard!.speechAt(f)) speech++;
     return speech / (f1 - f0);
   }
 
@@ -447,11 +435,6 @@ export class PocketSphinxRecogniser implements Recogniser {
       this.kwsSearch = want;
     }
     this.kws!.startUtt();
-  }
-
-  /** The noise floor before frame `f`: the quietest frames of the last seconds (unknown until a second has been heard). */
-  private noiseFloor(f: number): number {
-    return f >= NOISE_MIN_FRAMES ? (this.levels.quantile(f - NOISE_WINDOW_FRAMES, f, NOISE_QUANTILE) ?? -Infinity) : -Infinity;
   }
 
   /** Are samples [from, to) clipped (DECOY_CLIPPED_SHARE of them at full scale)? */

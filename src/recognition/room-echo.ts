@@ -1,6 +1,6 @@
 import { SAMPLE_RATE } from '../audio/audio-source';
 import type { PlaybackReference } from '../audio/playback-reference';
-import { FRAME_SAMPLES } from './audio-history';
+import { FRAME_SAMPLES } from '../audio/audio-analysis';
 
 /**
  * The microphone hears the user over the device's own playback when it stands this far over the echo the room
@@ -57,7 +57,7 @@ export class RoomEcho {
   }
 
   /**
-   * The loudest the echo may be in the 10 ms frame ending at `end` (dB of mean square, as FrameLevels): the
+   * The loudest the echo may be in the 10 ms frame ending at `end` (dB of mean square, as AudioAnalysis): the
    * loudest frame played over the SMEAR_SECONDS before it, through the room. Undefined when nothing played
    * then or the room is not known yet.
    */

@@ -1,17 +1,9 @@
 import type { AudioChunk } from '../audio/audio-source';
 import { SAMPLE_RATE } from '../audio/audio-source';
-import { FRAME_SAMPLES, FrameFrication, FrameLevels } from './audio-history';
+import { AudioAnalysis, FRAME_SECONDS, analysisOf, type ChunkAnalysis } from '../audio/audio-analysis';
 import type { KeywordEvent, Recogniser, RecognitionEvent } from './recogniser';
 import { USER_OVER_ECHO_DB, type RoomEcho } from './room-echo';
 
-/** A frame is speech this far above the noise floor and above an absolute floor (dB re 1 LSB^2, about -60 dBFS). */
-const SPEECH_ABOVE_NOISE_DB = 12;
-const SPEECH_MIN_DB = 30;
-/** The noise floor: this quantile of the last this-many frame levels. */
-const NOISE_QUANTILE = 0.05;
-const NOISE_WINDOW_FRAMES = 1000;
-/** Frames heard before the floor is trusted (a second). */
-const NOISE_MIN_FRAMES = 100;
 /** Speech this soon after the word's end still belongs to it (its release, a recogniser's early end). */
 const TAIL_SECONDS = 0.06;
 /**
@@ -39,15 +31,6 @@ const FRICATION_MIN_FRAMES = 4;
 const ENDS_IN_VOWEL = /[aeiouy\u00e0-\u00ff]$/i;
 const FRICATION_BEFORE_SECONDS = 0.08;
 /**
- * The room is noisy when the loud frames of the last NOISE_WINDOW_FRAMES stand less than this far above the
- * noise floor (their LOUD_QUANTILE against NOISE_QUANTILE; measured on the benchmark's voices in pink noise:
- * about the SNR plus 8 dB, 26 to 29 at 20 dB SNR, 17 to 19 at 10 dB). In noise a sentence's weak sounds ("to",
- * "re-") sink under the floor and leave a gap that passes for the pause before "reply" ("...too late to
- * reapply."), so a noisy room asks for a longer one.
- */
-const NOISY_RANGE_DB = 24;
-const LOUD_QUANTILE = 0.98;
-/**
  * Speech counts against the word (before or after it) only when it is within this many dB of the word's own
  * loudest frame: the user's voice, not a television or people talking 12 dB under it. The user's weak words
  * ("to") may fall under it; the stressed one after them ("...to Anna") does not. Tuning voices, babble of
@@ -67,6 +50,13 @@ const ALONE_PAUSE_SECONDS = 0.6;
 const ALONE_GAP_SECONDS = 0.3;
 /** Speech frame times kept, seconds (longer than any gap). */
 const KEEP_SECONDS = 8;
+/**
+ * The room is noisy for this rule when the loud frames stand less than this far over the floor (AudioAnalysis.range,
+ * about the SNR plus 8 dB): in noise a sentence's weak sounds ("to", "re-") sink under the floor and leave a gap
+ * that passes for the pause before "reply" ("...too late to reapply."), so a noisy room asks for a longer one.
+ * Relative, not the analysis's absolute noisy room: a voice far over a noisy room still has its weak sounds.
+ */
+const NOISY_RANGE_DB = 24;
 
 /**
  * Engine-independent rule for the word that sends ("reply"): it counts only
@@ -91,18 +81,16 @@ export class UtteranceEndGate implements Recogniser {
   droppedFrication = 0;
   /** Replies (and `endWords`) dropped because speech ran straight into them (diagnostics). */
   droppedNoPauseBefore = 0;
-  private readonly levels = new FrameLevels(NOISE_WINDOW_FRAMES);
-  private readonly frication = new FrameFrication(NOISE_WINDOW_FRAMES);
+  /** The microphone's analysis when chunks come without one (the gate is then the front of the stack). */
+  private room?: AudioAnalysis;
+  /** The analysis read. */
+  private heard?: AudioAnalysis;
   /** End times of recent speech frames shaped like frication, ascending. */
   private fricativeEnds: number[] = [];
-  /** Loud frames over the noise floor, dB (Infinity until the floor is known). */
-  private range = Infinity;
   /** End times of recent speech frames, ascending, and their levels (dB). */
   private speechEnds: number[] = [];
   private speechLevels: number[] = [];
   private held: Array<KeywordEvent & { gap: number }> = [];
-  private frameT: number | undefined;
-  private pendingSamples = 0;
 
   constructor(
     private readonly inner: Recogniser,
@@ -116,8 +104,9 @@ export class UtteranceEndGate implements Recogniser {
   ) {}
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
-    this.track(chunk);
-    const out = this.pass(this.inner.accept(chunk));
+    const analysis = analysisOf(chunk, () => (this.room ??= new AudioAnalysis()));
+    this.track(analysis, chunk.t);
+    const out = this.pass(this.inner.accept({ ...chunk, analysis }));
     const now = chunk.t + (chunk.pcm.length >> 1) / SAMPLE_RATE;
     out.push(...this.decide(now, false));
     return out;
@@ -171,7 +160,7 @@ export class UtteranceEndGate implements Recogniser {
 
   /** Is the room noisy now (see NOISY_RANGE_DB)? Then "reply" needs the longer pause before it. */
   get noisy(): boolean {
-    return this.range < NOISY_RANGE_DB;
+    return (this.heard?.range ?? Infinity) < NOISY_RANGE_DB;
   }
 
   private decide(now: number, final: boolean): RecognitionEvent[] {
@@ -216,35 +205,19 @@ export class UtteranceEndGate implements Recogniser {
     return echo !== undefined && level < echo + USER_OVER_ECHO_DB;
   }
 
-  /** Level of every 10 ms frame, and the times of the ones that are speech. */
-  private track(chunk: AudioChunk): void {
-    const n = chunk.pcm.length >> 1;
-    // Frame times follow the chunks' clock; a gap in it restarts the frame grid.
-    const expected = this.frameT === undefined ? undefined : this.frameT + this.pendingSamples / SAMPLE_RATE;
-    if (expected === undefined || Math.abs(expected - chunk.t) > 0.002) {
-      this.frameT = chunk.t - this.pendingSamples / SAMPLE_RATE;
-    }
-    const before = this.levels.count;
-    this.levels.push(chunk.pcm);
-    this.frication.push(chunk.pcm);
-    const after = this.levels.count;
-    // The floor (and the room's range over it) once a second has been heard; until then the absolute floor alone.
-    const [floor, loud] = (after >= NOISE_MIN_FRAMES ? this.levels.quantiles(after - NOISE_WINDOW_FRAMES, after, [NOISE_QUANTILE, LOUD_QUANTILE]) : undefined) ?? [];
-    if (floor !== undefined && loud !== undefined) this.range = loud - floor;
-    const limit = Math.max((floor ?? -Infinity) + SPEECH_ABOVE_NOISE_DB, SPEECH_MIN_DB);
-    for (let f = before; f < after; f++) {
-      const end = this.frameT! + ((f - before + 1) * FRAME_SAMPLES) / SAMPLE_RATE;
-      const level = this.levels.at(f) ?? -Infinity;
-      if (level > limit && !this.echoExplains(level, end)) {
+  /** The chunk's speech frames (those the device's own playback does not explain), by their end times. */
+  private track(a: ChunkAnalysis, t: number): void {
+    const heard = (this.heard = a.of);
+    for (let f = a.from; f < a.to; f++) {
+      const level = heard.levelAt(f)!;
+      const end = heard.startOf(f)! + FRAME_SECONDS;
+      if (heard.speechAt(f) && !this.echoExplains(level, end)) {
         this.speechEnds.push(end);
         this.speechLevels.push(level);
-        if (this.frication.at(f)) this.fricativeEnds.push(end);
+        if (heard.fricativeAt(f)) this.fricativeEnds.push(end);
       }
     }
-    const consumed = (after - before) * FRAME_SAMPLES;
-    this.frameT! += consumed / SAMPLE_RATE;
-    this.pendingSamples = this.pendingSamples + n - consumed;
-    const horizon = chunk.t - KEEP_SECONDS;
+    const horizon = t - KEEP_SECONDS;
     const kept = since(this.speechEnds, horizon);
     if (kept !== this.speechEnds) this.speechLevels = this.speechLevels.slice(this.speechEnds.length - kept.length);
     this.speechEnds = kept;

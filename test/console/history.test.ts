@@ -105,8 +105,8 @@ describe('microphone meter', () => {
     for (let i = 0; i < n; i++) pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(amp * Math.sin(i / 3)))), i * 2);
     return { pcm, t: 0 };
   };
-  it('follows the level, keeps the noise floor as the quietest of the last seconds, and counts clipped samples', () => {
-    const m = new MicMeter(3);
+  it('follows the level, keeps the noise floor of the last seconds (the microphone\'s analysis), and counts clipped samples', () => {
+    const m = new MicMeter();
     for (let i = 0; i < 20; i++) m.push(chunk(100));
     const quiet = m.current();
     expect(quiet.rmsDb).toBeCloseTo(20 * Math.log10(100 / Math.SQRT2 / 32768), 0);

@@ -1,3 +1,4 @@
+import { NOISY_FLOOR_DB } from '../../src/audio/audio-analysis';
 import { DetectionPolicy, mergeOverlapping, type Candidate, type HeardAudio } from '../../src/recognition/pocketsphinx-detection-policy';
 
 const F = 160; // samples per 10 ms frame
@@ -9,6 +10,7 @@ function heard(runs: Array<[number, number]>, o: { floor?: number; denoised?: bo
     frames: levels.length,
     levelAt: (f) => levels[f],
     noiseFloor: () => o.floor ?? 10,
+    noisy: () => (o.floor ?? 10) > NOISY_FLOOR_DB,
     denoised: () => o.denoised ?? false,
     clipped: () => o.clipped ?? false,
   };

@@ -1,5 +1,4 @@
 import { SAMPLE_RATE } from '../../src/audio/audio-source';
-import { FrameFrication } from '../../src/recognition/audio-history';
 import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, type NoiseSuppressorKind } from '../../src/recognition/cleaned-recogniser';
 import { createEngine } from '../../src/recognition/create-recogniser';
 import { PocketSphinxRecogniser } from '../../src/recognition/pocketsphinx-recogniser';
@@ -174,50 +173,6 @@ describe('in a noisy room "reply" needs a longer pause before it', () => {
       expect(gate.droppedNoPauseBefore).toBe(0);
     }
   }, 60_000);
-});
-
-describe('FrameFrication', () => {
-  const tone = (hz: number, amp: number, seconds = 0.2): Buffer => {
-    const n = Math.round(seconds * SAMPLE_RATE);
-    const b = Buffer.alloc(n * 2);
-    for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(amp * Math.sin((2 * Math.PI * hz * i) / SAMPLE_RATE)), i * 2);
-    return b;
-  };
-  const marked = (pcm: Buffer): number => {
-    const f = new FrameFrication(100);
-    f.push(pcm);
-    let n = 0;
-    for (let i = 0; i < f.count; i++) if (f.at(i)) n++;
-    return n;
-  };
-
-  it('marks hiss and high tones, not voiced (low) sound or silence', () => {
-    let seed = 7;
-    const hiss = Buffer.alloc(3200 * 2);
-    for (let i = 0; i < 3200; i++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      hiss.writeInt16LE(((seed >>> 16) % 4000) - 2000, i * 2);
-    }
-    expect(marked(hiss)).toBe(20);
-    expect(marked(tone(5000, 3000))).toBe(20);
-    expect(marked(tone(150, 3000))).toBe(0);
-    // A vowel-like mix: strong low harmonics with a little high energy on top.
-    const vowel = tone(150, 8000);
-    const high = tone(4000, 300);
-    for (let i = 0; i < vowel.length; i += 2) vowel.writeInt16LE(vowel.readInt16LE(i) + high.readInt16LE(i), i);
-    expect(marked(vowel)).toBe(0);
-    expect(marked(Buffer.alloc(3200))).toBe(0);
-  });
-
-  it('keeps frames across chunk boundaries and forgets the oldest', () => {
-    const f = new FrameFrication(10);
-    const t = tone(5000, 3000, 0.3);
-    for (let off = 0; off < t.length; off += 222) f.push(t.subarray(off, off + 222));
-    expect(f.count).toBe(30);
-    expect(f.at(29)).toBe(true);
-    expect(f.at(19)).toBe(false); // no longer held
-    expect(f.at(30)).toBe(false); // not yet complete
-  });
 });
 
 describe('UtteranceEndGate timing across chunk-clock gaps', () => {

@@ -3,11 +3,8 @@
  * a few times. Each problem is one sentence that says what happened and what to do; nothing is saved then.
  */
 import { SAMPLE_RATE } from '../../audio/audio-source';
-import { FULL_SCALE } from '../../audio/clip-monitor';
-import { FRAME_SAMPLES, FrameLevels } from '../audio-history';
+import { AudioAnalysis, FRAME_SAMPLES, FRAME_SECONDS, FULL_SCALE } from '../../audio/audio-analysis';
 import { PAUSE_SECONDS, quietLevel } from '../detector/word-onset';
-
-const FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE;
 
 /** One recording of a word, as asked for. */
 export interface Take {
@@ -37,11 +34,21 @@ const MIN_VOICE_OVER_ROOM_DB = 15;
 const MIN_WORD_SECONDS = 0.15;
 const MAX_WORD_SECONDS = 1.8;
 
+/** Frames analysed at a time (well under what AudioAnalysis keeps). */
+const HISTORY_STEP = 500;
+
 /** 10 ms frame levels in dB (0 dB = 1 LSB^2), as the detector measures them. */
 export function frameLevels(samples: Int16Array): Float32Array {
-  const levels = new FrameLevels(Math.ceil(samples.length / FRAME_SAMPLES) + 1);
-  levels.push(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
-  return Float32Array.from({ length: levels.count }, (_, f) => levels.at(f)!);
+  const levels = new Float32Array(Math.floor(samples.length / FRAME_SAMPLES));
+  const analysis = new AudioAnalysis();
+  const step = HISTORY_STEP * FRAME_SAMPLES;
+  // In pieces shorter than the analysis keeps, each read off as it is done.
+  for (let from = 0; from < samples.length; from += step) {
+    const piece = samples.subarray(from, Math.min(samples.length, from + step));
+    const { from: f0, to } = analysis.push({ pcm: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength), t: from / SAMPLE_RATE });
+    for (let f = f0; f < to; f++) levels[f] = analysis.levelAt(f)!;
+  }
+  return levels;
 }
 
 /** dBFS of a level in frameLevels' scale. */

@@ -3,14 +3,9 @@ import { SAMPLE_RATE } from '../../audio/audio-source';
 import type { KeywordEvent, Recogniser, RecognitionEvent } from '../recogniser';
 import { RecogniserError } from '../recogniser';
 import { KeywordHeads, KEYWORD_HEADS_DIR } from './keyword-head';
-import { FRAME_SAMPLES, FrameLevels } from '../audio-history';
+import { AudioAnalysis, analysisOf } from '../../audio/audio-analysis';
 import { EmbeddingModels, SpeechEmbeddingStream, type Embedding } from './speech-embedding';
 import { wordEnd, wordOnset } from './word-onset';
-
-/** Levels kept for finding a word's onset (4 s), and the room's floor: this quantile of the last 3 s. */
-const LEVEL_FRAMES = 400;
-const FLOOR_FRAMES = 300;
-const FLOOR_QUANTILE = 0.1;
 
 export interface KeywordDetectorOptions {
   /** The words to spot; each needs a trained head in `headsDir`. */
@@ -50,8 +45,8 @@ export class KeywordDetector implements Recogniser {
   private readonly disposers: Array<() => void> = [];
   private readonly history: Float32Array[] = [];
   private readonly lastHeard: number[];
-  private readonly levels = new FrameLevels(LEVEL_FRAMES);
-  private levelsT0: number | undefined;
+  /** The analysis of the audio heard (handed on with the chunks, or the detector's own when they come without). */
+  private heard?: AudioAnalysis;
   /** Set to receive every step's scores. */
   onScores: ((s: StepScores) => void) | undefined;
 
@@ -75,8 +70,7 @@ export class KeywordDetector implements Recogniser {
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
     const pcm = chunk.pcm;
-    this.levelsT0 ??= chunk.t;
-    this.levels.push(pcm);
+    this.heard = analysisOf(chunk, () => this.heard ?? new AudioAnalysis()).of;
     const samples = new Int16Array(pcm.length >> 1);
     for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2);
     const out: RecognitionEvent[] = [];
@@ -120,12 +114,13 @@ export class KeywordDetector implements Recogniser {
 
   /** The word's start and end on the levels of the audio around the heads' estimate (see word-onset.ts). */
   private bounds(estimate: number, detected: number): { start: number; end: number } {
-    const n = this.levels.count;
-    const floor = this.levels.quantile(n - FLOOR_FRAMES, n, FLOOR_QUANTILE);
-    if (floor === undefined || this.levelsT0 === undefined) return { start: estimate, end: detected };
-    const t0 = this.levelsT0;
-    const frame = FRAME_SAMPLES / SAMPLE_RATE;
-    const levelAt = (t: number) => this.levels.at(Math.floor((t - t0) / frame + 1e-6));
+    const heard = this.heard;
+    const floor = heard?.floor ?? -Infinity;
+    if (!heard || floor === -Infinity) return { start: estimate, end: detected };
+    const levelAt = (t: number) => {
+      const f = heard.frameAt(t);
+      return f === undefined ? undefined : heard.levelAt(f);
+    };
     const start = wordOnset(estimate, detected, floor, levelAt);
     return { start, end: wordEnd(start, detected, floor, levelAt) };
   }

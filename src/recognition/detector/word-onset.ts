@@ -1,7 +1,4 @@
-import { FRAME_SAMPLES } from '../audio-history';
-import { SAMPLE_RATE } from '../../audio/audio-source';
-
-const FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE;
+import { FRAME_SECONDS } from '../../audio/audio-analysis';
 /** A pause is this long: longer than the closure of a stop inside a word ("snap-shot"), shorter than a pause before a command. */
 export const PAUSE_SECONDS = 0.15;
 /** Where the pause may end, around the heads' estimate of the start: their read-out is off by up to a quarter second on slow voices. */

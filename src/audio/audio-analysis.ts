@@ -15,8 +15,8 @@ export const FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE;
  */
 export const FLOOR_QUANTILE = 0.05;
 export const FLOOR_WINDOW_FRAMES = 500;
-/** ...once a second has been heard (unknown, -Infinity, before). */
-export const FLOOR_MIN_FRAMES = 100;
+/** ...once half a second has been heard (unknown, -Infinity, before): noise is suppressed from then on. */
+export const FLOOR_MIN_FRAMES = 50;
 /**
  * How far the room's loud frames (this quantile of the same window) stand over its floor: about the SNR plus
  * 8 dB on the bench's voices in pink noise (26 to 29 at 20 dB SNR, 17 to 19 at 10 dB).

@@ -55,9 +55,8 @@ export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-
 const KWS_QUIET = 'keywords';
 const KWS_NOISY = 'keywords_noisy';
 /** Nor do decoys judge a clipped word: flattened peaks fit "apply" as well as "reply" (rms at gain x8 lost
- * its reply to the decoy). A word is clipped when this share of its samples is at full scale. */
+ * its reply to the decoy). A word is clipped when this share of its samples is at full scale (AudioAnalysis). */
 const DECOY_CLIPPED_SHARE = 0.005;
-const FULL_SCALE = 32000;
 
 export interface PocketSphinxOptions extends RecogniserOptions, KeyphraseOptions, DetectionPolicyOptions {
   /** Directory holding en-us/ (acoustic model), cmudict-en-us.dict and en-us.lm.bin. */
@@ -437,13 +436,14 @@ export class PocketSphinxRecogniser implements Recogniser {
     this.kws!.startUtt();
   }
 
-  /** Are samples [from, to) clipped (DECOY_CLIPPED_SHARE of them at full scale)? */
+  /** Are samples [from, to) clipped (DECOY_CLIPPED_SHARE of them at full scale, in the frames that hold them)? */
   private clipped(from: number, to: number): boolean {
-    const pcm = this.history.slice(from, to);
-    const n = pcm.length >> 1;
+    const f0 = Math.floor(from / FRAME_SAMPLES);
+    const f1 = Math.ceil(to / FRAME_SAMPLES);
     let full = 0;
-    for (let i = 0; i < n; i++) if (Math.abs(pcm.readInt16LE(i * 2)) >= FULL_SCALE) full++;
-    return n > 0 && full >= n * DECOY_CLIPPED_SHARE;
+    for (let f = f0; f < f1; f++) full += this.heard?.clippedAt(f) ?? 0;
+    return to > from && full >= (f1 - f0) * FRAME_SAMPLES * DECOY_CLIPPED_SHARE;
   }
+
 
 }

@@ -37,7 +37,7 @@ describe('AudioAnalysis: frames to levels, floor, speech, a noisy room', () => {
     expect(a.startOf(3)).toBeCloseTo(0.03, 9);
   });
 
-  it('knows no floor for the first second; speech then needs only the absolute level', () => {
+  it('knows no floor for the first half second; speech then needs only the absolute level', () => {
     const a = analyse([[50, 10], [10, 100], [60, 10]]);
     expect(a.floorAt(FLOOR_MIN_FRAMES - 1)).toBe(-Infinity);
     // 40 dB (amplitude 100) is over SPEECH_MIN_DB before the floor is known; 20 dB is not.

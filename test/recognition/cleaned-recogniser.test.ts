@@ -125,9 +125,10 @@ describe('noise suppression for the recogniser (PocketSphinx on flite speech in 
   it('RNNoise lets it hear the snapshots speexdsp loses, at the time they were said', () => {
     const rnnoise = heard('rnnoise');
     const speex = heard('speex');
-    // Measured: 8 of 8 against 1 of 8.
+    // Measured: RNNoise 8 of 8; speexdsp 6 of 8 since the engine reads the analysis's floor, known after 0.5 s
+    // (1 of 8 while its own floor took a second to know, and speexdsp's residual noise counted as speech until then).
     expect(rnnoise.length).toBeGreaterThanOrEqual(7);
-    expect(speex.length).toBeLessThanOrEqual(2);
+    expect(speex.length).toBeLessThan(rnnoise.length);
     // Word times stay on the microphone's clock through the cleaner's delay.
     for (const off of rnnoise) expect(Math.abs(off)).toBeLessThan(0.08);
   });

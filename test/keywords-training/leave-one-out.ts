@@ -8,7 +8,7 @@
  */
 import { KeywordHeads } from '../../src/recognition/detector/keyword-head';
 import type { Clip } from './dataset';
-import { chooseThreshold, DEFAULT_WORDS, trainingSet, tuningSet } from './main';
+import { chooseThreshold, clipScores, DEFAULT_WORDS, trainingSet, tuningSet } from './main';
 import { DEFAULT_TRAIN, trainHeads } from './train-head';
 import { soundAlikeSentences } from './phrases';
 
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     for (const w of words) {
       const t = chooseThreshold(heads, w, others).threshold;
       const score = (set: Clip[]): { recall: number; n: number; fa: number; negs: number } => {
-        const s = scores(heads, w, set);
+        const s = clipScores(heads, w, set);
         const pos = s.filter((x) => x.clip.word === w);
         const neg = s.filter((x) => x.clip.word !== w);
         return { recall: pos.filter((x) => x.max >= t).length / Math.max(1, pos.length), n: pos.length, fa: neg.filter((x) => x.max >= t).length, negs: neg.length };
@@ -68,19 +68,6 @@ async function main(): Promise<void> {
     }
     console.log(`variant ${v} (${used.length} clips):\n  ${rows.join('\n  ')}`);
   }
-}
-
-/** Each clip's highest score for `word` over the windows that may count (as the trainer scores them). */
-function scores(heads: KeywordHeads, word: string, clips: Clip[]): Array<{ clip: Clip; max: number }> {
-  return clips.map((clip) => {
-    let max = 0;
-    for (let at = 0; at < clip.embeddings.length; at++) {
-      if (clip.word === word && (clip.ends[at]! < clip.wordEnd - 0.12 || clip.ends[at]! > clip.wordEnd + 0.4)) continue;
-      const s = heads.score(clip.embeddings.slice(Math.max(0, at - heads.window + 1), at + 1))[word]!.score;
-      if (s > max) max = s;
-    }
-    return { clip, max };
-  });
 }
 
 if (require.main === module) main().catch((e: unknown) => {

@@ -21,7 +21,7 @@ const SUPPLEMENT_VERSION = '1';
 export const DEFAULT_WORDS = ['snapshot', 'reply', 'cancel', 'stop', 'confirm'];
 
 /** Each clip's highest score for `word`, over the windows that may count (its own clips: up to 0.4 s after the word). */
-function clipScores(heads: KeywordHeads, word: string, clips: Clip[]): Array<{ clip: Clip; max: number }> {
+export function clipScores(heads: KeywordHeads, word: string, clips: Clip[]): Array<{ clip: Clip; max: number }> {
   return clips.map((clip) => {
     let max = 0;
     for (let at = 0; at < clip.embeddings.length; at++) {

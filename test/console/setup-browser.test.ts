@@ -142,8 +142,17 @@ describe('the setup page in a browser', () => {
     await eventsOpen(page);
     const spokenBefore = readdirSync(played).length;
     const turnLines = s.lines.filter((l) => l.turn).length;
+    // Calibration is refused while the device answers: the typed question's answer is over, the device idle again.
+    await s.until((l) => {
+      const answered = l.findIndex((x) => x.turn?.event === 'timings');
+      return answered >= 0 && l.slice(answered).some((x) => x.msg === 'indicator listening');
+    }, 60_000);
     await page.click('#start-calibration');
-    await page.waitForSelector('#calibration li:has-text("Recording the room for 30 seconds: please stay quiet.")');
+    await page
+      .waitForSelector('#calibration li:has-text("Recording the room for 30 seconds: please stay quiet.")', { timeout: 60_000 })
+      .catch(async (e: Error) => {
+        throw new Error(`${e.message}; the page shows: ${await page.textContent('#calibration')}`);
+      });
     for (let i = 0; i < files.length; i++) {
       await s.until((l) => l.filter((x) => x.msg === 'calibration: recording').length > i, 60_000);
       appendFileSync(cues, `${i}\n`);

@@ -33,6 +33,8 @@ export const SPEECH_MIN_DB = 30;
 export const NOISY_FLOOR_DB = 40;
 /** A sample this close to full scale is clipped. */
 export const FULL_SCALE = 32700;
+/** A level of this analysis (dB of mean square over 1 LSB^2) in dBFS (full scale 32768). */
+export const levelDbfs = (level: number): number => level - 20 * Math.log10(32768);
 /** Frames kept for looking back (20 s: longer than any consumer looks). */
 const HISTORY_FRAMES = 2000;
 /** Frication: this many zero crossings in a frame (over 3 kHz)... */

@@ -1,4 +1,4 @@
-import { AudioAnalysis, FRAME_SAMPLES, analysisOf } from '../audio/audio-analysis';
+import { AudioAnalysis, FRAME_SAMPLES, analysisOf, levelDbfs } from '../audio/audio-analysis';
 import type { AudioChunk } from '../audio/audio-source';
 import { SAMPLE_RATE } from '../audio/audio-source';
 
@@ -15,11 +15,9 @@ export interface MicLevel {
 }
 
 const SILENT_DB = -96;
-/** The analysis's levels are dB of mean square over 1 LSB^2: full scale is this. */
-const FULL_SCALE_DB = 20 * Math.log10(32768);
 const FRAMES_PER_SECOND = SAMPLE_RATE / FRAME_SAMPLES;
 
-const dbfs = (level: number): number => Math.max(SILENT_DB, level - FULL_SCALE_DB);
+const dbfs = (level: number): number => Math.max(SILENT_DB, levelDbfs(level));
 
 /**
  * The microphone's level for the console's meter (kept by the service's control), read off the microphone's

@@ -3,7 +3,7 @@
  * a few times. Each problem is one sentence that says what happened and what to do; nothing is saved then.
  */
 import { SAMPLE_RATE } from '../../audio/audio-source';
-import { AudioAnalysis, FRAME_SAMPLES, FRAME_SECONDS, FULL_SCALE } from '../../audio/audio-analysis';
+import { AudioAnalysis, FRAME_SAMPLES, FRAME_SECONDS, FULL_SCALE, levelDbfs } from '../../audio/audio-analysis';
 import { PAUSE_SECONDS, quietLevel } from '../detector/word-onset';
 
 /** One recording of a word, as asked for. */
@@ -51,9 +51,6 @@ export function frameLevels(samples: Int16Array): Float32Array {
   return levels;
 }
 
-/** dBFS of a level in frameLevels' scale. */
-const dbfs = (level: number): number => level - 20 * Math.log10(32768);
-
 function quantile(xs: Float32Array, p: number): number {
   const s = Float32Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? -Infinity;
@@ -69,7 +66,7 @@ function clippedShare(samples: Int16Array): number {
 function checkMicrophone(samples: Int16Array, what: string): void {
   const levels = frameLevels(samples);
   const loudest = levels.length ? Math.max(...levels) : -Infinity;
-  if (dbfs(loudest) < SILENT_DBFS) {
+  if (levelDbfs(loudest) < SILENT_DBFS) {
     throw new CalibrationInputError(`The microphone gave only silence while recording ${what}: check that it is plugged in, not muted (alsamixer, F4) and that audio.device names it, then run snapask calibrate again.`);
   }
   const share = clippedShare(samples);
@@ -81,7 +78,7 @@ function checkMicrophone(samples: Int16Array, what: string): void {
 /** The room's recording: a working microphone in a room quiet enough to tell a word from it. */
 export function checkRoom(room: Int16Array): void {
   checkMicrophone(room, 'the room');
-  const median = dbfs(quantile(frameLevels(room), 0.5));
+  const median = levelDbfs(quantile(frameLevels(room), 0.5));
   if (median > LOUD_ROOM_DBFS) {
     throw new CalibrationInputError(`The room is too loud to calibrate in (half of it over ${median.toFixed(0)} dBFS, more than ${LOUD_ROOM_DBFS}): turn off the television or music, or wait for quiet, and run snapask calibrate again.`);
   }

@@ -13,7 +13,6 @@ export interface ServiceMicrophone {
  * recordings from the microphone it already reads; nothing is opened a second time.
  */
 export class ServiceCalibrationDevices implements CalibrationDevices {
-  readonly inService = true;
   constructor(
     private readonly service: ServiceMicrophone,
     /** Told when each recording starts (the page shows that the device listens now). */

@@ -49,6 +49,15 @@ export class PlaybackReference {
     this.nextT = Math.min(this.nextT, t);
   }
 
+  /**
+   * The output device was closed at `at` (aplay exits once it has drained what it held): nothing handed to it
+   * sounds after `at` plus the latency. Without this, sound handed faster than it plays (a device that takes
+   * it quicker than real time) would stay in the reference, and the canceller suppress an echo that never came.
+   */
+  closed(at: number): void {
+    this.cut(at + this.latencySeconds);
+  }
+
   /** Did anything play in [from, to)? */
   playedDuring(from: number, to: number): boolean {
     return this.segments.some((s) => s.t < to && s.t + s.samples.length / SAMPLE_RATE > from);

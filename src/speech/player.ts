@@ -233,9 +233,11 @@ export class Player implements SoundPlayer {
       () => undefined,
       (e: Error) => e.message,
     );
+    // Nothing played, or nothing more will: the echo canceller must not expect (and suppress) an echo of it.
     if (failure) {
-      // Nothing played: the echo canceller must not expect (and suppress) an echo of it.
       if (this.handedFrom !== undefined) this.o.echo?.cut(this.handedFrom);
+    } else {
+      this.o.echo?.closed(this.o.clock.now());
     }
     if (this.voiceSince !== undefined) {
       this.intervals.push({ from: this.voiceSince, to: this.o.clock.now() });

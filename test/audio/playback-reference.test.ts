@@ -45,6 +45,14 @@ describe('PlaybackReference (what the speaker played, on the microphone clock)',
     expect(ref.read(0.6, new Int16Array(1))[0]).toBe(7);
   });
 
+  it('closed: sound handed to a device that closed before it could play it never sounded (the latency after the close still does)', () => {
+    const ref = new PlaybackReference(0.05);
+    ref.append(Buffer.alloc(16000 * 4 * 2, 1), 10); // four seconds handed over at once: would sound 10.05 to 14.05
+    ref.closed(10.5); // but the device was closed at 10.5
+    expect(ref.playedDuring(10.5, 10.55)).toBe(true);
+    expect(ref.playedDuring(10.56, 15)).toBe(false);
+  });
+
   it('forgets sound played long ago (bounded memory over hours of answers)', () => {
     const ref = new PlaybackReference(0);
     for (let k = 0; k < 100; k++) ref.append(ramp(16000), k);

@@ -149,7 +149,8 @@ describe('AplaySpeaker (espeak-ng into the fake aplay)', () => {
   it('records what it hands to aplay, at the microphone rate, for the echo canceller; a stop cuts it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapask-spk-'));
     const echo = new PlaybackReference(0.02);
-    const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, echo, env: fakeEnv({ FAKE_APLAY_DIR: dir }) });
+    // Played in real time: the reference holds only what can have sounded before aplay closed the device.
+    const speaker = new AplaySpeaker({ synth: new EspeakSynth(), clock, echo, env: fakeEnv({ FAKE_APLAY_DIR: dir, FAKE_APLAY_SPEEDUP: '1' }) });
     const before = clock.now();
     await speaker.speak(stream(['Hello there.', 'It is a red apple.']));
     const after = clock.now();

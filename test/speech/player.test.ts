@@ -59,7 +59,8 @@ function setUp(extra: Record<string, string> = {}) {
 
 describe('Player: every sound through one aplay at a time', () => {
   it('a cue asked while an answer speaks sounds after the sentence playing, in the same aplay (a second one would find the device busy)', async () => {
-    const { log, errors, echo, speaker, indicator, played } = setUp();
+    // Played in real time: the reference holds only what can have sounded before aplay closed the device.
+    const { log, errors, echo, speaker, indicator, played } = setUp({ FAKE_APLAY_SPEEDUP: '1' });
     const first = 'The first sentence of the answer is playing now.';
     const a = answer([first, 'And here is the second one.']);
     const before = clock.now();
@@ -163,6 +164,20 @@ describe('Player: every sound through one aplay at a time', () => {
     a.next();
     await speaking;
     expect(speaker.playingDuring(now, clock.now())).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('the echo reference ends when aplay closes the device: a device that took the sound faster than it plays leaves no echo to expect after it', async () => {
+    // The fake aplay takes the sound 20 times faster than it lasts: the reference must not go on for the rest.
+    const { errors, echo, speaker } = setUp();
+    const before = clock.now();
+    const a = answer(['The device says a long sentence here, for some seconds, and then it closes.']);
+    a.next();
+    await speaker.speak(a.stream);
+    const closed = clock.now();
+    expect(echo.playedDuring(before, closed)).toBe(true);
+    // The latency (0.02 s) after the close may still sound; nothing after it.
+    expect(echo.playedDuring(closed + 0.03, closed + 60)).toBe(false);
     expect(errors).toEqual([]);
   });
 });

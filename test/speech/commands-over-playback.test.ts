@@ -34,6 +34,8 @@ describe('snapask run: commands said over the device\'s own voice', () => {
     const question = await synthesise([{ silence: 0.5 }, { text: 'what is this' }, { silence: 0.3 }, { text: 'snapshot' }, { silence: 1.0 }], voice);
     const reply = await synthesise([{ silence: 0.3 }, { text: 'reply' }, { silence: 2.0 }], voice);
     const person = new CuedPerson(dir, [question.wav, reply.wav]);
+    // The learned engine: over playback PocketSphinx misses about one word in sixteen here (the fake room has no
+    // echo path); recall over playback is the bench's to judge, this test the gate that used to drop every command.
     const aplayLog = join(dir, 'aplay.log');
     const env = fakeEnv({
       FAKE_CAMERA_FAIL: '1',
@@ -43,7 +45,7 @@ describe('snapask run: commands said over the device\'s own voice', () => {
       // The speaker takes as long as the sound lasts: "reply" is said while it still plays.
       FAKE_APLAY_SPEEDUP: '1',
     });
-    const config = { openai: { baseURL: fake.url }, recogniser: { engine: 'pocketsphinx' }, camera: { device: join(dir, 'no-video0') }, stateDir: mkdtempSync(join(dir, 'state-')) };
+    const config = { openai: { baseURL: fake.url }, recogniser: { engine: 'learned' }, camera: { device: join(dir, 'no-video0') }, stateDir: mkdtempSync(join(dir, 'state-')) };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     const svc = startService<LogLine>(join(dir, 'config.json'), env);
     try {

@@ -52,7 +52,7 @@ export class SetupJobs {
   /** Why calibration cannot run on this device (undefined: it can). */
   calibrationUnavailable(): string | undefined {
     const engine = this.p.config.recogniser.engine;
-    return engine === 'learned' ? undefined : `Calibration is for the learned keyword detector; this device listens with ${engine} (recogniser.engine), which has none.`;
+    return engine === 'learned' || engine === 'combined' ? undefined : `Calibration is for the learned keyword detector; this device listens with ${engine} (recogniser.engine), which has none.`;
   }
 
   /** When the calibration in use was made, if there is one. */

@@ -29,8 +29,8 @@ export interface CalibrateCommandOptions {
  * nothing saved (exit 1).
  */
 export async function calibrateCommand(config: Config, o: CalibrateCommandOptions): Promise<number> {
-  if (config.recogniser.engine !== 'learned') {
-    o.print(`snapask calibrate: calibration is for the learned keyword detector, and this device uses ${config.recogniser.engine}: set recogniser.engine to "learned" first.`);
+  if (config.recogniser.engine !== 'learned' && config.recogniser.engine !== 'combined') {
+    o.print(`snapask calibrate: calibration is for the learned keyword detector, and this device uses ${config.recogniser.engine}: set recogniser.engine to "learned" or "combined" first.`);
     return 1;
   }
   const problem = stateDirProblem(config.stateDir);

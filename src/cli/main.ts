@@ -53,7 +53,7 @@ const COMMANDS: Record<'run' | 'replay' | 'logs' | 'config' | 'console' | 'docto
       fps: { type: 'string', arg: 'N', help: 'frame rate of the MJPEG file (default 15)' },
       'api-base': { type: 'string', arg: 'URL', help: "the OpenAI API's address, e.g. http://127.0.0.1:8787/v1 for make fake-openai" },
       api: { type: 'string', arg: 'responses|assistants', help: 'the API dialect (default: the config\'s, responses)' },
-      engine: { type: 'string', arg: 'pocketsphinx|learned|vosk', help: 'the recogniser (default pocketsphinx)' },
+      engine: { type: 'string', arg: 'pocketsphinx|learned|combined|vosk', help: 'the recogniser (default pocketsphinx)' },
       model: { type: 'string', arg: 'DIR', help: "the recogniser's model directory (vosk needs one)" },
       out: { type: 'string', arg: 'DIR', help: 'where the spoken answers go as WAV files (default: a new temporary directory)' },
       state: { type: 'string', arg: 'DIR', help: 'conversation and spool, kept between replays (default: a fresh temporary one)' },
@@ -309,7 +309,7 @@ function applyReplayOverrides(config: Config, v: Values): void {
     config.api = v.api;
   }
   if (typeof v.engine === 'string') {
-    if (v.engine !== 'vosk' && v.engine !== 'pocketsphinx' && v.engine !== 'learned') throw new UsageError(`--engine: "${v.engine}" is not pocketsphinx, learned or vosk`);
+    if (v.engine !== 'vosk' && v.engine !== 'pocketsphinx' && v.engine !== 'learned' && v.engine !== 'combined') throw new UsageError(`--engine: "${v.engine}" is not pocketsphinx, learned, combined or vosk`);
     config.recogniser = { engine: v.engine, modelDir: typeof v.model === 'string' ? v.model : undefined };
   } else if (typeof v.model === 'string') {
     config.recogniser.modelDir = v.model;

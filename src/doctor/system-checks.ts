@@ -65,12 +65,12 @@ export function checkRecogniser(c: RecogniserSettings, commands: CommandWordSet)
         ? `choose commands.* words in its ${c.engine === 'vosk' ? 'vocabulary' : 'dictionary'}`
         : c.engine === 'vosk'
           ? 'install the model again (sudo ./deploy/install.sh), set recogniser.modelDir, or set recogniser.engine to "pocketsphinx"'
-          : c.engine === 'learned'
+          : c.engine === 'learned' || c.engine === 'combined'
             ? 'train the missing words (make train-keywords), or set recogniser.engine to "pocketsphinx"'
             : 'sudo apt-get install pocketsphinx-en-us, or set recogniser.modelDir';
     return failed('recogniser', what!, fix);
   }
-  const model = c.engine === 'vosk' ? ` model ${c.modelDir ?? DEFAULT_VOSK_MODEL_DIR}` : c.engine === 'learned' ? ' (a trained head for each word)' : ` model ${c.modelDir ?? 'en-us'}`;
+  const model = c.engine === 'vosk' ? ` model ${c.modelDir ?? DEFAULT_VOSK_MODEL_DIR}` : c.engine === 'learned' ? ' (a trained head for each word)' : c.engine === 'combined' ? ' (a trained head for each word, and PocketSphinx en-us)' : ` model ${c.modelDir ?? 'en-us'}`;
   return ok('recogniser', `${c.engine}${model} loads; ${words.join(', ')} in its vocabulary`);
 }
 

@@ -6,6 +6,7 @@ import { spottedWords, type CommandRules } from './command-words';
 import { calibratedHeads } from './calibration/calibration-file';
 import { followCalibration } from './calibration/calibration-follow';
 import { KeywordDetector } from './detector/keyword-detector';
+import { KeywordsFromBoth, type MergeOptions } from './keywords-from-both';
 import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { CommandRecogniser, Recogniser } from './recogniser';
@@ -24,20 +25,25 @@ export interface EngineOptions {
   followCalibration?: boolean;
   warn?: (message: string) => void;
   info?: (message: string) => void;
+  /** The `combined` engine's merge (benches trying another; the service uses DEFAULT_MERGE). */
+  merge?: MergeOptions;
 }
 
 export function createEngine(c: RecogniserSettings, rules: CommandRules, o: EngineOptions = {}): Recogniser {
   const keywords = spottedWords(rules);
   if (c.engine === 'vosk') return new VoskRecogniser({ keywords, modelDir: c.modelDir ?? DEFAULT_VOSK_MODEL_DIR });
-  if (c.engine === 'learned') {
+  if (c.engine === 'learned' || c.engine === 'combined') {
     // The owner's calibration (snapask calibrate) when the state directory holds one for these heads.
     const heads = calibratedHeads(o.stateDir, o.warn);
     const detector = new KeywordDetector({ keywords, ...(heads ? { heads } : {}), ...(c.thresholds ? { thresholds: c.thresholds } : {}) });
     // A calibration saved while the service runs is heard at once.
     if (o.stateDir !== undefined && o.followCalibration) detector.onClose(followCalibration(o.stateDir, (h) => detector.useHeads(h), { ...(o.warn ? { warn: o.warn } : {}), ...(o.info ? { info: o.info } : {}) }));
+    const modelDir = c.modelDir ? { modelDir: c.modelDir } : {};
+    // Both engines' command words; configured thresholds are the detector's, PocketSphinx keeps its tuned ones.
+    if (c.engine === 'combined') return new KeywordsFromBoth(detector, new PocketSphinxRecogniser({ keywords, ...modelDir, ...(o.transcribe === false ? { transcribe: false } : {}) }), o.merge);
     if (o.transcribe === false) return detector;
     // The offline transcript of the question: PocketSphinx's language model beside the detector.
-    return new KeywordsWithTranscripts(detector, new PocketSphinxRecogniser({ keywords, ...(c.modelDir ? { modelDir: c.modelDir } : {}) }));
+    return new KeywordsWithTranscripts(detector, new PocketSphinxRecogniser({ keywords, ...modelDir }));
   }
   return new PocketSphinxRecogniser({
     keywords,

@@ -409,6 +409,8 @@ export async function heldoutBench(): Promise<void> {
     // The same heads with every threshold at 0.8: what the tuning set's thresholds trade for false alarms.
     { name: 'learned_threshold_0.8', config: { engine: 'learned', thresholds: { snapshot: 0.8, reply: 0.8, cancel: 0.8, stop: 0.8 } }, rules },
     { name: 'pocketsphinx', config: { engine: 'pocketsphinx' }, rules },
+    // Both: a word counts when either hears it, once (keywords-from-both.ts).
+    { name: 'combined', config: { engine: 'combined' }, rules },
   ];
   if (process.env.VOSK_MODEL) engines.push({ name: 'vosk', config: { engine: 'vosk', modelDir: process.env.VOSK_MODEL }, rules });
   if (tuning) printMetric({ metric: 'kws_bench_set', value: 0, unit: 'tuning speakers (not the held-out figures)' });

@@ -7,9 +7,9 @@
  * /proc/PID/status every 200 ms; the figure is the peak. Node runs with the
  * flags and the environment the systemd unit gives it (deploy/snapask.service).
  *
- * Three configurations, side by side: the device's default with a key set (cloud transcription, so the
- * keyword engine loads no language model: issue 19's target), the learned detector with cloud transcription,
- * and the default without a key (offline transcription, PocketSphinx's language model loaded).
+ * Four configurations, side by side: the device's default with a key set (cloud transcription, so the
+ * keyword engine loads no language model: issue 19's target), the learned detector and the combined engine
+ * (the detector and PocketSphinx's keyword spotting) with cloud transcription, and the default without a key (offline transcription, PocketSphinx's language model loaded).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ function deployedEnvironment(): Record<string, string> {
 
 interface RssCase {
   metric: string;
-  engine: 'pocketsphinx' | 'learned';
+  engine: 'pocketsphinx' | 'learned' | 'combined';
   /** An API key at start: the cloud writes the question, the engine spots the command words only. */
   key: boolean;
   target: number;
@@ -60,11 +60,14 @@ interface RssCase {
 const CASES: RssCase[] = [
   { metric: 'service_rss_mb', engine: 'pocketsphinx', key: true, target: 200 },
   { metric: 'service_rss_mb_learned_cloud', engine: 'learned', key: true, target: 200 },
+  { metric: 'service_rss_mb_combined_cloud', engine: 'combined', key: true, target: 200 },
   { metric: 'service_rss_mb_offline_transcription', engine: 'pocketsphinx', key: false, target: 250 },
 ];
 
+/** RSS_METRICS=service_rss_mb_combined_cloud,...: only those. */
 export async function serviceRss(): Promise<void> {
-  for (const c of CASES) await serviceRssOf(c);
+  const only = (process.env.RSS_METRICS ?? '').split(',').filter(Boolean);
+  for (const c of CASES.filter((x) => !only.length || only.includes(x.metric))) await serviceRssOf(c);
 }
 
 async function serviceRssOf(c: RssCase): Promise<void> {

@@ -84,6 +84,6 @@ describe('snapask calibrate', () => {
     expect(existsSync(calibrationPath(stateDir))).toBe(false);
     const other = await snapask(['calibrate'], { SNAPASK_RECOGNISER_ENGINE: 'pocketsphinx', SNAPASK_STATE_DIR: stateDir });
     expect(other.code).toBe(1);
-    expect(other.stdout).toBe('snapask calibrate: calibration is for the learned keyword detector, and this device uses pocketsphinx: set recogniser.engine to "learned" first.\n');
+    expect(other.stdout).toBe('snapask calibrate: calibration is for the learned keyword detector, and this device uses pocketsphinx: set recogniser.engine to "learned" or "combined" first.\n');
   }, 120_000);
 });

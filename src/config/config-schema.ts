@@ -139,7 +139,7 @@ export const ConfigSchema = obj({
     {
       engine: oneOf(
         ['pocketsphinx', 'vosk', 'learned', 'combined'] as const,
-        "offline recogniser: `pocketsphinx` (Debian's PocketSphinx, no model download, the engine the published figures are measured on), `vosk` (the Vosk English model the installer downloads; the device's config names it), `learned` (a small learned keyword detector on openWakeWord's speech embedding: better than PocketSphinx inside sentences, with talk in the background and far away, worse on words said alone by some voices; not yet the default, figures in [docs/measurements.md](docs/measurements.md#held-out-bench)), or `combined` (the learned detector and PocketSphinx together: a word counts when either hears it, once)",
+        "offline recogniser: `pocketsphinx` (Debian's PocketSphinx, no model download, the engine the published figures are measured on), `vosk` (the Vosk English model the installer downloads; the device's config names it), `learned` (a small learned keyword detector on openWakeWord's speech embedding: better than PocketSphinx inside sentences, with talk in the background and far away, worse on words said alone by some voices; not yet the default, figures in [docs/measurements.md](docs/measurements.md#held-out-bench)), or `combined` (the learned detector and PocketSphinx together: a word counts when either hears it, once; hears more \"reply\" than either, with PocketSphinx's false sends; figures in [docs/measurements.md](docs/measurements.md#keywords-from-both-engines-combined))",
         'pocketsphinx',
       ),
       // Unset: each engine's own default (createRecogniser).

@@ -1,4 +1,4 @@
-import type { AudioChunk } from '../audio/audio-source';
+import { SAMPLE_RATE, type AudioChunk } from '../audio/audio-source';
 import type { KeywordEvent, Recogniser, RecognitionEvent } from './recogniser';
 
 /** Which engine's keywords count for a word. */
@@ -34,6 +34,11 @@ interface Heard {
   /** Set while it waits for the other engine: when it goes anyway. */
   due?: number;
   sent: boolean;
+}
+
+/** Both engines' keyword reports, tagged with their engine, in the order they were made. */
+export function reportsInOrder(learned: KeywordEvent[], ps: KeywordEvent[]): Array<{ e: KeywordEvent; source: Tagged['source'] }> {
+  return [...learned.map((e) => ({ e, source: 'learned' as const })), ...ps.map((e) => ({ e, source: 'pocketsphinx' as const }))].sort((a, b) => a.e.detectedAt - b.e.detectedAt);
 }
 
 /**
@@ -117,7 +122,7 @@ export class KeywordsFromBoth implements Recogniser {
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
     const out = this.combine(this.learned.accept(chunk), this.pocketsphinx.accept(chunk));
-    this.now = chunk.t + chunk.pcm.length / 32000;
+    this.now = chunk.t + chunk.pcm.length / 2 / SAMPLE_RATE;
     out.push(...this.merge.advance(this.now));
     return out;
   }
@@ -134,12 +139,9 @@ export class KeywordsFromBoth implements Recogniser {
   }
 
   private combine(learned: RecognitionEvent[], ps: RecognitionEvent[]): RecognitionEvent[] {
-    const reports = [
-      ...learned.filter((e): e is KeywordEvent => e.type === 'keyword').map((e) => ({ e, source: 'learned' as const })),
-      ...ps.filter((e): e is KeywordEvent => e.type === 'keyword').map((e) => ({ e, source: 'pocketsphinx' as const })),
-    ].sort((a, b) => a.e.detectedAt - b.e.detectedAt);
+    const keywords = (events: RecognitionEvent[]) => events.filter((e): e is KeywordEvent => e.type === 'keyword');
     const out: RecognitionEvent[] = [];
-    for (const { e, source } of reports) out.push(...this.merge.add(e, source, e.detectedAt));
+    for (const { e, source } of reportsInOrder(keywords(learned), keywords(ps))) out.push(...this.merge.add(e, source, e.detectedAt));
     out.push(...ps.filter((e) => e.type === 'transcript'));
     return out;
   }

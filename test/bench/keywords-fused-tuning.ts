@@ -13,9 +13,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { createRecogniser } from '../../src/recognition/create-recogniser';
 import type { KeywordEvent } from '../../src/recognition/recogniser';
-import { KeywordMerge, type MergeOptions } from '../../src/recognition/keywords-from-both';
+import { KeywordMerge, reportsInOrder, type MergeOptions } from '../../src/recognition/keywords-from-both';
 import { keywordsIn, RULES } from '../support/recognise';
-import { babble, heldoutRooms, inRoom, inSentenceCases, LEAD, midSentenceReplyCases, ordinaryCases, questionCases, ratio, scoreInSentence, scoreQuestions, tally, tuningVoices, type Case, type Tally } from './keywords-heldout';
+import { babble, framesInRangeShare, heldoutRooms, inRoom, inSentenceCases, LEAD, midSentenceReplyCases, ordinaryCases, questionCases, ratio, scoreInSentence, scoreQuestions, tally, tuningVoices, type Case, type Tally } from './keywords-heldout';
 import { percentile } from './metric';
 
 type Streams = { learned: KeywordEvent[]; pocketsphinx: KeywordEvent[] };
@@ -27,7 +27,7 @@ function hear(engine: 'learned' | 'pocketsphinx', pcm: Buffer): KeywordEvent[] {
 /** The merged stream as KeywordsFromBoth hands it on: reports in the chunk they came in, waits checked at each chunk's end. */
 export function replay(s: Streams, o: MergeOptions): KeywordEvent[] {
   const merge = new KeywordMerge(o);
-  const reports = [...s.learned.map((e) => ({ e, source: 'learned' as const })), ...s.pocketsphinx.map((e) => ({ e, source: 'pocketsphinx' as const }))].sort((a, b) => a.e.detectedAt - b.e.detectedAt);
+  const reports = reportsInOrder(s.learned, s.pocketsphinx);
   const out: KeywordEvent[] = [];
   const last = Math.max(0, ...reports.map((r) => r.e.detectedAt)) + o.holdSeconds + 0.2;
   let i = 0;
@@ -91,7 +91,6 @@ function judge(name: string, heard: Heard[], pick: (s: Streams) => KeywordEvent[
       for (const e of events) fa[e.word] = (fa[e.word] ?? 0) + 1;
     }
   }
-  const inFrame = q.frameOffsetMs.filter((o) => o >= 0 && o <= 67).length / Math.max(1, q.frameOffsetMs.length);
   const hours = faSeconds / 3600;
   const rooms = Object.entries(perRoom)
     .map(([room, r]) => `${room} ${ratio(r.q, 'snapshot').toFixed(2)}/${ratio(r.s, 'snapshot').toFixed(2)}/${ratio(r.q, 'reply').toFixed(2)}`)
@@ -108,7 +107,7 @@ function judge(name: string, heard: Heard[], pick: (s: Streams) => KeywordEvent[
       false_stops: fa.stop ?? 0,
       fa_hours: +hours.toFixed(3),
       mid_sentence_sends: mid,
-      frame_share: +inFrame.toFixed(3),
+      frame_share: +framesInRangeShare(q).toFixed(3),
       snapshot_delay_p95: Math.round(percentile(q.snapshotDelayMs, 95)),
       reply_delay_p50: Math.round(percentile(q.replyDelayMs, 50)),
       rooms,

@@ -247,6 +247,8 @@ export interface Tally {
   frameOffsetMs: number[];
 }
 
+/** The share of detected snapshots whose frame (15 fps) is the word start's own: taken 0 to 67 ms after it. */
+export const framesInRangeShare = (t: Tally): number => t.frameOffsetMs.filter((o) => o >= 0 && o <= 67).length / Math.max(1, t.frameOffsetMs.length);
 export const tally = (): Tally => ({ said: {}, found: {}, snapshotDelayMs: [], replyDelayMs: [], frameOffsetMs: [] });
 export const ratio = (t: Tally, w: string): number => (t.found[w] ?? 0) / Math.max(1, t.said[w] ?? 0);
 
@@ -351,8 +353,7 @@ async function engineFigures(engine: EngineUnderTest, rooms: Room[], cases: { qu
   printMetric({ metric: 'kws_false_cancels_per_hour', value: (faCount.cancel ?? 0) / hours, unit: '1/h', engine: engine.name });
   printMetric({ metric: 'kws_sends_from_reply_mid_sentence', value: midSends / Math.max(1, midSaid), unit: 'ratio', target: 0, engine: engine.name });
   printMetric({ metric: 'kws_reply_mid_sentence_said', value: midSaid, unit: 'count', engine: engine.name });
-  const inFrame = t.frameOffsetMs.filter((o) => o >= 0 && o <= 67).length / Math.max(1, t.frameOffsetMs.length);
-  printMetric({ metric: 'kws_snapshot_frame_offset_in_range_share', value: inFrame, unit: 'ratio', target: 0.95, better: 'higher', engine: engine.name });
+  printMetric({ metric: 'kws_snapshot_frame_offset_in_range_share', value: framesInRangeShare(t), unit: 'ratio', target: 0.95, better: 'higher', engine: engine.name });
   printMetric({ metric: 'kws_snapshot_frame_offset_ms_p50', value: percentile(t.frameOffsetMs, 50), unit: 'ms', engine: engine.name });
   printMetric({ metric: 'kws_snapshot_delay_ms_p95', value: percentile(t.snapshotDelayMs, 95), unit: 'ms', target: 250, engine: engine.name });
   printMetric({ metric: 'kws_reply_delay_ms_p50', value: percentile(t.replyDelayMs, 50), unit: 'ms', target: 600, engine: engine.name });

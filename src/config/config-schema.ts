@@ -181,8 +181,8 @@ export const ConfigSchema = obj({
         }),
       ),
       noiseSuppressor: Type.Optional(
-        oneOf(['rnnoise', 'speex'] as const, 'what suppresses noise in a noisy room: `rnnoise` (far better for the recogniser in noise) or `speex` (speexdsp, nearly free)', undefined, {
-          defaultText: '`rnnoise`',
+        oneOf(['rnnoise', 'speex', 'none'] as const, 'what suppresses noise in a noisy room: `rnnoise` (far better for PocketSphinx in noise), `speex` (speexdsp, nearly free) or `none` (the learned detector was trained on noisy audio as the microphone hears it)', undefined, {
+          defaultText: '`none` for the `learned` engine, else `rnnoise`',
         }),
       ),
       // Its default lives with the suppressor (cleaned-recogniser.ts); a test keeps this text equal to it.

@@ -23,11 +23,11 @@ export const RNNOISE_ALIGNED_DELAY = Math.ceil(RNNOISE_DELAY_16K / FRAME_SAMPLES
 export const DEFAULT_NOISE_SUPPRESS_DB = -10;
 
 /**
- * What takes the noise out. RNNoise by default: on the tuning set at 10 dB SNR it lets PocketSphinx hear
- * 83 of 90 "snapshot" and 48 of 60 "reply", where speexdsp's suppressor gave 33 and 44.
+ * What takes the noise out of a noisy room, or `none` (the echo canceller's residual-echo suppression stays).
+ * RNNoise for PocketSphinx: on the tuning set at 10 dB SNR it lets it hear 83 of 90 "snapshot" and 48 of 60
+ * "reply", where speexdsp's suppressor gave 33 and 44. Each engine's default is in recogniser-settings.ts.
  */
-export type NoiseSuppressorKind = 'rnnoise' | 'speex';
-export const DEFAULT_NOISE_SUPPRESSOR: NoiseSuppressorKind = 'rnnoise';
+export type NoiseSuppressorKind = 'rnnoise' | 'speex' | 'none';
 
 export interface CleaningOptions {
   /** Which suppressor; RNNoise unless told. */
@@ -58,6 +58,8 @@ export class CleanedRecogniser implements Recogniser {
   private readonly delaySeconds: number;
   /** Whether noise is suppressed in a noisy room (by either suppressor). */
   private readonly suppresses: boolean;
+  /** Whether speexdsp is the one that suppresses it. */
+  private readonly speexSuppresses: boolean;
   private input = new Int16Array(0);
   private output = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly played = new Int16Array(CLEAN_FRAME_SAMPLES);
@@ -76,7 +78,7 @@ export class CleanedRecogniser implements Recogniser {
   ) {
     this.aec = o.echo ? new EchoCanceller({ sampleRate: SAMPLE_RATE, frameSamples: CLEAN_FRAME_SAMPLES, tailSamples: Math.round(ECHO_TAIL_SECONDS * SAMPLE_RATE) }) : null;
     const suppressDb = o.suppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
-    const kind = o.suppressor ?? DEFAULT_NOISE_SUPPRESSOR;
+    const kind = o.suppressor ?? 'rnnoise';
     this.rnnoise = kind === 'rnnoise' && suppressDb < 0 ? new RnnoiseSuppressor() : null;
     // With the canceller, speexdsp's preprocessor also takes out the residual echo, whichever suppressor takes out noise.
     this.ns =
@@ -84,7 +86,8 @@ export class CleanedRecogniser implements Recogniser {
         ? new NoiseSuppressor({ sampleRate: SAMPLE_RATE, frameSamples: CLEAN_FRAME_SAMPLES, suppressDb, ...(this.aec ? { echo: this.aec } : {}) })
         : null;
     this.delaySeconds = (CLEAN_FRAME_SAMPLES + (this.rnnoise ? RNNOISE_ALIGNED_DELAY : 0)) / SAMPLE_RATE;
-    this.suppresses = suppressDb < 0;
+    this.suppresses = kind !== 'none' && suppressDb < 0;
+    this.speexSuppresses = kind === 'speex' && suppressDb < 0;
     this.roomEcho = o.echo && this.aec ? new RoomEcho(o.echo) : null;
     this.ownVoice = this.roomEcho ? new OwnVoiceFilter(this.roomEcho) : null;
   }
@@ -164,6 +167,6 @@ export class CleanedRecogniser implements Recogniser {
     if (!this.ns) return frame;
     const denoised = frame.slice();
     this.ns.run(denoised); // always, so its noise estimate follows the room
-    return noisy && !this.rnnoise ? denoised : frame;
+    return noisy && this.speexSuppresses ? denoised : frame;
   }
 }

@@ -1,6 +1,6 @@
 import type { PlaybackReference } from '../audio/playback-reference';
 import { rnnoiseSimdFallback } from '../audio/rnnoise';
-import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR, type CleaningOptions } from './cleaned-recogniser';
+import { CleanedRecogniser, type CleaningOptions } from './cleaned-recogniser';
 import { CommandRoles } from './command-roles';
 import { spottedWords, type CommandRules } from './command-words';
 import { calibratedHeads } from './calibration/calibration-file';
@@ -10,7 +10,7 @@ import { KeywordsFromBoth, type MergeOptions } from './keywords-from-both';
 import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { CommandRecogniser, Recogniser } from './recogniser';
-import type { RecogniserSettings } from './recogniser-settings';
+import { noiseSuppressionOf, suppressesNoise, type RecogniserSettings } from './recogniser-settings';
 import { UtteranceEndGate } from './utterance-end-gate';
 import { VoskRecogniser } from './vosk-recogniser';
 
@@ -63,10 +63,9 @@ export function createRecogniser(
   o: EngineOptions & { echo?: PlaybackReference } = {},
 ): CommandRecogniser {
   const engine = createEngine(c, rules, o);
-  const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
-  if (suppressDb === 0 && !o.echo) return withCommandRules(engine, rules);
+  if (!suppressesNoise(c) && !o.echo) return withCommandRules(engine, rules);
   const echo = o.echo ? { echo: o.echo } : {};
-  const suppressor = c.noiseSuppressor ?? DEFAULT_NOISE_SUPPRESSOR;
+  const { suppressor, suppressDb } = noiseSuppressionOf(c);
   try {
     const cleaned = withCommandRules(engine, rules, { suppressor, suppressDb, ...echo });
     const scalar = suppressor === 'rnnoise' ? rnnoiseSimdFallback() : undefined;

@@ -2,14 +2,14 @@
  * Choosing what goes into training without the held-out speakers: one training speaker (with every voice and
  * converted speaker made from it) is left out of a training run and judged on its own clips, training and
  * tuning sets both (it heard none of them), its own voices only (not the converted speakers made from it). `FOLD=slt` (or kal), `VARIANTS=first,all,no-echo,no-converted`,
- * `STEPS=` for a quicker run. Per variant and word: recall at the threshold chosen on the other speakers'
+ * `STEPS=` for a quicker run, `TRAIN='{"hidden":128}'` for other trainer options. Per variant and word: recall at the threshold chosen on the other speakers'
  * tuning clips (as make train-keywords chooses it), and how many of the left-out speaker's clips without the
  * word reach it. Needs the cached sets (make train-keywords builds them).
  */
 import { KeywordHeads } from '../../src/recognition/detector/keyword-head';
 import type { Clip } from './dataset';
 import { chooseThreshold, clipScores, DEFAULT_WORDS, trainingSet, tuningSet } from './main';
-import { DEFAULT_TRAIN, trainHeads } from './train-head';
+import { DEFAULT_TRAIN, trainHeads, type TrainOptions } from './train-head';
 import { soundAlikeSentences } from './phrases';
 
 /** Whether a clip was said by speaker `fold` (its voices, or a converted speaker made from it). */
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   for (const v of variants) {
     const keep = VARIANTS[v]!;
     const used = train.filter((c) => !saidBy(c, fold) && keep(c, first.has(c)));
-    const file = trainHeads(words, used, { ...DEFAULT_TRAIN, ...(process.env.STEPS ? { steps: Number(process.env.STEPS) } : {}) });
+    const file = trainHeads(words, used, { ...DEFAULT_TRAIN, ...(process.env.STEPS ? { steps: Number(process.env.STEPS) } : {}), ...(JSON.parse(process.env.TRAIN ?? '{}') as Partial<TrainOptions>) });
     const heads = new KeywordHeads(file);
     const rows: string[] = [];
     for (const w of words) {

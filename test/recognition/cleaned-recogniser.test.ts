@@ -69,6 +69,17 @@ describe('CleanedRecogniser (speexdsp and RNNoise in front of the engine)', () =
     expect(inner.chunks.slice(-10).every((c) => c.denoised === true)).toBe(true);
   });
 
+  it('with no suppressor, hands a noisy room on as the microphone heard it (the learned heads were trained on that)', () => {
+    const inner = new Hears();
+    const rec = new CleanedRecogniser(inner, { suppressor: 'none', suppressDb: -10 });
+    const noise = execFileSync('sox', ['-q', '-R', '-n', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', '-t', 'raw', '-', 'synth', '4', 'pinknoise', 'gain', '-25']);
+    for (const c of toChunks(noise)) rec.accept(c);
+    rec.close();
+    const out = Buffer.concat(inner.chunks.map((c) => c.pcm));
+    expect(out.subarray(CLEAN_FRAME_SAMPLES * 2).equals(noise.subarray(0, noise.length - CLEAN_FRAME_SAMPLES * 2))).toBe(true);
+    expect(inner.chunks.some((c) => c.denoised)).toBe(false);
+  });
+
   it('"stop" said over the appliance\'s own answer is heard with the echo cancelled, and not without', async () => {
     const rules = commandRules({ snapshot: 'snapshot', reply: 'reply', cancel: 'cancel', stop: 'stop' });
     const answer = await synthesise(

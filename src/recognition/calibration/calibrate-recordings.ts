@@ -1,3 +1,4 @@
+import { SAMPLE_RATE } from '../../audio/audio-source';
 import type { RecogniserSettings } from '../recogniser-settings';
 import { RecogniserError } from '../recogniser';
 import { KeywordHeads } from '../detector/keyword-head';
@@ -60,7 +61,7 @@ export function hearRecordings(r: Recordings, c: RecogniserSettings, heads: Keyw
   return { room: room!, speech: rest.slice(0, r.sentences.length), takes };
 }
 
-const SECOND = 16000;
+const SECOND = SAMPLE_RATE;
 /** How much of a sentence goes before a word in context: more than the heads' window hears. */
 const CONTEXT_SECONDS = 2.2;
 

@@ -1,5 +1,6 @@
-import type { RecogniserSettings } from '../recogniser-settings';
-import { CleanedRecogniser, DEFAULT_NOISE_SUPPRESS_DB, DEFAULT_NOISE_SUPPRESSOR } from '../cleaned-recogniser';
+import { BYTES_PER_SAMPLE, SAMPLE_RATE } from '../../audio/audio-source';
+import { noiseSuppressionOf, suppressesNoise, type RecogniserSettings } from '../recogniser-settings';
+import { CleanedRecogniser } from '../cleaned-recogniser';
 import type { Recogniser } from '../recogniser';
 import { KeywordDetector } from '../detector/keyword-detector';
 import type { KeywordHeads } from '../detector/keyword-head';
@@ -11,6 +12,9 @@ export interface HeardStep {
   hidden: Float32Array;
 }
 
+/** 0.1 s chunks, as the microphone delivers them. */
+const CHUNK_BYTES = (SAMPLE_RATE / 10) * BYTES_PER_SAMPLE;
+
 /**
  * The detector's hidden-layer vectors for recordings heard one after another, as the service hears them: one
  * stream, the configured cleaner in front (noise suppression once the room is noisy). Steps go to the
@@ -20,19 +24,18 @@ export function hearSteps(heads: KeywordHeads, c: RecogniserSettings, recordings
   const detector = new KeywordDetector({ keywords: [...heads.words], heads, ...(models ? { models } : {}) });
   const steps: Array<{ end: number; hidden: Float32Array }> = [];
   detector.onScores = (s) => steps.push({ end: s.end, hidden: s.hidden });
-  const suppressDb = c.noiseSuppressDb ?? DEFAULT_NOISE_SUPPRESS_DB;
-  const rec: Recogniser = suppressDb === 0 ? detector : new CleanedRecogniser(detector, { suppressor: c.noiseSuppressor ?? DEFAULT_NOISE_SUPPRESSOR, suppressDb });
+  const rec: Recogniser = suppressesNoise(c) ? new CleanedRecogniser(detector, noiseSuppressionOf(c)) : detector;
   const starts: number[] = [];
   let t = 0;
   try {
     for (const samples of recordings) {
       starts.push(t);
       const pcm = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-      for (let off = 0; off < pcm.length; off += 3200) rec.accept({ pcm: pcm.subarray(off, off + 3200), t: t + off / 32000 });
-      t += samples.length / 16000;
+      for (let off = 0; off < pcm.length; off += CHUNK_BYTES) rec.accept({ pcm: pcm.subarray(off, off + CHUNK_BYTES), t: t + off / (SAMPLE_RATE * BYTES_PER_SAMPLE) });
+      t += samples.length / SAMPLE_RATE;
     }
     // The cleaner holds a few frames back: a little silence lets the last recording's end through.
-    rec.accept({ pcm: Buffer.alloc(3200), t });
+    rec.accept({ pcm: Buffer.alloc(CHUNK_BYTES), t });
   } finally {
     rec.close();
   }

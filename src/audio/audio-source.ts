@@ -13,6 +13,8 @@ export interface AudioChunk {
    * no longer show it (RNNoise leaves digital silence between words), for rules that differ in noise.
    */
   denoised?: boolean;
+  /** With `denoised`: the same audio before noise suppression, for an engine trained on the room as it is. */
+  undenoised?: Buffer;
   /** The level analysis of this audio, by whoever analysed it first (AudioAnalysis); parts downstream read it rather than measure again. */
   analysis?: ChunkAnalysis;
 }

@@ -62,6 +62,8 @@ export class CleanedRecogniser implements Recogniser {
   private readonly speexSuppresses: boolean;
   private input = new Int16Array(0);
   private output = new Int16Array(CLEAN_FRAME_SAMPLES);
+  /** The same samples before noise suppression. */
+  private rawOutput = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly played = new Int16Array(CLEAN_FRAME_SAMPLES);
   private readonly cancelled = new Int16Array(CLEAN_FRAME_SAMPLES);
   /** The microphone's analysis when chunks come without one, and the analysis of the cleaned audio handed on. */
@@ -98,8 +100,8 @@ export class CleanedRecogniser implements Recogniser {
     if (n === 0) return [];
     // Noise is suppressed only where there is noise to speak of: the room as the microphone's analysis judges it.
     const noisy = analysisOf(chunk, () => (this.room ??= new AudioAnalysis())).of.noisy;
-    const { pcm, denoised } = this.process(chunk, n, noisy);
-    const cleaned = { pcm, t: chunk.t - this.delaySeconds, ...(denoised ? { denoised } : {}) };
+    const { pcm, undenoised } = this.process(chunk, n, noisy);
+    const cleaned = { pcm, t: chunk.t - this.delaySeconds, ...(undenoised ? { denoised: true, undenoised } : {}) };
     const events = this.inner.accept({ ...cleaned, analysis: this.cleanedAnalysis.push(cleaned) });
     return this.ownVoice ? this.ownVoice.filter(events) : events;
   }
@@ -116,31 +118,40 @@ export class CleanedRecogniser implements Recogniser {
     this.inner.close();
   }
 
-  private process(chunk: AudioChunk, n: number, noisy: boolean): { pcm: Buffer; denoised: boolean } {
+  private process(chunk: AudioChunk, n: number, noisy: boolean): { pcm: Buffer; undenoised?: Buffer } {
     const input = new Int16Array(this.input.length + n);
     input.set(this.input);
     for (let i = 0; i < n; i++) input[this.input.length + i] = chunk.pcm.readInt16LE(i * 2);
     const t0 = chunk.t - this.input.length / SAMPLE_RATE;
     const frames = Math.floor(input.length / CLEAN_FRAME_SAMPLES);
     const done = new Int16Array(this.output.length + frames * CLEAN_FRAME_SAMPLES);
+    const raw = new Int16Array(done.length);
     done.set(this.output);
+    raw.set(this.rawOutput);
     for (let k = 0; k < frames; k++) {
       const frame = input.slice(k * CLEAN_FRAME_SAMPLES, (k + 1) * CLEAN_FRAME_SAMPLES);
-      done.set(this.clean(frame, t0 + (k * CLEAN_FRAME_SAMPLES) / SAMPLE_RATE, noisy), this.output.length + k * CLEAN_FRAME_SAMPLES);
+      const at = this.output.length + k * CLEAN_FRAME_SAMPLES;
+      const cleaned = this.clean(frame, t0 + (k * CLEAN_FRAME_SAMPLES) / SAMPLE_RATE, noisy);
+      done.set(cleaned.out, at);
+      raw.set(cleaned.undenoised, at);
     }
     this.input = input.slice(frames * CLEAN_FRAME_SAMPLES);
     this.output = done.slice(n);
-    const out = Buffer.alloc(n * 2);
-    for (let i = 0; i < n; i++) out.writeInt16LE(done[i]!, i * 2);
-    return { pcm: out, denoised: noisy && this.suppresses };
+    this.rawOutput = raw.slice(n);
+    const toBuffer = (x: Int16Array): Buffer => {
+      const out = Buffer.alloc(n * 2);
+      for (let i = 0; i < n; i++) out.writeInt16LE(x[i]!, i * 2);
+      return out;
+    };
+    return { pcm: toBuffer(done), ...(noisy && this.suppresses ? { undenoised: toBuffer(raw) } : {}) };
   }
 
-  /** One frame heard at `t`, cleaned. */
-  private clean(frame: Int16Array, t: number, noisy: boolean): Int16Array {
+  /** One frame heard at `t`, cleaned; with it, the same frame as late before noise suppression. */
+  private clean(frame: Int16Array, t: number, noisy: boolean): { out: Int16Array; undenoised: Int16Array } {
     const echo = this.aec !== null && this.o.echo!.playedDuring(t - ECHO_TAIL_SECONDS, t + CLEAN_FRAME_SAMPLES / SAMPLE_RATE);
-    const heard = echo ? this.cancelEcho(frame, t) : this.speexDenoise(frame, noisy);
+    const heard = echo ? this.cancelEcho(frame, t) : frame;
     if (echo) this.ownVoice!.note(t, CLEAN_FRAME_SAMPLES / SAMPLE_RATE, frame, heard, this.played);
-    if (!this.rnnoise) return heard;
+    if (!this.rnnoise) return { out: echo ? heard : this.speexDenoise(frame, noisy), undenoised: heard };
     // RNNoise runs only in a noisy room, and not over the canceller's output (speexdsp's residual echo
     // suppressor cleans that; RNNoise over it cost "stop" one trial in 15 at 0 dB on the barge-in bench):
     // it costs about as much CPU as the engine itself. Other frames get the same audio, as late; both lines
@@ -151,7 +162,7 @@ export class CleanedRecogniser implements Recogniser {
     if (denoise) this.rnnoise.run(denoised);
     this.denoisedDelay.run(denoised);
     this.bypassDelay.run(heard);
-    return denoise ? denoised : heard;
+    return { out: denoise ? denoised : heard, undenoised: heard };
   }
 
   /** The frame with the speaker's echo taken out (and, with the canceller's state, its residual echo suppressed). */

@@ -67,6 +67,11 @@ describe('CleanedRecogniser (speexdsp and RNNoise in front of the engine)', () =
     expect(10 * Math.log10(power(out.subarray(half)) / power(noise.subarray(half - 640)))).toBeLessThan(-5);
     // The engine is told the room is noisy, though what it hears may not show it.
     expect(inner.chunks.slice(-10).every((c) => c.denoised === true)).toBe(true);
+    // Beside it, the microphone's audio at the same times, for an engine trained on the room as it is.
+    for (const c of inner.chunks.slice(-10)) {
+      const at = Math.round(c.t * 16000) * 2;
+      expect(c.undenoised!.equals(noise.subarray(at, at + c.pcm.length))).toBe(true);
+    }
   });
 
   it('with no suppressor, hands a noisy room on as the microphone heard it (the learned heads were trained on that)', () => {

@@ -1,5 +1,5 @@
 import { BYTES_PER_SAMPLE, SAMPLE_RATE } from '../../audio/audio-source';
-import { noiseSuppressionOf, suppressesNoise, type RecogniserSettings } from '../recogniser-settings';
+import { noiseSuppressionOf, type RecogniserSettings } from '../recogniser-settings';
 import { CleanedRecogniser } from '../cleaned-recogniser';
 import type { Recogniser } from '../recogniser';
 import { KeywordDetector } from '../detector/keyword-detector';
@@ -24,7 +24,8 @@ export function hearSteps(heads: KeywordHeads, c: RecogniserSettings, recordings
   const detector = new KeywordDetector({ keywords: [...heads.words], heads, ...(models ? { models } : {}) });
   const steps: Array<{ end: number; hidden: Float32Array }> = [];
   detector.onScores = (s) => steps.push({ end: s.end, hidden: s.hidden });
-  const rec: Recogniser = suppressesNoise(c) ? new CleanedRecogniser(detector, noiseSuppressionOf(c)) : detector;
+  // The cleaner always, as in the service (its echo canceller is there): the same delay, so the same embedding steps.
+  const rec: Recogniser = new CleanedRecogniser(detector, noiseSuppressionOf(c));
   const starts: number[] = [];
   let t = 0;
   try {

@@ -69,7 +69,9 @@ export class KeywordDetector implements Recogniser {
   }
 
   accept(chunk: AudioChunk): RecognitionEvent[] {
-    const pcm = chunk.pcm;
+    // The heads hear the room as they were trained on it, before any noise suppression; the word's bounds come
+    // from the levels of the cleaned audio, where there is one (the pause before a word stands out of the noise).
+    const pcm = chunk.undenoised ?? chunk.pcm;
     this.heard = analysisOf(chunk, () => this.heard ?? new AudioAnalysis()).of;
     const samples = new Int16Array(pcm.length >> 1);
     for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2);

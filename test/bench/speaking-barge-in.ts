@@ -140,6 +140,7 @@ export async function bargeInBench(): Promise<void> {
   const engines: EngineUnderTest[] = [
     { name: 'learned', config: { engine: 'learned' } },
     { name: 'pocketsphinx', config: { engine: 'pocketsphinx' } },
+    { name: 'combined', config: { engine: 'combined' } },
   ];
   const only = (process.env.PLAYBACK_ENGINES ?? '').split(',').filter(Boolean);
   const ratios = (process.env.PLAYBACK_RATIOS ?? '0,12,40').split(',').map(Number);

@@ -15,6 +15,7 @@ import { CalibrationInputError } from '../recognition/calibration/samples';
 import { ServiceCalibrationDevices, type ServiceMicrophone } from '../recognition/calibration/service-calibration-devices';
 import { SERVICE_TAKES_IT } from '../recognition/calibration/calibration-follow';
 import { commandRules, spottedWords } from '../recognition/command-words';
+import { usesDetector } from '../recognition/recogniser-settings';
 
 /** What the jobs take of the service: its control (devices it holds), the microphone lent to calibration. */
 export interface SetupJobParts {
@@ -52,7 +53,7 @@ export class SetupJobs {
   /** Why calibration cannot run on this device (undefined: it can). */
   calibrationUnavailable(): string | undefined {
     const engine = this.p.config.recogniser.engine;
-    return engine === 'learned' || engine === 'combined' ? undefined : `Calibration is for the learned keyword detector; this device listens with ${engine} (recogniser.engine), which has none.`;
+    return usesDetector(engine) ? undefined : `Calibration is for the learned keyword detector; this device listens with ${engine} (recogniser.engine), which has none.`;
   }
 
   /** When the calibration in use was made, if there is one. */

@@ -13,6 +13,7 @@ import { ServiceCalibrationDevices } from '../recognition/calibration/service-ca
 import { dropSamples, keepSamples, loadSamples } from '../recognition/calibration/kept-samples';
 import { CalibrationInputError } from '../recognition/calibration/samples';
 import { commandRules, spottedWords } from '../recognition/command-words';
+import { usesDetector } from '../recognition/recogniser-settings';
 import { SERVICE_TAKES_IT } from '../recognition/calibration/calibration-follow';
 
 export interface CalibrateCommandOptions {
@@ -29,7 +30,7 @@ export interface CalibrateCommandOptions {
  * nothing saved (exit 1).
  */
 export async function calibrateCommand(config: Config, o: CalibrateCommandOptions): Promise<number> {
-  if (config.recogniser.engine !== 'learned' && config.recogniser.engine !== 'combined') {
+  if (!usesDetector(config.recogniser.engine)) {
     o.print(`snapask calibrate: calibration is for the learned keyword detector, and this device uses ${config.recogniser.engine}: set recogniser.engine to "learned" or "combined" first.`);
     return 1;
   }

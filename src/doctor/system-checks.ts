@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { commandRules, type CommandWordSet } from '../recognition/command-words';
 import { createEngine, DEFAULT_VOSK_MODEL_DIR } from '../recognition/create-recogniser';
-import type { RecogniserSettings } from '../recognition/recogniser-settings';
+import { usesDetector, type RecogniserSettings } from '../recognition/recogniser-settings';
 import { failed, ok, skipped, type CheckResult } from './check';
 
 /** The service's user, as the installer creates it. */
@@ -65,7 +65,7 @@ export function checkRecogniser(c: RecogniserSettings, commands: CommandWordSet)
         ? `choose commands.* words in its ${c.engine === 'vosk' ? 'vocabulary' : 'dictionary'}`
         : c.engine === 'vosk'
           ? 'install the model again (sudo ./deploy/install.sh), set recogniser.modelDir, or set recogniser.engine to "pocketsphinx"'
-          : c.engine === 'learned' || c.engine === 'combined'
+          : usesDetector(c.engine)
             ? 'train the missing words (make train-keywords), or set recogniser.engine to "pocketsphinx"'
             : 'sudo apt-get install pocketsphinx-en-us, or set recogniser.modelDir';
     return failed('recogniser', what!, fix);

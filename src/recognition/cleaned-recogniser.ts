@@ -29,6 +29,11 @@ export const DEFAULT_NOISE_SUPPRESS_DB = -10;
  */
 export type NoiseSuppressorKind = 'rnnoise' | 'speex' | 'none';
 
+/** Whether a noisy room's noise is taken out at all: a suppressor, and an attenuation (0 dB turns either off). */
+export function suppresses(suppressor: NoiseSuppressorKind, suppressDb: number): boolean {
+  return suppressor !== 'none' && suppressDb < 0;
+}
+
 export interface CleaningOptions {
   /** Which suppressor; RNNoise unless told. */
   suppressor?: NoiseSuppressorKind;
@@ -88,7 +93,7 @@ export class CleanedRecogniser implements Recogniser {
         ? new NoiseSuppressor({ sampleRate: SAMPLE_RATE, frameSamples: CLEAN_FRAME_SAMPLES, suppressDb, ...(this.aec ? { echo: this.aec } : {}) })
         : null;
     this.delaySeconds = (CLEAN_FRAME_SAMPLES + (this.rnnoise ? RNNOISE_ALIGNED_DELAY : 0)) / SAMPLE_RATE;
-    this.suppresses = kind !== 'none' && suppressDb < 0;
+    this.suppresses = suppresses(kind, suppressDb);
     this.speexSuppresses = kind === 'speex' && suppressDb < 0;
     this.roomEcho = o.echo && this.aec ? new RoomEcho(o.echo) : null;
     this.ownVoice = this.roomEcho ? new OwnVoiceFilter(this.roomEcho) : null;

@@ -10,7 +10,7 @@ import { KeywordsFromBoth, type MergeOptions } from './keywords-from-both';
 import { KeywordsWithTranscripts } from './keywords-with-transcripts';
 import { PocketSphinxRecogniser } from './pocketsphinx-recogniser';
 import type { CommandRecogniser, Recogniser } from './recogniser';
-import { noiseSuppressionOf, suppressesNoise, type RecogniserSettings } from './recogniser-settings';
+import { noiseSuppressionOf, suppressesNoise, usesDetector, type RecogniserSettings } from './recogniser-settings';
 import { UtteranceEndGate } from './utterance-end-gate';
 import { VoskRecogniser } from './vosk-recogniser';
 
@@ -32,7 +32,7 @@ export interface EngineOptions {
 export function createEngine(c: RecogniserSettings, rules: CommandRules, o: EngineOptions = {}): Recogniser {
   const keywords = spottedWords(rules);
   if (c.engine === 'vosk') return new VoskRecogniser({ keywords, modelDir: c.modelDir ?? DEFAULT_VOSK_MODEL_DIR });
-  if (c.engine === 'learned' || c.engine === 'combined') {
+  if (usesDetector(c.engine)) {
     // The owner's calibration (snapask calibrate) when the state directory holds one for these heads.
     const heads = calibratedHeads(o.stateDir, o.warn);
     const detector = new KeywordDetector({ keywords, ...(heads ? { heads } : {}), ...(c.thresholds ? { thresholds: c.thresholds } : {}) });

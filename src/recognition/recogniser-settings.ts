@@ -1,4 +1,4 @@
-import { DEFAULT_NOISE_SUPPRESS_DB, type NoiseSuppressorKind } from './cleaned-recogniser';
+import { DEFAULT_NOISE_SUPPRESS_DB, suppresses, type NoiseSuppressorKind } from './cleaned-recogniser';
 
 /** How the offline recogniser is set up (the config's `recogniser` section is one). */
 export interface RecogniserSettings {
@@ -9,6 +9,11 @@ export interface RecogniserSettings {
   /** Unset: the engine's own (ENGINE_NOISE_SUPPRESSOR). */
   noiseSuppressor?: NoiseSuppressorKind;
   noiseSuppressDb?: number;
+}
+
+/** Whether the engine runs the learned detector (and so takes a calibration). */
+export function usesDetector(engine: RecogniserSettings['engine']): boolean {
+  return engine === 'learned' || engine === 'combined';
 }
 
 /**
@@ -31,5 +36,5 @@ export function noiseSuppressionOf(c: RecogniserSettings): { suppressor: NoiseSu
 /** Whether the engine hears a noisy room with its noise taken out. */
 export function suppressesNoise(c: RecogniserSettings): boolean {
   const { suppressor, suppressDb } = noiseSuppressionOf(c);
-  return suppressor !== 'none' && suppressDb < 0;
+  return suppresses(suppressor, suppressDb);
 }

@@ -7,9 +7,10 @@
  * /proc/PID/status every 200 ms; the figure is the peak. Node runs with the
  * flags and the environment the systemd unit gives it (deploy/snapask.service).
  *
- * Four configurations, side by side: the device's default with a key set (cloud transcription, so the
- * keyword engine loads no language model: issue 19's target), the learned detector and the combined engine
- * (the detector and PocketSphinx's keyword spotting) with cloud transcription, and the default without a key (offline transcription, PocketSphinx's language model loaded).
+ * Four configurations, side by side: the device's default (the engine deploy/config.example.json names) with a
+ * key set (cloud transcription, so the keyword engine loads no language model: issue 19's target), PocketSphinx
+ * and the learned detector alone with cloud transcription, and PocketSphinx without a key (offline
+ * transcription, its language model loaded).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
